@@ -1,0 +1,4 @@
+"""ecr_ptc: an Amazon ECR pull-through cache as CDK constructs."""
+from .errors import ValidationError
+
+__all__ = ["ValidationError"]
