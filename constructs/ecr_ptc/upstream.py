@@ -1,0 +1,226 @@
+"""Typed cache rules: one factory per upstream registry, validated when they are made."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from enum import Enum
+from typing import Optional
+
+from .errors import ValidationError, at_path
+from . import validation as v
+
+
+class Auth(Enum):
+    NONE = "none"
+    SECRET = "secret"
+    ROLE = "role"
+
+
+@dataclass(frozen=True)
+class UpstreamInfo:
+    name: str  # the UpstreamRegistry value of AWS::ECR::PullThroughCacheRule
+    url: Optional[str]  # None: the user gives it (registry_url)
+    auth: Auth
+    default_prefix: str
+    example_image: str  # a repository that exists upstream, for the example pull command
+
+
+UPSTREAMS: dict[str, UpstreamInfo] = {
+    u.name: u
+    for u in (
+        UpstreamInfo("ecr-public", "public.ecr.aws", Auth.NONE, "ecr-public", "nginx/nginx:latest"),
+        UpstreamInfo("k8s", "registry.k8s.io", Auth.NONE, "k8s", "pause:3.10"),
+        UpstreamInfo("quay", "quay.io", Auth.NONE, "quay", "prometheus/prometheus:latest"),
+        UpstreamInfo("docker-hub", "registry-1.docker.io", Auth.SECRET, "docker-hub", "library/nginx:latest"),
+        UpstreamInfo("github-container-registry", "ghcr.io", Auth.SECRET, "ghcr", "<owner>/<image>:<tag>"),
+        UpstreamInfo("gitlab-container-registry", "registry.gitlab.com", Auth.SECRET, "gitlab",
+                     "<group>/<project>/<image>:<tag>"),
+        UpstreamInfo("azure-container-registry", None, Auth.SECRET, "azure", "<image>:<tag>"),
+        UpstreamInfo("chainguard", "cgr.dev", Auth.SECRET, "chainguard", "chainguard/nginx:latest"),
+        UpstreamInfo("ecr", None, Auth.ROLE, "ecr", "<repository>:<tag>"),
+    )
+}
+
+
+def upstream_info(name: object, path: str = "upstream") -> UpstreamInfo:
+    if not isinstance(name, str) or name not in UPSTREAMS:
+        close = difflib.get_close_matches(str(name), UPSTREAMS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValidationError(path, f"unknown upstream {name!r}",
+                              f"{hint}use one of: {', '.join(UPSTREAMS)}")
+    return UPSTREAMS[name]
+
+
+@dataclass(frozen=True)
+class UpstreamCredentials:
+    """Where the upstream's user name and access token live (a Secrets Manager secret).
+
+    Use one of the factories: ``from_secret_name``, ``from_secret_arn`` or ``create``.
+    """
+
+    secret_name: Optional[str] = None
+    secret_arn: Optional[str] = None
+    create: bool = False
+
+    def __post_init__(self) -> None:
+        given = [k for k in ("secret_name", "secret_arn") if getattr(self, k)] + (["create"] if self.create else [])
+        if len(given) != 1:
+            raise ValidationError("", f"credentials need exactly one of secret_name, secret_arn or create "
+                                      f"(got {', '.join(given) or 'none'})",
+                                  "give one: secretName: ecr-pullthroughcache/<name>, secretArn: <arn>, "
+                                  "or create: true")
+        if self.secret_name is not None:
+            v.check_secret_name(self.secret_name, "secret_name")
+        if self.secret_arn is not None:
+            v.check_secret_arn(self.secret_arn, "secret_arn")
+
+    @classmethod
+    def from_secret_name(cls, name: str) -> "UpstreamCredentials":
+        """An existing secret; its complete ARN is read at deploy time."""
+        return cls(secret_name=name)
+
+    @classmethod
+    def from_secret_arn(cls, arn: str) -> "UpstreamCredentials":
+        """An existing secret by its complete ARN (with the 6-character suffix)."""
+        return cls(secret_arn=arn)
+
+    @classmethod
+    def create_placeholder(cls) -> "UpstreamCredentials":
+        """A retained secret ``ecr-pullthroughcache/<prefix>`` with placeholder values to fill in."""
+        return cls(create=True)
+
+
+@dataclass(frozen=True)
+class UpstreamRule:
+    """One pull-through cache rule. Prefer the factories, e.g. ``UpstreamRule.docker_hub(...)``."""
+
+    upstream: str
+    prefix: Optional[str] = None
+    upstream_prefix: Optional[str] = None
+    registry_url: Optional[str] = None
+    credentials: Optional[UpstreamCredentials] = None
+    role_arn: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        info = upstream_info(self.upstream)
+        prefix = v.check_prefix(self.prefix if self.prefix is not None else info.default_prefix, "prefix")
+        object.__setattr__(self, "prefix", prefix)
+        if self.upstream_prefix is not None:
+            object.__setattr__(self, "upstream_prefix",
+                               v.check_upstream_prefix(self.upstream_prefix, prefix, "upstream_prefix"))
+        self._check_registry_url(info)
+        self._check_credentials(info)
+        if self.role_arn is not None:
+            if info.auth is not Auth.ROLE:
+                raise ValidationError("role_arn", f"a role is only used by the 'ecr' upstream, not {self.upstream!r}",
+                                      "remove roleArn")
+            v.check_role_arn(self.role_arn, "role_arn")
+
+    def _check_registry_url(self, info: UpstreamInfo) -> None:
+        if info.url is None:
+            if self.registry_url is None:
+                example = "myregistry.azurecr.io" if info.name == "azure-container-registry" \
+                    else "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+                raise ValidationError("registry_url", f"the {info.name!r} upstream needs a registry URL",
+                                      f"add registryUrl, e.g. {example}")
+            object.__setattr__(self, "registry_url", v.check_registry_url(info.name, self.registry_url,
+                                                                          "registry_url"))
+        elif self.registry_url is not None and self.registry_url != info.url:
+            raise ValidationError("registry_url", f"the {info.name!r} upstream is always {info.url}",
+                                  "remove registryUrl")
+
+    def _check_credentials(self, info: UpstreamInfo) -> None:
+        if info.auth is Auth.SECRET and self.credentials is None:
+            raise ValidationError("credentials", f"the {info.name!r} upstream needs credentials",
+                                  "add credentials: {secretName: ecr-pullthroughcache/<name>}, "
+                                  "{secretArn: <arn>} or {create: true}")
+        if info.auth is not Auth.SECRET and self.credentials is not None:
+            how = "it uses an IAM role (roleArn)" if info.auth is Auth.ROLE else "it is public"
+            raise ValidationError("credentials", f"the {info.name!r} upstream takes no credentials: {how}",
+                                  "remove credentials")
+
+    # --- derived values -------------------------------------------------------------------
+    @property
+    def info(self) -> UpstreamInfo:
+        return UPSTREAMS[self.upstream]
+
+    @property
+    def upstream_url(self) -> str:
+        return self.registry_url or self.info.url  # type: ignore[return-value]
+
+    @property
+    def repository_pattern(self) -> str:
+        """The repository-name pattern (for IAM ARNs) of what this rule creates."""
+        return "*" if self.prefix == "ROOT" else f"{self.prefix}/*"
+
+    def example_repository(self) -> str:
+        image = self.info.example_image
+        return image if self.prefix == "ROOT" else f"{self.prefix}/{image}"
+
+    # --- factories, one per upstream ------------------------------------------------------
+    @classmethod
+    def of(cls, upstream: str, **kwargs: object) -> "UpstreamRule":
+        return cls(upstream=upstream, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def ecr_public(cls, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("ecr-public", prefix=prefix, upstream_prefix=upstream_prefix)
+
+    @classmethod
+    def k8s(cls, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("k8s", prefix=prefix, upstream_prefix=upstream_prefix)
+
+    @classmethod
+    def quay(cls, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("quay", prefix=prefix, upstream_prefix=upstream_prefix)
+
+    @classmethod
+    def docker_hub(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
+                   upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("docker-hub", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
+
+    @classmethod
+    def github_container_registry(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
+                                  upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("github-container-registry", prefix=prefix, upstream_prefix=upstream_prefix,
+                   credentials=credentials)
+
+    @classmethod
+    def gitlab_container_registry(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
+                                  upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("gitlab-container-registry", prefix=prefix, upstream_prefix=upstream_prefix,
+                   credentials=credentials)
+
+    @classmethod
+    def azure_container_registry(cls, registry_url: str, credentials: UpstreamCredentials, *,
+                                 prefix: Optional[str] = None,
+                                 upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("azure-container-registry", prefix=prefix, upstream_prefix=upstream_prefix,
+                   registry_url=registry_url, credentials=credentials)
+
+    @classmethod
+    def chainguard(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
+                   upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        return cls("chainguard", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
+
+    @classmethod
+    def ecr(cls, registry_url: str, *, role_arn: Optional[str] = None, prefix: Optional[str] = None,
+            upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        """Another private ECR registry (cross-account or cross-Region). Without ``role_arn`` the
+        construct creates the role the cache needs."""
+        return cls("ecr", prefix=prefix, upstream_prefix=upstream_prefix, registry_url=registry_url,
+                   role_arn=role_arn)
+
+    def with_prefix(self, prefix: str) -> "UpstreamRule":
+        return dataclasses.replace(self, prefix=prefix)
+
+
+def check_rules(rules: list[UpstreamRule], path: str = "rules") -> None:
+    """Checks across rules: count and unique prefixes."""
+    v.check_rule_count(len(rules), path)
+    v.check_unique_prefixes([r.prefix for r in rules], path)  # type: ignore[misc]
+
+
+__all__ = ["Auth", "UPSTREAMS", "UpstreamCredentials", "UpstreamInfo", "UpstreamRule", "at_path",
+           "check_rules", "upstream_info"]

@@ -1,0 +1,203 @@
+"""Checks on user input. Each rule lives here once; props classes and the config loader call them.
+
+Every check raises :class:`ValidationError` with a path, the problem and the fix.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from .errors import ValidationError
+
+# From the AWS::ECR::PullThroughCacheRule schema (EcrRepositoryPrefix / UpstreamRepositoryPrefix).
+PREFIX_PATTERN = re.compile(
+    r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$"
+)
+PREFIX_MIN, PREFIX_MAX = 2, 30
+MAX_RULES = 50
+UNSUPPORTED_REGIONS = ("cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1")
+SECRET_NAME_PREFIX = "ecr-pullthroughcache/"
+SECRET_NAME_PATTERN = re.compile(r"^ecr-pullthroughcache/[a-zA-Z0-9/_+=.@-]+$")
+SECRET_ARN_PATTERN = re.compile(
+    r"^arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+$"
+)
+# Secrets Manager appends "-" and six random characters to a secret's name in its ARN.
+SECRET_ARN_SUFFIX = re.compile(r"-[a-zA-Z0-9]{6}$")
+ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+ORG_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+IAM_PRINCIPAL_PATTERN = re.compile(
+    r"^arn:aws(-[a-z]+)*:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$"
+)
+ROLE_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+KMS_KEY_ARN_PATTERN = re.compile(
+    r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(key/[a-zA-Z0-9-]+|alias/[a-zA-Z0-9/_-]+)$"
+)
+AZURE_URL_PATTERN = re.compile(r"^[a-zA-Z0-9]{5,50}\.azurecr\.io$")
+ECR_URL_PATTERN = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
+
+
+def fail(path: str, problem: str, fix: str) -> None:
+    raise ValidationError(path, problem, fix)
+
+
+def check_type(value: Any, kind: type | tuple[type, ...], path: str, what: str) -> None:
+    # bool is an int in Python; a YAML `true` is never a number here.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int,))):
+        fail(path, f"expected {what}, got {value!r}", f"give {what}")
+
+
+def check_prefix(value: Any, path: str) -> str:
+    """Return the repository prefix without its trailing slash (ECR assumes one)."""
+    check_type(value, str, path, "a string such as 'docker-hub'")
+    if not PREFIX_MIN <= len(value) <= PREFIX_MAX:
+        fail(path, f"prefix {value!r} is {len(value)} characters long; ECR allows {PREFIX_MIN} to {PREFIX_MAX}",
+             "choose a shorter or longer prefix")
+    if value.lower() == "root" and value != "ROOT":
+        fail(path, f"{value!r} is not a valid prefix", "write ROOT in capitals to map repository names 1:1")
+    if not PREFIX_PATTERN.match(value):
+        fail(path, f"prefix {value!r} is not a valid repository prefix",
+             "use lower-case letters and digits separated by '.', '_', '__', '-' or '/' "
+             "(for example 'docker-hub' or 'team/quay'), or ROOT")
+    return value if value == "ROOT" else value.rstrip("/")
+
+
+def check_upstream_prefix(value: Any, ecr_prefix: str, path: str) -> str:
+    result = check_prefix(value, path)
+    if ecr_prefix == "ROOT" and result != "ROOT":
+        fail(path, "an upstream prefix needs an ECR prefix other than ROOT",
+             "remove upstreamPrefix, or give the rule a prefix")
+    return result
+
+
+def check_unique_prefixes(prefixes: Iterable[str], path: str) -> None:
+    seen: dict[str, int] = {}
+    for index, prefix in enumerate(prefixes):
+        if prefix in seen:
+            fail(f"{path}[{index}].prefix",
+                 f"prefix {prefix!r} is already used by {path}[{seen[prefix]}]",
+                 "give each rule its own prefix")
+        seen[prefix] = index
+
+
+def check_rule_count(count: int, path: str) -> None:
+    if count == 0:
+        fail(path, "no pull-through cache rules are defined", "add at least one rule")
+    if count > MAX_RULES:
+        fail(path, f"{count} rules given; ECR allows {MAX_RULES} per registry and Region (not adjustable)",
+             "split the rules across Regions or accounts")
+
+
+def check_secret_name(value: Any, path: str) -> str:
+    check_type(value, str, path, "a secret name")
+    if not value.startswith(SECRET_NAME_PREFIX):
+        fail(path, f"secret name {value!r} does not start with {SECRET_NAME_PREFIX!r}",
+             f"ECR only reads secrets named '{SECRET_NAME_PREFIX}<name>'; rename the secret")
+    if not SECRET_NAME_PATTERN.match(value):
+        fail(path, f"secret name {value!r} has characters Secrets Manager does not allow",
+             "use letters, digits and /_+=.@- only")
+    return value
+
+
+def check_secret_arn(value: Any, path: str) -> str:
+    check_type(value, str, path, "a Secrets Manager secret ARN")
+    if not SECRET_ARN_PATTERN.match(value) or not 50 <= len(value) <= 612:
+        fail(path, f"{value!r} is not a Secrets Manager ARN of a secret named 'ecr-pullthroughcache/...'",
+             "give the complete ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:"
+             "secret:ecr-pullthroughcache/docker-hub-AbCdEf")
+    if not SECRET_ARN_SUFFIX.search(value):
+        fail(path, f"{value!r} lacks the 6-character suffix Secrets Manager adds to secret ARNs",
+             "copy the complete ARN from 'aws secretsmanager describe-secret', or use secretName instead")
+    return value
+
+
+def check_account_id(value: Any, path: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value:012d}"  # YAML reads an unquoted account id as a number
+    check_type(value, str, path, "a 12-digit AWS account id")
+    if not ACCOUNT_PATTERN.match(value):
+        fail(path, f"{value!r} is not a 12-digit AWS account id", "quote the id and give all 12 digits")
+    return value
+
+
+def check_principal(value: Any, path: str) -> str:
+    """An account id or an IAM root/user/role ARN."""
+    if isinstance(value, int) and not isinstance(value, bool) or (
+        isinstance(value, str) and not value.startswith("arn:")
+    ):
+        return check_account_id(value, path)
+    check_type(value, str, path, "an account id or IAM ARN")
+    if not IAM_PRINCIPAL_PATTERN.match(value):
+        fail(path, f"{value!r} is not an account id or IAM user/role ARN",
+             "give a 12-digit account id or an ARN like arn:aws:iam::123456789012:role/Builder")
+    return value
+
+
+def check_organization_id(value: Any, path: str) -> str:
+    check_type(value, str, path, "an AWS Organizations id")
+    if not ORG_PATTERN.match(value):
+        fail(path, f"{value!r} is not an AWS Organizations id",
+             "give the id from 'aws organizations describe-organization', like o-a1b2c3d4e5")
+    return value
+
+
+def check_region(value: Any, path: str) -> str:
+    check_type(value, str, path, "a Region name")
+    if value in UNSUPPORTED_REGIONS:
+        fail(path, f"ECR pull-through cache rules cannot be created in {value}",
+             "deploy to a commercial Region such as us-east-1 (not available in China or GovCloud)")
+    if not REGION_PATTERN.match(value):
+        fail(path, f"{value!r} is not an AWS Region name", "give a Region such as eu-west-1")
+    return value
+
+
+def check_role_arn(value: Any, path: str) -> str:
+    check_type(value, str, path, "an IAM role ARN")
+    if not ROLE_ARN_PATTERN.match(value):
+        fail(path, f"{value!r} is not an IAM role ARN", "give an ARN like arn:aws:iam::123456789012:role/PtcUpstream")
+    return value
+
+
+def check_kms_key_arn(value: Any, path: str) -> str:
+    check_type(value, str, path, "a KMS key ARN")
+    if not KMS_KEY_ARN_PATTERN.match(value):
+        fail(path, f"{value!r} is not a KMS key ARN",
+             "give an ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    return value
+
+
+def check_positive_int(value: Any, path: str, *, maximum: int | None = None) -> int:
+    check_type(value, int, path, "a whole number of 1 or more")
+    if value < 1 or (maximum is not None and value > maximum):
+        bound = f" and at most {maximum}" if maximum is not None else ""
+        fail(path, f"{value} is out of range", f"give a whole number of 1 or more{bound}")
+    return value
+
+
+def check_tags(value: Any, path: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    check_type(value, dict, path, "a mapping of tag keys to values")
+    if len(value) > 50:
+        fail(path, f"{len(value)} tags given; ECR allows 50", "drop some tags")
+    result = {}
+    for key, val in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.startswith("aws:"):
+            fail(f"{path}.{key}", f"tag key {key!r} is not allowed",
+                 "use 1-128 characters that do not start with 'aws:'")
+        if not isinstance(val, (str, int, float)) or isinstance(val, bool) or len(str(val)) > 256:
+            fail(f"{path}.{key}", f"tag value {val!r} is not allowed", "use a string of up to 256 characters")
+        result[key] = str(val)
+    return result
+
+
+def check_registry_url(upstream: str, value: Any, path: str) -> str:
+    check_type(value, str, path, "a registry host name")
+    host = value.removeprefix("https://").rstrip("/")
+    if upstream == "azure-container-registry" and not AZURE_URL_PATTERN.match(host):
+        fail(path, f"{value!r} is not an Azure Container Registry host",
+             "give '<registry name>.azurecr.io' (5-50 letters or digits)")
+    if upstream == "ecr" and not ECR_URL_PATTERN.match(host):
+        fail(path, f"{value!r} is not a private ECR registry host",
+             "give '<account>.dkr.ecr.<region>.amazonaws.com'")
+    return host
