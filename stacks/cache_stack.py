@@ -1,0 +1,44 @@
+"""The cache stack: rules, templates, policies and (optionally) the warmer, with outputs."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional, Sequence
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from ecr_ptc.cache import PullThroughCache
+from ecr_ptc.settings import AccessSettings, RepositorySettings
+from ecr_ptc.upstream import UpstreamRule
+from ecr_ptc.warmer import CacheWarmer
+from ecr_ptc.warming import WarmSettings
+
+
+def output_id(text: str) -> str:
+    """'my-docker-hub' -> 'MyDockerHub': CloudFormation output ids are alphanumeric."""
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text) if part) or "Root"
+
+
+class CacheStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, rules: Sequence[UpstreamRule],
+                 repositories: Optional[RepositorySettings] = None, access: Optional[AccessSettings] = None,
+                 warm: Optional[WarmSettings] = None, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.cache = PullThroughCache(self, "Cache", rules=rules, repositories=repositories, access=access)
+        CfnOutput(self, "RegistryUri", value=self.cache.registry_uri,
+                  description="Log in with: aws ecr get-login-password | docker login --username AWS "
+                              "--password-stdin <this value>")
+        CfnOutput(self, "ConsumerPolicyArn", value=self.cache.consumer_policy.managed_policy_arn,
+                  description="Attach to roles that pull through the cache (first pulls included)")
+        for rule in self.cache.rules:
+            CfnOutput(self, f"ExamplePull{output_id(rule.prefix)}", value=self.cache.example_pull_command(rule),
+                      description=f"Pull through the {rule.upstream} rule")
+        for prefix, command in self.cache.credential_commands.items():
+            CfnOutput(self, f"SetCredentials{output_id(prefix)}", value=command,
+                      description=f"Run once to store the real upstream credentials for {prefix}/")
+        self.warmer: Optional[CacheWarmer] = None
+        if warm is not None:
+            self.warmer = CacheWarmer(self, "Warmer", cache=self.cache, settings=warm)
+            for image in warm.images:
+                CfnOutput(self, f"Digest{output_id(image)}", value=self.warmer.digest(image),
+                          description=f"Digest of {image} as cached")

@@ -1,0 +1,40 @@
+"""The app's composition: one cache stack (plus an optional workstation stack) per environment."""
+from __future__ import annotations
+
+from typing import Optional
+
+from aws_cdk import App, Environment as CdkEnvironment, Stack
+
+from ecr_ptc_app.config import AppConfig, Environment
+
+from .cache_stack import CacheStack
+
+STACK_PREFIX = "EcrPtc"
+
+
+def stack_name(env: Optional[Environment]) -> str:
+    return f"{STACK_PREFIX}-{env.account}-{env.region}" if env else STACK_PREFIX
+
+
+def build_app(app: App, config: AppConfig) -> list[Stack]:
+    stacks: list[Stack] = []
+    for env in config.environments or (None,):
+        name = stack_name(env)
+        cdk_env = CdkEnvironment(account=env.account, region=env.region) if env else None
+        cache = CacheStack(app, name, env=cdk_env, rules=config.rules, repositories=config.repositories,
+                           access=config.access, warm=config.warm,
+                           description="ECR pull-through cache (ecr-ptc)")
+        stacks.append(cache)
+        if config.workstation is not None:
+            from .workstation_stack import WorkstationStack
+
+            station = WorkstationStack(
+                app, f"{name}-workstation", env=cdk_env, settings=config.workstation,
+                consumer_policy=cache.cache.consumer_policy, registry_uri=cache.cache.registry_uri,
+                smoke_test_images=[cache.cache.image_uri(r, *r.info.example_image.rsplit(":", 1))
+                                   for r in cache.cache.rules if "<" not in r.info.example_image],
+                cache_prefixes=list(cache.cache.prefixes),
+                description="ECR pull-through cache workstation (ecr-ptc)")
+            station.add_dependency(cache)
+            stacks.append(station)
+    return stacks

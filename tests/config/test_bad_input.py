@@ -1,0 +1,199 @@
+"""Every user mistake stops with file, line, key path, problem and fix - before AWS sees it."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ecr_ptc_app.config import ConfigError, load_config
+
+ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub-AbC123"
+QUAY = "rules:\n  - upstream: quay\n"
+
+
+def many_rules(n: int) -> str:
+    return "rules:\n" + "".join(f"  - {{upstream: quay, prefix: q{i:02d}}}\n" for i in range(n))
+
+
+# (id, yaml text, key path, words in the problem, line or None)
+CASES = [
+    ("prefix-pattern", "rules:\n  - upstream: quay\n    prefix: Docker_Hub\n", "rules[0].prefix",
+     "not a valid repository prefix", 3),
+    ("prefix-too-long", "rules:\n  - upstream: quay\n    prefix: " + "a" * 31 + "\n", "rules[0].prefix",
+     "31 characters", 3),
+    ("prefix-too-short", "rules:\n  - upstream: quay\n    prefix: a\n", "rules[0].prefix", "1 characters", 3),
+    ("prefix-root-lowercase", "rules:\n  - upstream: quay\n    prefix: root\n", "rules[0].prefix",
+     "'root' is not a valid prefix", 3),
+    ("duplicate-prefix", "rules:\n  - {upstream: quay, prefix: x1}\n  - {upstream: k8s, prefix: x1}\n",
+     "rules[1].prefix", "already used by rules[0]", 3),
+    ("duplicate-default-prefix", "rules:\n  - upstream: quay\n  - upstream: quay\n", "rules[1].prefix",
+     "already used", 3),
+    ("unknown-upstream", "rules:\n  - upstream: dockerhub\n", "rules[0].upstream", "unknown upstream", 2),
+    ("no-upstream", "rules:\n  - prefix: abc\n", "rules[0]", "has no upstream", 2),
+    ("missing-credentials", "rules:\n  - upstream: docker-hub\n", "rules[0].credentials", "needs credentials",
+     2),
+    ("forbidden-credentials", "rules:\n  - upstream: quay\n    credentials: {create: true}\n",
+     "rules[0].credentials", "takes no credentials", 3),
+    ("secret-name-prefix", "rules:\n  - upstream: docker-hub\n    credentials: {secretName: dockerhub}\n",
+     "rules[0].credentials.secretName", "does not start with 'ecr-pullthroughcache/'", 3),
+    ("secret-arn-malformed", "rules:\n  - upstream: docker-hub\n    credentials: {secretArn: 'arn:aws:s3:::x'}\n",
+     "rules[0].credentials.secretArn", "not a Secrets Manager ARN", 3),
+    ("secret-arn-partial", "rules:\n  - upstream: docker-hub\n    credentials:\n      secretArn: "
+     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub\n",
+     "rules[0].credentials.secretArn", "6-character suffix", 4),
+    ("credentials-two-ways", "rules:\n  - upstream: chainguard\n    credentials:\n      create: true\n"
+     "      secretName: ecr-pullthroughcache/cg\n", "rules[0].credentials", "exactly one", 3),
+    ("credentials-unknown-key", "rules:\n  - upstream: chainguard\n    credentials: {secret: x}\n",
+     "rules[0].credentials.secret", "unknown key", 3),
+    ("azure-needs-url", "rules:\n  - upstream: azure-container-registry\n    credentials: {create: true}\n",
+     "rules[0].registryUrl", "needs a registry URL", 2),
+    ("azure-bad-url", "rules:\n  - upstream: azure-container-registry\n    registryUrl: example.com\n"
+     "    credentials: {create: true}\n", "rules[0].registryUrl", "not an Azure Container Registry", 3),
+    ("ecr-bad-url", "rules:\n  - upstream: ecr\n    registryUrl: 1234.dkr.ecr.eu-west-1.amazonaws.com\n",
+     "rules[0].registryUrl", "not a private ECR registry", 3),
+    ("fixed-url-overridden", "rules:\n  - upstream: quay\n    registryUrl: quay.example.com\n",
+     "rules[0].registryUrl", "always quay.io", 3),
+    ("upstream-prefix-with-root", "rules:\n  - upstream: quay\n    prefix: ROOT\n    upstreamPrefix: abc\n",
+     "rules[0].upstreamPrefix", "needs an ECR prefix other than ROOT", 4),
+    ("role-on-public", "rules:\n  - upstream: quay\n    roleArn: arn:aws:iam::123456789012:role/x\n",
+     "rules[0].roleArn", "only used by the 'ecr' upstream", 3),
+    ("role-malformed", "rules:\n  - upstream: ecr\n    registryUrl: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n"
+     "    roleArn: arn:aws:iam::123:role/x\n", "rules[0].roleArn", "not an IAM role ARN", 4),
+    ("too-many-rules", many_rules(51), "rules", "51 rules", 1),
+    ("no-rules-key", "repositories: {}\n", "rules", "has no rules", None),
+    ("empty-file", "", "rules", "has no rules", None),
+    ("empty-rules", "rules: []\n", "rules", "no pull-through cache rules", 1),
+    ("rules-not-list", "rules: quay\n", "rules", "expected a list", 1),
+    ("rule-not-mapping", "rules:\n  - quay\n", "rules[0]", "expected a mapping", 2),
+    ("unknown-top-key", QUAY + "rule: []\n", "rule", "did you mean 'rules'", 3),
+    ("unknown-rule-key", "rules:\n  - upstream: quay\n    upstreamprefix: x\n", "rules[0].upstreamprefix",
+     "did you mean 'upstreamPrefix'", 3),
+    ("unknown-repositories-key", QUAY + "repositories:\n  keepLast: 3\n", "repositories.keepLast",
+     "did you mean 'keepLastImages'", 4),
+    ("account-format", QUAY + "environments:\n  - {account: '1234', region: eu-west-1}\n",
+     "environments[0].account", "not a 12-digit", 4),
+    ("environment-missing-region", QUAY + "environments:\n  - {account: '123456789012'}\n",
+     "environments[0]", "has no region", 4),
+    ("duplicate-environment", QUAY + "environments:\n  - {account: '123456789012', region: eu-west-1}\n"
+     "  - {account: '123456789012', region: eu-west-1}\n", "environments[1]", "same account and region", 5),
+    ("region-china", QUAY + "environments:\n  - {account: '123456789012', region: cn-north-1}\n",
+     "environments[0].region", "cannot be created in cn-north-1", 4),
+    ("region-govcloud", QUAY + "environments:\n  - {account: '123456789012', region: us-gov-west-1}\n",
+     "environments[0].region", "us-gov-west-1", 4),
+    ("region-format", QUAY + "environments:\n  - {account: '123456789012', region: europe}\n",
+     "environments[0].region", "not an AWS Region", 4),
+    ("org-id", QUAY + "access:\n  organizationId: org-123\n", "access.organizationId",
+     "not an AWS Organizations id", 4),
+    ("principal", QUAY + "access:\n  principals: ['arn:aws:s3:::bucket']\n", "access.principals[0]",
+     "not an account id or IAM", 4),
+    ("principals-not-list", QUAY + "access:\n  principals: '123456789012'\n", "access.principals",
+     "expected a list", 4),
+    ("access-empty", QUAY + "access: {}\n", "access", "names nobody", 3),
+    ("lifecycle-zero", QUAY + "repositories:\n  expireUntaggedAfterDays: 0\n",
+     "repositories.expireUntaggedAfterDays", "out of range", 4),
+    ("lifecycle-text", QUAY + "repositories:\n  keepLastImages: ten\n", "repositories.keepLastImages",
+     "expected a whole number", 4),
+    ("lifecycle-bool", QUAY + "repositories:\n  keepLastImages: true\n", "repositories.keepLastImages",
+     "expected a whole number", 4),
+    ("tag-mutability", QUAY + "repositories:\n  tagMutability: FROZEN\n", "repositories.tagMutability",
+     "not one of MUTABLE, IMMUTABLE", 4),
+    ("scan-on-push", QUAY + "repositories:\n  scanOnPush: always\n", "repositories.scanOnPush",
+     "not one of off, basic, enhanced", 4),
+    ("encryption-kms-arn", QUAY + "repositories:\n  encryption: {kmsKeyArn: my-key}\n",
+     "repositories.encryption.kmsKeyArn", "not a KMS key ARN", 4),
+    ("encryption-word", QUAY + "repositories:\n  encryption: KMS\n", "repositories.encryption",
+     "not an encryption setting", 4),
+    ("tag-key-aws", QUAY + "repositories:\n  tags: {'aws:owner': me}\n", "repositories.tags.aws:owner",
+     "not allowed", 4),
+    ("warm-by-digest", QUAY + "warm:\n  images: ['quay/a/b@sha256:" + "0" * 64 + "']\n", "warm.images[0]",
+     "digest", 4),
+    ("warm-outside-prefixes", QUAY + "warm:\n  images: ['other/nginx:1']\n", "warm.images[0]", "quay", 4),
+    ("workstation-kind", QUAY + "workstation:\n  kind: lightsail\n", "workstation.kind", "lightsail", 4),
+    ("workstation-stop-on-ec2", QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",
+     "workstation.automaticStopMinutes", "cloud9", 5),
+]
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text,path,words,line", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_reported_with_key_and_fix(tmp_path, text, path, words, line):
+    file = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    err = caught.value
+    assert err.path == path
+    assert words in err.problem or words in err.fix
+    assert err.line == line
+    assert str(file) in str(err) and "Fix: " in str(err) and err.fix
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    file = write(tmp_path, "rules:\n  - upstream: quay\n   prefix: [x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    assert "YAML syntax error" in caught.value.problem
+    assert caught.value.line == 3
+
+
+def test_duplicate_yaml_key_is_an_error(tmp_path):
+    file = write(tmp_path, "rules:\n  - upstream: quay\n    upstream: k8s\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    assert "duplicate key 'upstream'" in caught.value.problem and caught.value.line == 3
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.yaml")
+    assert caught.value.problem == "no such file" and "nope.yaml" in str(caught.value)
+
+
+def test_unquoted_account_id_is_accepted(tmp_path):
+    config = load_config(write(tmp_path, QUAY + "environments:\n  - {account: 123456789012, region: eu-west-1}\n"))
+    assert config.environments[0].account == "123456789012"
+
+
+def test_prefix_trailing_slash_is_dropped(tmp_path):
+    config = load_config(write(tmp_path, "rules:\n  - {upstream: quay, prefix: team/quay/}\n"))
+    assert config.rules[0].prefix == "team/quay"
+
+
+def test_immutable_tags_warn(tmp_path):
+    config = load_config(write(tmp_path, QUAY + "repositories: {tagMutability: IMMUTABLE}\n"))
+    assert any("latest" in w for w in config.warnings)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ecr_ptc_app.cli", *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_cli_validate_exits_2_without_traceback(tmp_path):
+    file = write(tmp_path, "rules:\n  - upstream: dockerhub\n")
+    done = run_cli("validate", str(file))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{file}:2: rules[0].upstream: unknown upstream 'dockerhub'" in done.stderr
+    assert "did you mean 'docker-hub'" in done.stderr
+
+
+def test_cli_validate_default_config_ok():
+    done = run_cli("validate")
+    assert done.returncode == 0, done.stderr
+    assert "config/default.yaml: OK" in done.stdout
+
+
+def test_every_example_config_validates():
+    from pathlib import Path
+
+    configs = sorted(Path(__file__).resolve().parents[2].joinpath("config").glob("*.yaml"))
+    assert configs
+    for path in configs:
+        load_config(path)  # raises on any mistake
