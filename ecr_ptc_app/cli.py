@@ -13,7 +13,7 @@ def summary(config: AppConfig) -> str:
     for rule in config.rules:
         auth = " (credentials)" if rule.credentials else ""
         lines.append(f"  rule {rule.prefix}/ -> {rule.upstream_url}{auth}")
-    envs = ", ".join(f"{e.account}/{e.region}" for e in config.environments) or "environment-agnostic"
+    envs = ", ".join(f"{e.account or '(deploying account)'}/{e.region}" for e in config.environments) or "environment-agnostic"
     lines.append(f"  stacks: {envs}")
     if config.warm:
         lines.append(f"  warm: {len(config.warm.images)} image(s)")

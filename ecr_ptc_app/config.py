@@ -41,8 +41,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Environment:
-    account: str
     region: str
+    account: Optional[str] = None  # None: the account of the credentials that deploy
 
 
 @dataclass(frozen=True)
@@ -134,11 +134,10 @@ def _rule(raw: Any, path: str) -> UpstreamRule:
 
 def _environment(raw: Any, path: str) -> Environment:
     raw = _mapping(raw, path, ("account", "region"), "account and region")
-    for key in ("account", "region"):
-        if key not in raw:
-            raise ValidationError(path, f"the environment has no {key}", f"add '{key}:'")
-    return Environment(v.check_account_id(raw["account"], f"{path}.account"),
-                       v.check_region(raw["region"], f"{path}.region"))
+    if "region" not in raw:
+        raise ValidationError(path, "the environment has no region", "add 'region:', e.g. region: eu-west-1")
+    account = v.check_account_id(raw["account"], f"{path}.account") if "account" in raw else None
+    return Environment(v.check_region(raw["region"], f"{path}.region"), account)
 
 
 def build(document: Any) -> tuple[dict, list[str]]:
@@ -172,7 +171,7 @@ def build(document: Any) -> tuple[dict, list[str]]:
         with at_path("warm"):
             images, warm_warnings = resolve_warm_images(settings, rules)
         out["warm"] = dataclasses.replace(settings, images=tuple(images))
-        warnings += warm_warnings
+        warnings += [f"warm.{w}" for w in warm_warnings]
     if "workstation" in doc:
         out["workstation"] = _props(WorkstationSettings, doc["workstation"], "workstation", "workstation settings")
     return out, warnings

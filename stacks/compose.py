@@ -13,7 +13,9 @@ STACK_PREFIX = "EcrPtc"
 
 
 def stack_name(env: Optional[Environment]) -> str:
-    return f"{STACK_PREFIX}-{env.account}-{env.region}" if env else STACK_PREFIX
+    if env is None:
+        return STACK_PREFIX
+    return "-".join(filter(None, (STACK_PREFIX, env.account, env.region)))
 
 
 def build_app(app: App, config: AppConfig) -> list[Stack]:

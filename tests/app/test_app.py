@@ -1,0 +1,86 @@
+"""The whole app, as `cdk synth` builds it, for the default and example configs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack, Validations, aws_s3
+from cdk_nag import AwsSolutionsChecks
+
+from .lint import findings
+from .synth import ROOT, normalise, synth
+
+CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory) -> dict[str, dict[str, dict]]:
+    """Templates by config file name, then by stack name (cdk-nag runs during each synth)."""
+    return {path.name: synth(path, tmp_path_factory.mktemp(path.stem)) for path in CONFIGS}
+
+
+def resources(template: dict, kind: str) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_default_config_snapshot(templates, snapshot):
+    assert normalise(templates["default.yaml"]["EcrPtc"]) == snapshot
+
+
+@pytest.mark.parametrize("name", [p.name for p in CONFIGS])
+def test_cfn_lint_clean(templates, name):
+    for stack, template in templates[name].items():
+        assert findings(template) == [], stack
+
+
+def test_default_outputs_follow_the_walkthrough(templates):
+    outputs = templates["default.yaml"]["EcrPtc"]["Outputs"]
+    assert {"RegistryUri", "ConsumerPolicyArn", "ExamplePullEcrPublic", "ExamplePullK8s",
+            "ExamplePullQuay"} <= set(outputs)
+    pull = json.dumps(outputs["ExamplePullEcrPublic"]["Value"])
+    assert pull.startswith('{"Fn::Join"') and "docker pull " in pull and ".dkr.ecr." in pull
+    assert "/ecr-public/nginx/nginx:latest" in pull
+
+
+def statements(template: dict):
+    for logical_id, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        docs = [props.get("PolicyDocument")] + [p.get("PolicyDocument") for p in props.get("Policies", [])]
+        for doc in filter(None, docs):
+            for statement in doc["Statement"]:
+                yield logical_id, statement
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("name", [p.name for p in CONFIGS])
+def test_no_iam_statement_allows_everything_but_the_token_call(templates, name):
+    for stack, template in templates[name].items():
+        for logical_id, statement in statements(template):
+            if statement.get("Effect") == "Allow" and "*" in as_list(statement.get("Resource")):
+                assert as_list(statement["Action"]) == ["ecr:GetAuthorizationToken"], (stack, logical_id, statement)
+
+
+def test_environments_make_one_stack_each(tmp_path):
+    path = tmp_path / "envs.yaml"
+    path.write_text("rules:\n  - upstream: quay\nenvironments:\n"
+                    "  - {account: '111111111111', region: eu-west-1}\n"
+                    "  - {account: '222222222222', region: us-east-2}\n")
+    stacks = synth(path, tmp_path / "out")
+    assert set(stacks) == {"EcrPtc-111111111111-eu-west-1", "EcrPtc-222222222222-us-east-2"}
+
+
+def test_no_workstation_key_no_workstation_stack(templates):
+    assert list(templates["default.yaml"]) == ["EcrPtc"]
+
+
+def test_cdk_nag_gate_can_fail(tmp_path):
+    """The plugin the app uses really stops synth on a finding (an unencrypted, unlogged bucket)."""
+    app = App(outdir=str(tmp_path))
+    aws_s3.Bucket(Stack(app, "Bad"), "Bucket")
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(Exception, match="AwsSolutions-S1"):
+        app.synth()
