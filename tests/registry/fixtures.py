@@ -88,6 +88,24 @@ class Registry:
         if getattr(self, "log", None):
             self.log.close()
 
+    def stored_blobs(self) -> set[str]:
+        """Digests of the blobs in this registry's storage (committed ones only)."""
+        base = self.root / "data" / "docker" / "registry" / "v2" / "blobs" / "sha256"
+        return {f"sha256:{p.parent.name}" for p in base.glob("*/*/data")} if base.exists() else set()
+
+    def wait_for_blobs(self, digests, timeout: float = 10.0) -> set[str]:
+        """Wait until every digest is stored; returns those still missing at the timeout.
+
+        distribution 2.8's proxy stores a blob with a background fetch of its own while it
+        serves the client, so a blob can be served before it is stored.
+        """
+        wanted, end = set(digests), time.monotonic() + timeout
+        while True:
+            missing = wanted - self.stored_blobs()
+            if not missing or time.monotonic() > end:
+                return missing
+            time.sleep(0.05)
+
     def get(self, path: str, headers: Optional[dict] = None) -> tuple[int, bytes, dict]:
         """A plain GET (for assertions): status, body, headers."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

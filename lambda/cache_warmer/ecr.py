@@ -1,0 +1,132 @@
+"""Amazon ECR specifics (boto3): the registry token, error explanations, import status."""
+from __future__ import annotations
+
+import base64
+from typing import Iterable, Optional
+
+from . import errors
+from .logs import log, register_secret
+from .refs import ImageRef
+from .registry import Credentials, RegistryClient
+
+try:  # botocore ships with boto3 in Lambda; imported lazily-tolerant for unit tests of other modules
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # pragma: no cover
+    BotoCoreError = ClientError = Exception  # type: ignore[misc, assignment]
+
+
+def client(region: Optional[str] = None):
+    import boto3
+
+    return boto3.client("ecr", region_name=region)
+
+
+def registry_client(ecr, *, timeout: float = 30.0, upstream_hint: Optional[str] = None) -> RegistryClient:
+    """A registry client for the caller's ECR registry: ``ecr:GetAuthorizationToken``, Basic auth,
+    endpoint from ``proxyEndpoint``."""
+    try:
+        data = ecr.get_authorization_token()["authorizationData"][0]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("AccessDeniedException", "AccessDenied"):
+            raise errors.AccessDenied("ecr:GetAuthorizationToken was denied: the caller needs it on resource *",
+                                      action="ecr:GetAuthorizationToken") from None
+        raise errors.RegistryUnavailable(f"ecr:GetAuthorizationToken failed: {code}") from None
+    token = data["authorizationToken"]
+    register_secret(token)
+    username, _, password = base64.b64decode(token).decode().partition(":")
+    register_secret(password)
+    return RegistryClient(data["proxyEndpoint"], Credentials(username, password), preemptive_basic=True,
+                          timeout=timeout, upstream_hint=upstream_hint)
+
+
+def _error_code(exc: Exception) -> str:
+    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+
+
+def repository_exists(ecr, repository: str) -> Optional[bool]:
+    """True/False, or None when the caller may not ask (ecr:DescribeRepositories denied)."""
+    try:
+        ecr.describe_repositories(repositoryNames=[repository])
+        return True
+    except (ClientError, BotoCoreError) as exc:
+        return False if _error_code(exc) == "RepositoryNotFoundException" else None
+
+
+def rule_prefixes(ecr) -> Optional[list[str]]:
+    """The registry's pull-through cache rule prefixes, or None when they cannot be listed."""
+    try:
+        prefixes = []
+        for page in ecr.get_paginator("describe_pull_through_cache_rules").paginate():
+            prefixes += [r["ecrRepositoryPrefix"] for r in page.get("pullThroughCacheRules", [])]
+        return prefixes
+    except (ClientError, BotoCoreError, NotImplementedError) as exc:
+        log("rules-unavailable", error=_error_code(exc))
+        return None
+
+
+def explain(err: errors.WarmError, ref: ImageRef, ecr) -> errors.WarmError:
+    """Turn a registry error into one that names its cause in ECR terms (rule, IAM action).
+    Never raises: when the ECR API cannot tell, the original error is returned."""
+    try:
+        return _explain(err, ref, ecr)
+    except Exception as exc:  # noqa: BLE001 - the explanation is a bonus
+        log("explain-failed", error=type(exc).__name__)
+        return err
+
+
+def _explain(err: errors.WarmError, ref: ImageRef, ecr) -> errors.WarmError:
+    if isinstance(err, errors.RepositoryNotFound) or (
+            isinstance(err, errors.AccessDenied) and repository_exists(ecr, ref.repository) is False):
+        prefixes = rule_prefixes(ecr)
+        if prefixes is not None and not any(ref.has_prefix(p) for p in prefixes):
+            return errors.NoSuchRule(
+                f"{ref}: no pull-through cache rule covers this repository (rule prefixes: "
+                f"{', '.join(prefixes) or 'none'}); the image's first path segment(s) must be a rule's prefix")
+        if prefixes is None:
+            return errors.RepositoryNotFound(
+                f"{ref}: repository {ref.repository} does not exist and the pull did not create it: either no "
+                "pull-through cache rule covers its prefix, or the caller lacks ecr:CreateRepository")
+        return errors.AccessDenied(
+            f"{ref}: repository {ref.repository} does not exist and the pull could not create it: the caller "
+            "lacks ecr:CreateRepository (needed for the first pull through the cache rule)",
+            action="ecr:CreateRepository")
+    if isinstance(err, errors.AccessDenied):
+        return errors.AccessDenied(
+            f"{ref}: access denied on an existing cache repository: the caller lacks "
+            f"ecr:BatchImportUpstreamImage (or ecr:BatchGetImage) on {ref.repository} ({err})",
+            action="ecr:BatchImportUpstreamImage")
+    if isinstance(err, errors.ImageNotFound) and repository_exists(ecr, ref.repository):
+        return errors.ImageNotFound(
+            f"{ref}: tag {ref.tag} not found: it does not exist upstream, or the caller lacks "
+            f"ecr:BatchImportUpstreamImage on {ref.repository} ({err})")
+    return err
+
+
+def image_digest(ecr, ref: ImageRef) -> Optional[str]:
+    """The digest ECR lists for the tag (``ecr:DescribeImages``), None while it is not there."""
+    try:
+        details = ecr.describe_images(repositoryName=ref.repository, imageIds=[{"imageTag": ref.tag}])["imageDetails"]
+    except ClientError as exc:
+        if _error_code(exc) in ("RepositoryNotFoundException", "ImageNotFoundException"):
+            return None
+        raise
+    return details[0]["imageDigest"] if details else None
+
+
+def missing_blobs(ecr, repository: str, digests: Iterable[str]) -> list[str]:
+    """The digests ``ecr:BatchCheckLayerAvailability`` does not report AVAILABLE."""
+    digests = list(digests)
+    missing: list[str] = []
+    for i in range(0, len(digests), 100):
+        batch = digests[i:i + 100]
+        try:
+            answer = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=batch)
+        except ClientError as exc:
+            if _error_code(exc) == "RepositoryNotFoundException":
+                return digests
+            raise
+        available = {layer["layerDigest"] for layer in answer.get("layers", [])
+                     if layer.get("layerAvailability") == "AVAILABLE"}
+        missing += [d for d in batch if d not in available]
+    return missing

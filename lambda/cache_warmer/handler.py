@@ -1,0 +1,141 @@
+"""CloudFormation custom resource (CDK Provider framework): warm one image in the caller's ECR.
+
+ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
+TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from . import ecr, errors, warm
+from .logs import log, redact
+from .refs import ImageRef, Platform, parse_image, parse_platform
+
+DEFAULT_TIMEOUT = 900
+TRANSIENT = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited)
+
+
+def ecr_client():
+    """The ECR client (a seam for tests)."""
+    return ecr.client()
+
+
+class Props:
+    def __init__(self, props: dict) -> None:
+        self.image: str = props.get("Image", "")
+        self.ref: ImageRef = parse_image(self.image)
+        raw = props.get("Platforms") or []
+        if isinstance(raw, str):
+            raw = [raw]
+        self.platforms: list[Platform] = [parse_platform(p) for p in raw]
+        try:
+            self.timeout = int(props.get("TimeoutSeconds", DEFAULT_TIMEOUT))
+        except (TypeError, ValueError):
+            raise ValueError(f"TimeoutSeconds {props.get('TimeoutSeconds')!r} is not a whole number of seconds") from None
+        if self.timeout <= 0:
+            raise ValueError(f"TimeoutSeconds must be positive, got {self.timeout}")
+        self.on_failure = str(props.get("OnFailure", "fail")).lower()
+        if self.on_failure not in ("fail", "warn"):
+            raise ValueError(f"OnFailure must be 'fail' or 'warn', got {props.get('OnFailure')!r}")
+
+    @property
+    def hint(self) -> str:
+        prefix = self.ref.repository.split("/")[0]
+        return f"the credential secret (ecr-pullthroughcache/...) of the cache rule for prefix '{prefix}'"
+
+
+def _budget(context, deadline_epoch: float) -> float:
+    """A monotonic deadline: the earlier of the resource deadline and this invocation's end less a margin."""
+    remaining = (context.get_remaining_time_in_millis() / 1000.0) if context is not None else 60.0
+    margin = min(10.0, max(1.0, remaining * 0.1))
+    return time.monotonic() + max(0.0, min(remaining - margin, deadline_epoch - time.time()))
+
+
+def _failed(props: Props, err: Exception, data: dict) -> dict:
+    """OnFailure=fail: raise (the Provider framework reports the message); warn: succeed with a Warning."""
+    reason = redact(str(err))
+    log("warm-failed", image=props.image, on_failure=props.on_failure, reason=getattr(err, "reason", "error"),
+        error=reason)
+    if props.on_failure == "fail":
+        raise errors.WarmError(reason) if not isinstance(err, errors.WarmError) else err
+    return {**data, "Digest": "", "Image": props.image, "Warning": reason}
+
+
+def on_event(event: dict, context) -> dict:
+    request = event.get("RequestType")
+    props_in = event.get("ResourceProperties") or {}
+    log("on-event", request=request, image=props_in.get("Image"), physical_id=event.get("PhysicalResourceId"))
+    if request == "Delete":
+        return {"PhysicalResourceId": event.get("PhysicalResourceId") or props_in.get("Image", "none")}
+    props = Props(props_in)
+    deadline_epoch = int(time.time() + props.timeout)
+    data = {"Image": props.image, "Deadline": deadline_epoch}
+    answer = {"PhysicalResourceId": props.image, "Data": data}
+    client = ecr_client()
+    try:
+        registry = ecr.registry_client(client, upstream_hint=props.hint)
+    except errors.WarmError as err:
+        answer["Data"] = _failed(props, err, data)
+        return answer
+    budget = _budget(context, deadline_epoch)
+    try:
+        resolved = warm.resolve(registry, props.ref, props.platforms, deadline=budget)
+    except errors.WarmError as err:
+        answer["Data"] = _failed(props, ecr.explain(err, props.ref, client), data)
+        return answer
+    data["Digest"] = resolved.digest
+    try:
+        warm.touch(registry, props.ref.repository, resolved.blobs(), "ecr", deadline=budget)
+    except TRANSIENT as err:  # is_complete touches what is still missing
+        log("touch-deferred", image=props.image, reason=err.reason, error=str(err))
+    except errors.WarmError as err:
+        answer["Data"] = _failed(props, ecr.explain(err, props.ref, client), data)
+        return answer
+    log("on-event-done", image=props.image, digest=resolved.digest, platforms=resolved.platforms,
+        blobs=len(resolved.blobs()))
+    return answer
+
+
+def is_complete(event: dict, context) -> dict:
+    if event.get("RequestType") == "Delete":
+        return {"IsComplete": True}
+    props = Props(event.get("ResourceProperties") or {})
+    data = event.get("Data") or {}
+    if data.get("Warning") and not data.get("Digest"):
+        return {"IsComplete": True, "Data": {"Digest": "", "Image": props.image, "Warning": data["Warning"]}}
+    deadline_epoch = float(data.get("Deadline") or time.time() + props.timeout)
+    budget = _budget(context, deadline_epoch)
+    client = ecr_client()
+    missing: list[str] = []
+    listed: Optional[str] = None
+    problem: Optional[Exception] = None
+    try:
+        registry = ecr.registry_client(client, upstream_hint=props.hint)
+        resolved = warm.resolve(registry, props.ref, props.platforms, deadline=budget)
+        listed = ecr.image_digest(client, props.ref)
+        missing = ecr.missing_blobs(client, props.ref.repository, resolved.blobs())
+        if listed and not missing:
+            log("import-complete", image=props.image, digest=resolved.digest)
+            return {"IsComplete": True, "Data": {"Digest": resolved.digest, "Image": props.image}}
+        log("import-pending", image=props.image, tag_listed=bool(listed), missing_blobs=len(missing))
+        warm.touch(registry, props.ref.repository, {d: None for d in missing}, "ecr", deadline=budget)
+    except errors.WarmError as err:
+        problem = err if isinstance(err, TRANSIENT) else ecr.explain(err, props.ref, client)
+        log("is-complete-error", image=props.image, reason=err.reason, error=str(problem))
+    except Exception as err:  # an AWS API error: try again next time, report it at the deadline
+        problem = err
+        log("is-complete-error", image=props.image, error=redact(f"{type(err).__name__}: {err}"))
+    if time.time() < deadline_epoch:
+        return {"IsComplete": False}
+    what = []
+    if not listed:
+        what.append(f"ecr:DescribeImages does not list tag {props.ref.tag}")
+    if missing:
+        what.append(f"{len(missing)} blob(s) not AVAILABLE: {', '.join(missing[:10])}"
+                    + (" ..." if len(missing) > 10 else ""))
+    if problem:
+        what.append(f"last error: {problem}")
+    err = errors.DeadlineExceeded(
+        f"{props.image} not fully cached after {props.timeout}s: " + ("; ".join(what) or "unknown state"))
+    return {"IsComplete": True, "Data": _failed(props, err, {"Image": props.image})}
