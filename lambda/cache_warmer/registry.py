@@ -199,13 +199,12 @@ class RegistryClient:
                     raise self._rejected(what) from None
                 authed = True
                 continue
-            except _Retry as retry:
-                err = retry.error
+            except _Retry as exc:
+                err, retry_after = exc.error, exc.retry_after
             except (OSError, http.client.HTTPException) as exc:  # resets, refused, timeouts, truncation
                 kind = "timed out" if isinstance(exc, (socket.timeout, TimeoutError)) else f"failed: {type(exc).__name__} {exc}"
-                err = errors.RegistryUnavailable(f"{what}: request to {self.base_url} {kind}")
-                retry = _Retry(err)
-            delay = retry.retry_after if retry.retry_after is not None else self._backoff(attempt)
+                err, retry_after = errors.RegistryUnavailable(f"{what}: request to {self.base_url} {kind}"), None
+            delay = retry_after if retry_after is not None else self._backoff(attempt)
             attempt += 1
             if time.monotonic() + delay >= deadline:
                 raise type(err)(f"{err} (gave up after {attempt} attempt(s): retrying would pass the deadline)")
