@@ -52,6 +52,11 @@ class WorkstationBase(Construct):
         self.role = WorkstationRole(self, "Role", consumer_policy=consumer_policy, cache_prefixes=cache_prefixes)
         self.instance_id: str = ""
         self.outputs: dict[str, tuple[str, str]] = {}
+        self._build(registry_uri, list(smoke_test_images))
+
+    def _build(self, registry_uri: str, smoke_test_images: list[str]) -> None:
+        """Create the kind's resources; set ``instance_id`` and ``outputs``."""
+        raise NotImplementedError
 
     def sdk_call(
         self,

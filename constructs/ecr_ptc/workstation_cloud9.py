@@ -31,13 +31,9 @@ Steps the walkthrough does by hand:
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 from aws_cdk import Acknowledgment, Stack, Validations, aws_cloud9 as cloud9, aws_iam as iam, custom_resources as cr
-from constructs import Construct
 
 from .workstation_base import WorkstationBase
-from .workstation_settings import WorkstationSettings
 from .workstation_smoke_test import smoke_test_commands
 
 IMAGE_ID = "resolve:ssm:/aws/service/cloud9/amis/amazonlinux-2023-x86_64"
@@ -52,26 +48,8 @@ class Cloud9Workstation(WorkstationBase):
 
     kind = "cloud9"
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: WorkstationSettings,
-        consumer_policy: iam.IManagedPolicy,
-        registry_uri: str,
-        smoke_test_images: Sequence[str],
-        cache_prefixes: Sequence[str],
-    ) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            settings=settings,
-            consumer_policy=consumer_policy,
-            registry_uri=registry_uri,
-            smoke_test_images=smoke_test_images,
-            cache_prefixes=cache_prefixes,
-        )
+    def _build(self, registry_uri: str, smoke_test_images: list[str]) -> None:
+        settings = self.settings
         stack = Stack.of(self)
         self.environment = cloud9.CfnEnvironmentEC2(
             self,

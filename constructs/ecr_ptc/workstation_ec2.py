@@ -13,14 +13,10 @@ and S3 (public IP, NAT gateway or VPC endpoints).
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import aws_cdk as cdk
 from aws_cdk import Acknowledgment, Stack, Validations, aws_ec2 as ec2, aws_iam as iam
-from constructs import Construct
 
 from .workstation_base import WorkstationBase
-from .workstation_settings import WorkstationSettings
 from .workstation_smoke_test import SCRIPT_PATH, smoke_test_script
 
 ROOT_VOLUME_GIB = 20  # room for the AMI (8 GiB) and a few pulled images
@@ -35,26 +31,8 @@ class Ec2Workstation(WorkstationBase):
 
     kind = "ec2"
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        settings: WorkstationSettings,
-        consumer_policy: iam.IManagedPolicy,
-        registry_uri: str,
-        smoke_test_images: Sequence[str],
-        cache_prefixes: Sequence[str],
-    ) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            settings=settings,
-            consumer_policy=consumer_policy,
-            registry_uri=registry_uri,
-            smoke_test_images=smoke_test_images,
-            cache_prefixes=cache_prefixes,
-        )
+    def _build(self, registry_uri: str, smoke_test_images: list[str]) -> None:
+        settings = self.settings
         region = Stack.of(self).region
         vpc, subnets = self._network(settings.subnet_id)
         self.security_group = ec2.SecurityGroup(
