@@ -45,11 +45,13 @@ class Props:
         return f"the credential secret (ecr-pullthroughcache/...) of the cache rule for prefix '{prefix}'"
 
 
-def _budget(context, deadline_epoch: float) -> float:
-    """A monotonic deadline: the earlier of the resource deadline and this invocation's end less a margin."""
+def _budget(context, deadline_epoch: Optional[float] = None) -> float:
+    """A monotonic deadline: this invocation's end less a margin to answer, and (when given) no
+    later than the resource deadline."""
     remaining = (context.get_remaining_time_in_millis() / 1000.0) if context is not None else 60.0
     margin = min(10.0, max(1.0, remaining * 0.1))
-    return time.monotonic() + max(0.0, min(remaining - margin, deadline_epoch - time.time()))
+    limit = remaining - margin if deadline_epoch is None else min(remaining - margin, deadline_epoch - time.time())
+    return time.monotonic() + max(0.0, limit)
 
 
 def _failed(props: Props, err: Exception, data: dict) -> dict:
@@ -105,21 +107,22 @@ def is_complete(event: dict, context) -> dict:
     if data.get("Warning") and not data.get("Digest"):
         return {"IsComplete": True, "Data": {"Digest": "", "Image": props.image, "Warning": data["Warning"]}}
     deadline_epoch = float(data.get("Deadline") or time.time() + props.timeout)
-    budget = _budget(context, deadline_epoch)
+    check_budget = _budget(context)  # checking may run past the deadline: it says what is missing
+    touch_budget = min(check_budget, _budget(context, deadline_epoch))
     client = ecr_client()
     missing: list[str] = []
     listed: Optional[str] = None
     problem: Optional[Exception] = None
     try:
         registry = ecr.registry_client(client, upstream_hint=props.hint)
-        resolved = warm.resolve(registry, props.ref, props.platforms, deadline=budget)
+        resolved = warm.resolve(registry, props.ref, props.platforms, deadline=check_budget)
         listed = ecr.image_digest(client, props.ref)
         missing = ecr.missing_blobs(client, props.ref.repository, resolved.blobs())
         if listed and not missing:
             log("import-complete", image=props.image, digest=resolved.digest)
             return {"IsComplete": True, "Data": {"Digest": resolved.digest, "Image": props.image}}
         log("import-pending", image=props.image, tag_listed=bool(listed), missing_blobs=len(missing))
-        warm.touch(registry, props.ref.repository, {d: None for d in missing}, "ecr", deadline=budget)
+        warm.touch(registry, props.ref.repository, {d: None for d in missing}, "ecr", deadline=touch_budget)
     except errors.WarmError as err:
         problem = err if isinstance(err, TRANSIENT) else ecr.explain(err, props.ref, client)
         log("is-complete-error", image=props.image, reason=err.reason, error=str(problem))

@@ -114,6 +114,8 @@ class FaultProxy:
             headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP_BY_HOP}
             conn.request(h.command, h.path, body=body, headers=headers)
             resp = conn.getresponse()
+            with self._lock:  # recorded before the client can see the answer
+                self.requests.append((h.command, h.path, resp.status))
             h.send_response(resp.status)
             chunked = resp.getheader("Content-Length") is None and h.command != "HEAD"
             for k, v in resp.getheaders():
@@ -122,8 +124,6 @@ class FaultProxy:
             if chunked:
                 h.send_header("Transfer-Encoding", "chunked")
             h.end_headers()
-            with self._lock:
-                self.requests.append((h.command, h.path, resp.status))
             while h.command != "HEAD":
                 data = resp.read(1 << 16)
                 if chunked:

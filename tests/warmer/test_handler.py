@@ -1,0 +1,137 @@
+"""The CloudFormation custom resource handlers against moto (ECR API) and a real registry."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cache_warmer import errors, handler
+
+from .conftest import Context, import_into_ecr, token_secrets
+
+pytestmark = pytest.mark.registry
+
+
+def event(request: str, image: str, physical_id: str | None = None, old_image: str | None = None, **props) -> dict:
+    properties = {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Image": image,
+                  "Platforms": props.pop("Platforms", []), "TimeoutSeconds": str(props.pop("TimeoutSeconds", 300)),
+                  "OnFailure": props.pop("OnFailure", "fail")}
+    ev = {"RequestType": request, "ResourceProperties": properties, "StackId": "stack", "RequestId": "r",
+          "LogicalResourceId": "Warm", "ResourceType": "Custom::EcrPtcCacheWarmer"}
+    if physical_id:
+        ev["PhysicalResourceId"] = physical_id
+    if old_image:
+        ev["OldResourceProperties"] = {**properties, "Image": old_image}
+    return ev
+
+
+def blob_gets(proxy) -> set[str]:
+    return {path.rsplit("/", 1)[1] for method, path, status in proxy.requests
+            if method == "GET" and "/blobs/" in path and status == 200}
+
+
+def all_blobs(image) -> set[str]:
+    return {b for p in image.platforms.values() for b in p.blobs}
+
+
+def test_create_warms_every_blob_and_returns_the_digest(ecr_api, ecr_registry, seeded, capsys):
+    started = time.time()
+    answer = handler.on_event(event("Create", seeded.ref, TimeoutSeconds=600), Context())
+    assert answer["PhysicalResourceId"] == seeded.ref
+    assert answer["Data"]["Digest"] == seeded.index and answer["Data"]["Image"] == seeded.ref
+    assert int(started) + 600 <= answer["Data"]["Deadline"] <= time.time() + 601
+    assert blob_gets(ecr_registry) == all_blobs(seeded)
+    logs = capsys.readouterr().out
+    assert '"event": "on-event-done"' in logs
+    for secret in token_secrets():
+        assert secret not in logs
+
+
+def test_create_with_one_platform_touches_only_its_blobs(ecr_api, ecr_registry, seeded):
+    handler.on_event(event("Create", seeded.ref, Platforms=["linux/arm64"]), Context())
+    assert blob_gets(ecr_registry) == set(seeded.platforms["linux/arm64"].blobs)
+
+
+def test_update_physical_id_follows_the_image(ecr_api, upstream, seeded):
+    from tests.registry.seed import seed_image
+
+    other = seed_image(upstream.url, "cache/other", "v2", layers=1, seed=9)
+    changed = handler.on_event(event("Update", other.ref, physical_id=seeded.ref, old_image=seeded.ref), Context())
+    assert changed["PhysicalResourceId"] == other.ref != seeded.ref  # replacement
+    assert changed["Data"]["Digest"] == other.index
+    same = handler.on_event(event("Update", seeded.ref, physical_id=seeded.ref, old_image=seeded.ref,
+                                  Platforms=["linux/amd64"]), Context())
+    assert same["PhysicalResourceId"] == seeded.ref
+
+
+def test_delete_never_fails_and_touches_nothing(monkeypatch):
+    monkeypatch.setattr(handler, "ecr_client", lambda: pytest.fail("Delete must not call AWS"))
+    answer = handler.on_event(event("Delete", "cache/app:v1", physical_id="cache/app:v1"), Context())
+    assert answer == {"PhysicalResourceId": "cache/app:v1"}
+    assert handler.on_event(event("Delete", "NOT VALID", physical_id="x"), Context()) == {"PhysicalResourceId": "x"}
+    assert handler.is_complete(event("Delete", "cache/app:v1", physical_id="cache/app:v1"), Context()) == {"IsComplete": True}
+
+
+def test_is_complete_waits_for_the_import_then_completes(ecr_api, ecr_registry, upstream, seeded):
+    created = handler.on_event(event("Create", seeded.ref), Context())
+    ev = {**event("Create", seeded.ref), **created}
+    before = len(ecr_registry.requests)
+    assert handler.is_complete(ev, Context()) == {"IsComplete": False}
+    assert blob_gets_since(ecr_registry, before) == all_blobs(seeded)  # re-touched what is missing
+    import_into_ecr(ecr_api, upstream, seeded)
+    done = handler.is_complete(ev, Context())
+    assert done == {"IsComplete": True, "Data": {"Digest": seeded.index, "Image": seeded.ref}}
+
+
+def blob_gets_since(proxy, start: int) -> set[str]:
+    return {path.rsplit("/", 1)[1] for method, path, status in proxy.requests[start:]
+            if method == "GET" and "/blobs/" in path}
+
+
+def test_is_complete_past_the_deadline_names_what_is_missing(ecr_api, seeded):
+    created = handler.on_event(event("Create", seeded.ref), Context())
+    ev = {**event("Create", seeded.ref), **created}
+    ev["Data"]["Deadline"] = int(time.time()) - 1
+    with pytest.raises(errors.DeadlineExceeded, match=r"DescribeImages does not list tag v1; 9 blob\(s\) not AVAILABLE"):
+        handler.is_complete(ev, Context())
+    warned = handler.is_complete({**ev, "ResourceProperties": {**ev["ResourceProperties"], "OnFailure": "warn"}},
+                                 Context())
+    assert warned["IsComplete"] is True and warned["Data"]["Digest"] == ""
+    assert "not fully cached" in warned["Data"]["Warning"]
+
+
+def test_missing_tag_fails_or_warns(ecr_api, seeded):
+    with pytest.raises(errors.ImageNotFound):
+        handler.on_event(event("Create", "cache/app:missing"), Context())
+    answer = handler.on_event(event("Create", "cache/app:missing", OnFailure="warn"), Context())
+    assert answer["PhysicalResourceId"] == "cache/app:missing"
+    assert answer["Data"]["Digest"] == "" and "not found" in answer["Data"]["Warning"]
+    done = handler.is_complete({**event("Create", "cache/app:missing", OnFailure="warn"), **answer}, Context())
+    assert done["IsComplete"] is True and done["Data"]["Warning"] == answer["Data"]["Warning"]
+
+
+def test_on_event_leaves_time_to_answer_when_the_registry_stalls(ecr_api, ecr_registry, seeded):
+    ecr_registry.inject("stall", match="/blobs/", times=1000, seconds=30)
+    started = time.monotonic()
+    answer = handler.on_event(event("Create", seeded.ref), Context(seconds=4))
+    assert time.monotonic() - started < 4  # answered inside the invocation
+    assert answer["Data"]["Digest"] == seeded.index  # is_complete touches the rest
+
+
+def test_rejected_token_is_a_credentials_error_without_the_token(ecr_api, ecr_registry, seeded, capsys):
+    ecr_registry.inject("status", match="/manifests/", times=1000, code=401,
+                        headers={"WWW-Authenticate": 'Basic realm="test"'},
+                        body=b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}')
+    with pytest.raises(errors.CredentialsRejected) as caught:
+        handler.on_event(event("Create", seeded.ref), Context())
+    text = str(caught.value) + capsys.readouterr().out
+    assert "rejected the credentials for user 'AWS'" in text
+    for secret in token_secrets():
+        assert secret not in text
+
+
+def test_bad_properties_fail_even_with_warn(ecr_api):
+    with pytest.raises(ValueError, match="first pull by digest"):
+        handler.on_event(event("Create", "cache/app@sha256:" + "0" * 64, OnFailure="warn"), Context())
+    with pytest.raises(ValueError, match="TimeoutSeconds"):
+        handler.on_event(event("Create", "cache/app:v1", TimeoutSeconds="soon"), Context())
