@@ -206,19 +206,14 @@ class PullThroughCache(Construct):
         return lookup.get_response_field("ARN")
 
     def _acknowledge_custom_resource_provider(self) -> None:
-        stack = Stack.of(self)
-        provider = stack.node.try_find_child(cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
-        if provider is None:
-            provider = next((c for c in stack.node.children
-                             if c.node.id.startswith("AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))),
-                            None)
+        """The findings on the stack-wide Lambda function behind every AwsCustomResource."""
+        singleton_id = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
+        provider = Stack.of(self).node.try_find_child(singleton_id)
         if provider is None:
             return
         acknowledge(provider, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                               "AWSLambdaBasicExecutionRole]",
                     "the AwsCustomResource provider of aws-cdk-lib only writes its own logs")
-        acknowledge(provider, "AwsSolutions-L1",
-                    "the AwsCustomResource provider's runtime is chosen by aws-cdk-lib")
 
     def _upstream_role(self, group: Construct, rule: UpstreamRule) -> iam.Role:
         role = iam.Role(
