@@ -100,7 +100,7 @@ def _images_and_platforms(args) -> tuple[list[str], list[str]]:
         raise UsageError(f"no IMAGE given and the config loader is unavailable ({exc})") from None
     try:
         config = load_config(args.config)
-    except (ValueError, OSError) as exc:
+    except Exception as exc:  # ConfigError and friends: already written for people
         raise UsageError(f"config: {exc}") from None
     warm_cfg = getattr(config, "warm", None)
     if not warm_cfg or not warm_cfg.images:
@@ -127,11 +127,21 @@ def _client(args):
 
 
 def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """Run ``ecr-ptc warm``; returns the exit code (0 all warmed, 1 any failed, 2 bad usage or config)."""
+    from cache_warmer import logs
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    previous = logs.configure(err, enabled=bool(getattr(args, "verbose", False)))
+    try:
+        return _run(args, out, err)
+    finally:
+        logs.configure(*previous)
+
+
+def _run(args, out: TextIO, err: TextIO) -> int:
     from cache_warmer import errors, logs, warm
     from cache_warmer.refs import parse_image, parse_platform
 
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    logs.configure(err, enabled=bool(getattr(args, "verbose", False)))
     try:
         if args.password:
             logs.register_secret(args.password)

@@ -76,31 +76,35 @@ def explain(err: errors.WarmError, ref: ImageRef, ecr) -> errors.WarmError:
 
 
 def _explain(err: errors.WarmError, ref: ImageRef, ecr) -> errors.WarmError:
-    if isinstance(err, errors.RepositoryNotFound) or (
-            isinstance(err, errors.AccessDenied) and repository_exists(ecr, ref.repository) is False):
-        prefixes = rule_prefixes(ecr)
-        if prefixes is not None and not any(ref.has_prefix(p) for p in prefixes):
-            return errors.NoSuchRule(
-                f"{ref}: no pull-through cache rule covers this repository (rule prefixes: "
-                f"{', '.join(prefixes) or 'none'}); the image's first path segment(s) must be a rule's prefix")
-        if prefixes is None:
-            return errors.RepositoryNotFound(
-                f"{ref}: repository {ref.repository} does not exist and the pull did not create it: either no "
-                "pull-through cache rule covers its prefix, or the caller lacks ecr:CreateRepository")
-        return errors.AccessDenied(
-            f"{ref}: repository {ref.repository} does not exist and the pull could not create it: the caller "
-            "lacks ecr:CreateRepository (needed for the first pull through the cache rule)",
-            action="ecr:CreateRepository")
-    if isinstance(err, errors.AccessDenied):
-        return errors.AccessDenied(
-            f"{ref}: access denied on an existing cache repository: the caller lacks "
-            f"ecr:BatchImportUpstreamImage (or ecr:BatchGetImage) on {ref.repository} ({err})",
-            action="ecr:BatchImportUpstreamImage")
-    if isinstance(err, errors.ImageNotFound) and repository_exists(ecr, ref.repository):
-        return errors.ImageNotFound(
-            f"{ref}: tag {ref.tag} not found: it does not exist upstream, or the caller lacks "
-            f"ecr:BatchImportUpstreamImage on {ref.repository} ({err})")
-    return err
+    if not isinstance(err, (errors.RepositoryNotFound, errors.AccessDenied, errors.ImageNotFound)):
+        return err
+    exists = repository_exists(ecr, ref.repository)
+    if exists:
+        if isinstance(err, errors.AccessDenied):
+            return errors.AccessDenied(
+                f"{ref}: access denied on an existing cache repository: the caller lacks "
+                f"ecr:BatchImportUpstreamImage (or ecr:BatchGetImage) on {ref.repository} ({err})",
+                action="ecr:BatchImportUpstreamImage")
+        if isinstance(err, errors.ImageNotFound):
+            return errors.ImageNotFound(
+                f"{ref}: tag {ref.tag} not found: it does not exist upstream, or the caller lacks "
+                f"ecr:BatchImportUpstreamImage on {ref.repository} ({err})")
+        return err
+    # The repository is not there (or we may not look): the pull did not create it.
+    prefixes = rule_prefixes(ecr)
+    if prefixes is not None and not any(ref.has_prefix(p) for p in prefixes):
+        return errors.NoSuchRule(
+            f"{ref}: no pull-through cache rule covers this repository (rule prefixes: "
+            f"{', '.join(prefixes) or 'none'}); the image's first path segment(s) must be a rule's prefix")
+    upstream_missing = isinstance(err, errors.ImageNotFound)
+    causes = (["no pull-through cache rule covers its prefix"] if prefixes is None else []) + \
+        (["the image does not exist upstream"] if upstream_missing else []) + \
+        ["the caller lacks ecr:CreateRepository (needed for the first pull through the cache rule)"]
+    text = f"{ref}: repository {ref.repository} does not exist and the pull did not create it: " + \
+        (causes[0] if len(causes) == 1 else "either " + ", or ".join(causes)) + f" ({err})"
+    if len(causes) == 1:
+        return errors.AccessDenied(text, action="ecr:CreateRepository")
+    return (errors.ImageNotFound if upstream_missing else errors.RepositoryNotFound)(text)
 
 
 def image_digest(ecr, ref: ImageRef) -> Optional[str]:

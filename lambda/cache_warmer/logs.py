@@ -14,10 +14,13 @@ _stream: Optional[TextIO] = None  # None: sys.stdout at the time of the call
 _enabled = True
 
 
-def configure(stream: Optional[TextIO] = None, enabled: bool = True) -> None:
-    """Send log lines to ``stream`` (default stdout, which Lambda ships to CloudWatch) or nowhere."""
+def configure(stream: Optional[TextIO] = None, enabled: bool = True) -> tuple[Optional[TextIO], bool]:
+    """Send log lines to ``stream`` (default stdout, which Lambda ships to CloudWatch) or nowhere.
+    Returns the previous (stream, enabled) so a caller can put it back."""
     global _stream, _enabled
+    previous = (_stream, _enabled)
     _stream, _enabled = stream, enabled
+    return previous
 
 
 def register_secret(value: str | None) -> None:
