@@ -37,9 +37,15 @@ def feature_flags() -> dict:
     return json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
-def synth(settings: WorkstationSettings, outdir: Path) -> Synthesized:
+def nag_app(outdir: Path) -> cdk.App:
+    """An app with the repo's feature flags whose synth fails on any cdk-nag AwsSolutions finding."""
     app = cdk.App(context=feature_flags(), outdir=str(outdir))
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+def synth(settings: WorkstationSettings, outdir: Path) -> Synthesized:
+    app = nag_app(outdir)
     cache = cdk.Stack(app, "Cache")
     policy = iam.ManagedPolicy(
         cache,

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 
 from tests.app.lint import findings
 
-from .conftest import SETTINGS
+from .conftest import SETTINGS, nag_app
 
 # CDK's AwsCustomResource Lambda repeats, as DependsOn, the order its Role GetAtt already sets.
 SINGLETON_W3005 = "W3005 'AWS679f53fac002430cb0da5b7982bd2287ServiceRole"
@@ -29,3 +31,17 @@ def test_cfn_lint_clean(synthesized, kind):
 def test_no_context_lookups(synthesized, kind):
     manifest = json.loads((synthesized[kind].outdir / "manifest.json").read_text())
     assert "missing" not in manifest
+
+
+def test_cdk_nag_would_catch_an_unacknowledged_finding(tmp_path):
+    """The fixtures' clean synths mean something: the same app set-up fails on a finding."""
+    app = nag_app(tmp_path)
+    stack = cdk.Stack(app, "Bare")
+    iam.Role(
+        stack,
+        "Role",
+        assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
+    )
+    with pytest.raises(RuntimeError, match=r"AwsSolutions-IAM4\[Policy::.*AmazonSSMManagedInstanceCore\]"):
+        app.synth()
