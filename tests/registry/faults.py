@@ -13,8 +13,11 @@ import socket
 import struct
 import threading
 import time
+import base64
+import json
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import Optional
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate"}
@@ -36,6 +39,7 @@ class FaultProxy:
         self.requests: list[tuple[str, str, object]] = []  # (method, path, status or fault)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.bearer: Optional[tuple[str, str, str]] = None  # (username, password, token)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -64,6 +68,32 @@ class FaultProxy:
         self.server.server_close()
         self.thread.join(timeout=5)
 
+    def require_bearer(self, username: str, password: str, token: str) -> None:
+        """Demand ``Bearer token`` on /v2/ requests; /token hands it out for basic ``username:password``."""
+        self.bearer = (username, password, token)
+
+    def _bearer_gate(self, h) -> bool:
+        """Answer the token endpoint or a 401 challenge; True when the request was answered here."""
+        username, password, token = self.bearer
+        if h.path.startswith("/token"):
+            ok = h.headers.get("Authorization") == "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+            self._reply(h, 200 if ok else 401, json.dumps({"token": token}).encode() if ok else b"{}")
+            return True
+        if h.headers.get("Authorization") == f"Bearer {token}":
+            return False
+        self._reply(h, 401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                    {"WWW-Authenticate": f'Bearer realm="{self.url}/token",service="faults"'})
+        return True
+
+    def _reply(self, h, code: int, payload: bytes, headers: Optional[dict] = None) -> None:
+        h.send_response(code)
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        h.wfile.write(payload)
+
     def inject(self, action: str, match: str = "", times: int = 1, **options) -> None:
         with self._lock:
             self.faults.append(Fault(action, match, times, options))
@@ -87,15 +117,11 @@ class FaultProxy:
         if fault:
             with self._lock:
                 self.requests.append((h.command, h.path, fault.action))
+        if self.bearer and self._bearer_gate(h):
+            return
         if fault and fault.action == "status":
             payload = fault.options.get("body", b'{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}')
-            h.send_response(fault.options["code"])
-            for k, v in fault.options.get("headers", {}).items():
-                h.send_header(k, v)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(payload)))
-            h.end_headers()
-            h.wfile.write(payload)
+            self._reply(h, fault.options["code"], payload, fault.options.get("headers"))
             return
         if fault and fault.action == "reset":
             h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from cache_warmer import errors
-from cache_warmer.registry import RegistryClient
+from cache_warmer.registry import Credentials, RegistryClient
 from cache_warmer.warm import warm_image
 
 pytestmark = pytest.mark.registry
@@ -98,3 +98,14 @@ def test_blob_with_wrong_content_is_reported_not_retried(proxy, seeded):
     with pytest.raises(errors.BadContent, match="content has digest"):
         warm_through(proxy, seeded)
     assert proxy.count("status") == 1
+
+
+def test_bearer_challenge_flow(proxy, seeded):
+    proxy.require_bearer("robot", "robot-password-1", "issued-token-abcdef")
+    client = RegistryClient(proxy.url, Credentials("robot", "robot-password-1"), timeout=5)
+    result = warm_image(client, seeded.ref, mode="stream", deadline=time.monotonic() + 15)
+    assert result.digest == seeded.index
+    wrong = RegistryClient(proxy.url, Credentials("robot", "wrong-password-2"), timeout=5)
+    with pytest.raises(errors.CredentialsRejected) as caught:
+        warm_image(wrong, seeded.ref, mode="stream", deadline=time.monotonic() + 15)
+    assert "wrong-password-2" not in str(caught.value) and "robot" in str(caught.value)
