@@ -1,7 +1,9 @@
 """Synthesized PullThroughCache stacks, shared by the construct tests. Each synth takes ~4 s: session-scoped."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -13,6 +15,8 @@ from ecr_ptc.cache import PullThroughCache
 from ecr_ptc.settings import AccessSettings, Encryption, RepositorySettings, ScanOnPush, TagMutability
 from ecr_ptc.upstream import UpstreamCredentials, UpstreamRule
 
+# The feature flags the real app runs with (some change how partitions and ARNs come out).
+CONTEXT = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
 ENV = {"account": "123456789012", "region": "eu-west-1"}
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/cgr-AbCdEf"
 KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -61,7 +65,7 @@ def synth(rules: list[UpstreamRule], *, env: Optional[dict[str, str]] = None,
           repositories: Optional[RepositorySettings] = None, access: Optional[AccessSettings] = None,
           grant: bool = False, acknowledge_grantee: bool = True) -> Synth:
     """A stack with one PullThroughCache, synthesized with the cdk-nag plugin: nag findings fail synth."""
-    app = App()
+    app = App(context=dict(CONTEXT))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     stack = Stack(app, "Cache", env=env)
     cache = PullThroughCache(stack, "Cache", rules=rules, repositories=repositories, access=access)

@@ -24,6 +24,21 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def normalised(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements flattened, with Action, Resource and AWS principals as sorted lists: the app's
+    ``@aws-cdk/aws-iam:minimizePolicies`` flag sorts them and turns one-item lists into strings."""
+    result = []
+    for statement in flat(statements):
+        statement = dict(statement)
+        for key in ("Action", "Resource"):
+            if key in statement:
+                statement[key] = sorted(as_list(statement[key]))
+        if isinstance(statement.get("Principal"), dict) and "AWS" in statement["Principal"]:
+            statement["Principal"] = {**statement["Principal"], "AWS": sorted(as_list(statement["Principal"]["AWS"]))}
+        result.append(statement)
+    return result
+
+
 def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
 

@@ -15,12 +15,14 @@ from ecr_ptc.errors import ValidationError
 from ecr_ptc.upstream import UpstreamRule
 
 from .conftest import KMS_KEY, ORG, SECRET_ARN, full_rules, synth
-from .helpers import as_list, flat, iam_statements, logical_id, of_type, props
+from .helpers import as_list, flat, iam_statements, logical_id, normalised, of_type, props
 
 RULE = "AWS::ECR::PullThroughCacheRule"
 TEMPLATE = "AWS::ECR::RepositoryCreationTemplate"
 PREFIXES = ["ecr-public", "docker-hub", "ghcr", "team/quay", "chainguard", "ecr", "given-role"]
 LOCAL = "arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/"
+# With a concrete Region the app's @aws-cdk/core:enablePartitionLiterals flag writes the partition out.
+ROOT_ARN = "arn:aws:ecr:eu-west-1:123456789012:repository/*"
 PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
 FILL = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
 
@@ -176,12 +178,12 @@ def test_template_repository_policy_lets_access_principals_pull(full):
 def test_template_role_for_kms_and_tags(full):
     role = full.json["Resources"][full.resolve(full.cache.template_role.node.default_child.logical_id)]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ecr.amazonaws.com"}
-    statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+    statements = {s["Sid"]: s for s in normalised(role["Policies"][0]["PolicyDocument"]["Statement"])}
     assert statements["CreateCacheRepositories"]["Action"] == ["ecr:CreateRepository", "ecr:ReplicateImage",
                                                                "ecr:TagResource"]
-    assert flat(statements["CreateCacheRepositories"]["Resource"]) == local_arns()
-    assert statements["UseRepositoryKey"]["Action"] == ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"]
-    assert statements["UseRepositoryKey"]["Resource"] == KMS_KEY
+    assert statements["CreateCacheRepositories"]["Resource"] == sorted(local_arns())
+    assert statements["UseRepositoryKey"]["Action"] == ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"]
+    assert statements["UseRepositoryKey"]["Resource"] == [KMS_KEY]
 
 
 def test_tags_without_kms_get_a_role_without_key_access(root_accounts):
@@ -227,50 +229,51 @@ def test_scan_on_push_for_root(root_accounts):
 
 def test_registry_policy_principals_and_organization_on_prefixes_only(full):
     [policy] = of_type(full.json, "AWS::ECR::RegistryPolicy").values()
-    statements = {s["Sid"]: s for s in flat(policy["Properties"]["PolicyText"])["Statement"]}
+    statements = {s["Sid"]: s for s in normalised(policy["Properties"]["PolicyText"]["Statement"])}
     assert set(statements) == {"PullThroughCachePrincipals", "PullThroughCacheOrganization"}
     assert statements["PullThroughCachePrincipals"]["Principal"] == {"AWS": [
         "arn:<AWS::Partition>:iam::222233334444:root", "arn:aws:iam::555566667777:role/Builder"]}
     org = statements["PullThroughCacheOrganization"]
-    assert org["Principal"] == {"AWS": "*"}
+    assert org["Principal"] == {"AWS": ["*"]}
     assert org["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORG}}
     for statement in statements.values():
         assert statement["Effect"] == "Allow"
-        assert statement["Action"] == FILL
-        assert statement["Resource"] == local_arns()
+        assert statement["Action"] == sorted(FILL)
+        assert statement["Resource"] == sorted(local_arns())
 
 
 def test_registry_policy_for_accounts_only(root_accounts):
     [policy] = of_type(root_accounts.json, "AWS::ECR::RegistryPolicy").values()
-    [statement] = flat(policy["Properties"]["PolicyText"])["Statement"]
-    assert statement["Principal"] == {"AWS": "arn:<AWS::Partition>:iam::222233334444:root"}
-    assert statement["Resource"] == "arn:<AWS::Partition>:ecr:eu-west-1:123456789012:repository/*"
+    [statement] = normalised(policy["Properties"]["PolicyText"]["Statement"])
+    assert statement["Principal"] == {"AWS": ["arn:aws:iam::222233334444:root"]}
+    assert statement["Resource"] == [ROOT_ARN]
     assert "Condition" not in statement
 
 
 # --- consumers ---------------------------------------------------------------------------------
 def expected_consumer_statements(resources):
-    return [{"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
-            {"Action": PULL + FILL, "Effect": "Allow", "Resource": resources}]
+    return [{"Action": ["ecr:GetAuthorizationToken"], "Effect": "Allow", "Resource": ["*"]},
+            {"Action": sorted(PULL + FILL), "Effect": "Allow", "Resource": sorted(resources)}]
 
 
 def test_consumer_policy(full):
     policy_id = full.resolve(full.cache.consumer_policy.node.default_child.logical_id)
     document = full.json["Resources"][policy_id]["Properties"]["PolicyDocument"]
-    assert flat(document["Statement"]) == expected_consumer_statements(local_arns())
+    assert normalised(document["Statement"]) == expected_consumer_statements(local_arns())
 
 
 def test_consumer_policy_for_root(root_accounts):
     [policy] = of_type(root_accounts.json, "AWS::IAM::ManagedPolicy").values()
-    assert flat(policy["Properties"]["PolicyDocument"]["Statement"]) == expected_consumer_statements(
-        "arn:<AWS::Partition>:ecr:eu-west-1:123456789012:repository/*")
+    assert normalised(policy["Properties"]["PolicyDocument"]["Statement"]) == expected_consumer_statements(
+        [ROOT_ARN])
 
 
 def test_grant_pull_through_gives_the_consumer_policy_statements(full):
     role_id = full.resolve(full.consumer.node.default_child.logical_id)
     [policy] = [p for p in of_type(full.json, "AWS::IAM::Policy").values()
                 if p["Properties"]["Roles"] == [{"Ref": role_id}]]
-    assert flat(policy["Properties"]["PolicyDocument"]["Statement"]) == expected_consumer_statements(local_arns())
+    assert normalised(policy["Properties"]["PolicyDocument"]["Statement"]) == \
+        expected_consumer_statements(local_arns())
 
 
 # --- attributes ---------------------------------------------------------------------------------
