@@ -118,19 +118,16 @@ class _WarmerRuntime(Construct):
                                                        for name in ("isComplete", "onTimeout")]
         Validations.of(self.provider).acknowledge(
             *(Acknowledgment(id=self._invoke_finding(fn),
-                             reason="the CDK Provider framework invokes this function of the warmer by its ARN "
-                                    "and any version (<arn>:*); no other function")
+                             reason=f"the CDK Provider framework invokes {fn.node.id} by its ARN with any "
+                                    "version or alias (<arn>:*); the wildcard covers that one function only")
               for fn in invoked),
             Acknowledgment(id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                               "AWSLambdaBasicExecutionRole]",
                            reason="the CDK Provider framework's own functions (onEvent, isComplete, onTimeout) "
                                   "use the basic execution role it creates; the warmer's functions do not"),
-            Acknowledgment(id="AwsSolutions-L1",
-                           reason="the CDK Provider framework picks the Node.js runtime of its own functions; "
-                                  "the warmer's functions use the newest Python runtime in this CDK version"),
             Acknowledgment(id="AwsSolutions-SF1",
-                           reason="the Provider framework's waiter state machine only retries isComplete; "
-                                  "every call is logged by the warmer's functions to its log group"),
+                           reason="the Provider framework's waiter state machine (logging off by default) only "
+                                  "calls isComplete; every call is logged by the warmer's function to its log group"),
             Acknowledgment(id="AwsSolutions-SF2",
                            reason="X-Ray tracing of the Provider framework's waiter state machine cannot be set "
                                   "through the Provider construct"),
