@@ -76,11 +76,12 @@ class PullThroughCache(Construct):
     def __init__(self, scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
                  repositories: Optional[RepositorySettings] = None,
                  access: Optional[AccessSettings] = None) -> None:
-        super().__init__(scope, id)
+        # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
-        stack = Stack.of(self)
+        stack = Stack.of(scope)
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
+        super().__init__(scope, id)
 
         self.rules: tuple[UpstreamRule, ...] = tuple(rules)
         self.prefixes: tuple[str, ...] = tuple(r.prefix for r in rules)  # type: ignore[misc]

@@ -20,6 +20,13 @@ def test_duplicate_prefixes():
     assert "already used by rules[0]" in err.value.problem and err.value.fix
 
 
+def test_bad_input_leaves_no_construct_behind():
+    stack = Stack(App(), "S", env={"region": "cn-north-1"})
+    with pytest.raises(ValidationError):
+        PullThroughCache(stack, "Cache", rules=[UpstreamRule.quay()])
+    assert stack.node.try_find_child("Cache") is None
+
+
 def test_more_than_fifty_rules():
     with pytest.raises(ValidationError) as err:
         make([UpstreamRule.ecr_public(prefix=f"p{i:02d}") for i in range(51)])
