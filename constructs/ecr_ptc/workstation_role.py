@@ -1,7 +1,7 @@
 """The workstation's IAM role and instance profile: what the walkthrough needs, nothing more."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from aws_cdk import Acknowledgment, Stack, Validations, aws_iam as iam
 from constructs import Construct
@@ -33,6 +33,7 @@ class WorkstationRole(Construct):
             description="ecr-ptc workstation: pulls through the cache and reads its rules and images",
             managed_policies=[consumer_policy, iam.ManagedPolicy.from_aws_managed_policy_name(SSM_CORE_POLICY)],
         )
+        stack = Stack.of(self)
         repositories = [repository_arn(self, prefix) for prefix in cache_prefixes]
         read_cache = iam.Policy(
             self,
@@ -60,16 +61,23 @@ class WorkstationRole(Construct):
             ),
             *[
                 Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{_nag_arn(prefix)}]",
+                    id=f"AwsSolutions-IAM5[Resource::{_nag_form(stack.resolve(arn))}]",
                     reason="cache repositories are created on first pull under the rule's prefix; the wildcard is "
                     "that prefix and only read actions (DescribeImages, DescribeRepositories) use it",
                 )
-                for prefix in cache_prefixes
+                for arn in repositories
             ],
         )
 
 
-def _nag_arn(prefix: str) -> str:
-    """The ARN as cdk-nag prints it in a finding id (pseudo parameters in angle brackets)."""
-    name = "*" if prefix == "ROOT" else prefix.rstrip("/") + "/*"
-    return f"arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/{name}"
+def _nag_form(value: Any) -> str:
+    """A resolved ARN as cdk-nag prints it in a finding id: ``Ref``s in angle brackets.
+
+    Region-bound stacks get literal partition and region, env-agnostic ones pseudo parameters.
+    """
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_nag_form(part) for part in parts)
+    return f"<{value['Ref']}>"

@@ -44,9 +44,9 @@ def nag_app(outdir: Path) -> cdk.App:
     return app
 
 
-def synth(settings: WorkstationSettings, outdir: Path) -> Synthesized:
+def synth(settings: WorkstationSettings, outdir: Path, env: cdk.Environment | None = None) -> Synthesized:
     app = nag_app(outdir)
-    cache = cdk.Stack(app, "Cache")
+    cache = cdk.Stack(app, "Cache", env=env)
     policy = iam.ManagedPolicy(
         cache,
         "Consumer",
@@ -64,6 +64,7 @@ def synth(settings: WorkstationSettings, outdir: Path) -> Synthesized:
         registry_uri=registry,
         smoke_test_images=[f"{registry}/{path}" for path in IMAGES_PATHS],
         cache_prefixes=PREFIXES,
+        env=env,
     )
     stack.add_stack_dependency(cache)
     app.synth()  # raises on cdk-nag findings or CloudFormation validation errors
@@ -78,6 +79,12 @@ SETTINGS = {
 }
 
 
+# Region-bound stacks render ARNs with literal partition and region (the app's configs set a region).
+REGION_BOUND = {"ec2_in_region": (WorkstationSettings(kind="ec2"), cdk.Environment(region="sa-east-1"))}
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory) -> dict[str, Synthesized]:
-    return {name: synth(settings, tmp_path_factory.mktemp(name)) for name, settings in SETTINGS.items()}
+    built = {name: synth(settings, tmp_path_factory.mktemp(name)) for name, settings in SETTINGS.items()}
+    built.update({name: synth(s, tmp_path_factory.mktemp(name), env) for name, (s, env) in REGION_BOUND.items()})
+    return built

@@ -9,25 +9,27 @@ from aws_cdk import aws_iam as iam
 
 from tests.app.lint import findings
 
-from .conftest import SETTINGS, nag_app
+from .conftest import REGION_BOUND, SETTINGS, nag_app
+
+KINDS = [*SETTINGS, *REGION_BOUND]
 
 # CDK's AwsCustomResource Lambda repeats, as DependsOn, the order its Role GetAtt already sets.
 SINGLETON_W3005 = "W3005 'AWS679f53fac002430cb0da5b7982bd2287ServiceRole"
 
 
-@pytest.mark.parametrize("kind", list(SETTINGS))
+@pytest.mark.parametrize("kind", KINDS)
 def test_cdk_nag_clean(synthesized, kind):
     # synth raised on any unacknowledged finding; the report must hold none either.
     report = json.loads((synthesized[kind].outdir / "validation-report.json").read_text())
     assert [v for plugin in report["pluginReports"] for v in plugin["violations"]] == []
 
 
-@pytest.mark.parametrize("kind", list(SETTINGS))
+@pytest.mark.parametrize("kind", KINDS)
 def test_cfn_lint_clean(synthesized, kind):
     assert [f for f in findings(synthesized[kind].json) if not f.startswith(SINGLETON_W3005)] == []
 
 
-@pytest.mark.parametrize("kind", list(SETTINGS))
+@pytest.mark.parametrize("kind", KINDS)
 def test_no_context_lookups(synthesized, kind):
     manifest = json.loads((synthesized[kind].outdir / "manifest.json").read_text())
     assert "missing" not in manifest
