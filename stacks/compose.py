@@ -37,6 +37,6 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
                                    for r in cache.cache.rules if "<" not in r.info.example_image],
                 cache_prefixes=list(cache.cache.prefixes),
                 description="ECR pull-through cache workstation (ecr-ptc)")
-            station.add_dependency(cache)
+            station.add_stack_dependency(cache, "the workstation uses the cache's consumer policy")
             stacks.append(station)
     return stacks

@@ -31,7 +31,7 @@ IAM_PRINCIPAL_PATTERN = re.compile(
 )
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KMS_KEY_ARN_PATTERN = re.compile(
-    r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(key/[a-zA-Z0-9-]+|alias/[a-zA-Z0-9/_-]+)$"
+    r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
 )
 AZURE_URL_PATTERN = re.compile(r"^[a-zA-Z0-9]{5,50}\.azurecr\.io$")
 ECR_URL_PATTERN = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
@@ -161,8 +161,8 @@ def check_role_arn(value: Any, path: str) -> str:
 def check_kms_key_arn(value: Any, path: str) -> str:
     check_type(value, str, path, "a KMS key ARN")
     if not KMS_KEY_ARN_PATTERN.match(value):
-        fail(path, f"{value!r} is not a KMS key ARN",
-             "give an ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+        fail(path, f"{value!r} is not a KMS key ARN (aliases cannot be granted in IAM policies)",
+             "give the key's ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
     return value
 
 

@@ -1,0 +1,4 @@
+"""`make bench`: prints medians and ratios; never a pass/fail test (shared, noisy machines)."""
+from . import synth_bench
+
+synth_bench.main()
