@@ -28,6 +28,11 @@ def test_default_config_snapshot(templates, snapshot):
     assert normalise(templates["default.yaml"]["EcrPtc"]) == snapshot
 
 
+@pytest.mark.parametrize("stack", ["EcrPtc-sa-east-1", "EcrPtc-sa-east-1-workstation"])
+def test_workshop_config_snapshot(templates, snapshot, stack):
+    assert normalise(templates["workshop.yaml"][stack]) == snapshot
+
+
 @pytest.mark.parametrize("name", [p.name for p in CONFIGS])
 def test_cfn_lint_clean(templates, name):
     for stack, template in templates[name].items():
