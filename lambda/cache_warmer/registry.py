@@ -18,7 +18,7 @@ import urllib.parse
 from typing import Callable, NamedTuple, Optional
 
 from . import errors
-from .logs import log, redact, register_secret
+from .logs import log, register_secret
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -329,5 +329,5 @@ class _NeedAuth(Exception):
     """Internal: the challenge was answered; send the request again."""
 
 
-__all__ = ["RegistryClient", "Credentials", "Manifest", "check_url", "parse_challenge", "redact",
+__all__ = ["RegistryClient", "Credentials", "Manifest", "check_url", "parse_challenge",
            "MANIFEST_ACCEPT", "INDEX_TYPES", "OCI_INDEX", "DOCKER_LIST", "OCI_MANIFEST", "DOCKER_MANIFEST"]
