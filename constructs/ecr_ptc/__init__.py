@@ -1,17 +1,32 @@
-"""ecr_ptc: an Amazon ECR pull-through cache as CDK constructs."""
-from .cache import PullThroughCache
-from .errors import ValidationError
-from .settings import AccessSettings, Encryption, RepositorySettings, ScanOnPush, TagMutability
-from .upstream import UpstreamCredentials, UpstreamRule
+"""ecr_ptc: an Amazon ECR pull-through cache as CDK constructs.
 
-__all__ = [
-    "AccessSettings",
-    "Encryption",
-    "PullThroughCache",
-    "RepositorySettings",
-    "ScanOnPush",
-    "TagMutability",
-    "UpstreamCredentials",
-    "UpstreamRule",
-    "ValidationError",
-]
+Names load lazily, so the props and checks (``ecr_ptc.upstream``, ``ecr_ptc.validation``...) can
+be used - by ``ecr-ptc validate`` for one - without starting the CDK's jsii runtime.
+"""
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "AccessSettings": "settings",
+    "CacheWarmer": "warmer",
+    "Cloud9Workstation": "workstation",
+    "Ec2Workstation": "workstation",
+    "Encryption": "settings",
+    "PullThroughCache": "cache",
+    "RepositorySettings": "settings",
+    "ScanOnPush": "settings",
+    "TagMutability": "settings",
+    "UpstreamCredentials": "upstream",
+    "UpstreamRule": "upstream",
+    "ValidationError": "errors",
+    "WarmSettings": "warming",
+    "WorkstationSettings": "workstation_settings",
+    "resolve_warm_images": "warming",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ecr_ptc' has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -197,3 +197,14 @@ def test_every_example_config_validates():
     assert configs
     for path in configs:
         load_config(path)  # raises on any mistake
+
+
+def test_validate_never_starts_the_cdk_runtime():
+    """`ecr-ptc validate` (and the props it builds) must not need Node/jsii: it stays fast and quiet."""
+    code = ("import sys\nfrom ecr_ptc_app.cli import main\nrc = main(['validate', 'config/full.yaml'])\n"
+            "assert rc == 0\nassert 'aws_cdk' not in sys.modules and 'jsii' not in sys.modules, 'jsii loaded'\n")
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
