@@ -324,12 +324,15 @@ class PullThroughCache(Construct):
         raise ValidationError("rule_or_prefix", f"no rule of this cache has the prefix {prefix!r}",
                               f"use one of: {', '.join(self.prefixes)}")
 
-    def image_uri(self, rule_or_prefix: Union[UpstreamRule, str], repository: str, tag: str = "latest") -> str:
-        """``<registry>/<prefix>/<repository>:<tag>`` (``@<digest>`` when ``tag`` is a digest)."""
+    def image_uri(self, rule_or_prefix: Union[UpstreamRule, str], repository: str, tag: str = "latest", *,
+                  digest: Optional[str] = None) -> str:
+        """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` when a digest is given
+        (a ``sha256:`` tag counts as one; a token such as ``CacheWarmer.digest()`` needs ``digest=``)."""
         rule = self.rule_for(rule_or_prefix)
         path = repository if rule.prefix == "ROOT" else f"{rule.prefix}/{repository}"
-        separator = "@" if tag.startswith("sha256:") else ":"
-        return f"{self.registry_uri}/{path}{separator}{tag}"
+        if digest is None and tag.startswith("sha256:"):
+            digest = tag
+        return f"{self.registry_uri}/{path}" + (f"@{digest}" if digest is not None else f":{tag}")
 
     def example_pull_command(self, rule_or_prefix: Union[UpstreamRule, str]) -> str:
         """``docker pull <registry>/<prefix>/<an example repository of the upstream>``."""
