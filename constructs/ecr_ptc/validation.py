@@ -133,12 +133,17 @@ def check_principal(value: Any, path: str) -> str:
     return value
 
 
-def check_organization_id(value: Any, path: str) -> str:
-    check_type(value, str, path, "an AWS Organizations id")
-    if not ORG_PATTERN.match(value):
-        fail(path, f"{value!r} is not an AWS Organizations id",
-             "give the id from 'aws organizations describe-organization', like o-a1b2c3d4e5")
+def check_pattern(value: Any, path: str, pattern: re.Pattern, what: str, fix: str) -> str:
+    """A string that must match ``pattern``; ``what`` names it in the problem ("an IAM role ARN")."""
+    check_type(value, str, path, what)
+    if not pattern.match(value):
+        fail(path, f"{value!r} is not {what}", fix)
     return value
+
+
+def check_organization_id(value: Any, path: str) -> str:
+    return check_pattern(value, path, ORG_PATTERN, "an AWS Organizations id",
+                         "give the id from 'aws organizations describe-organization', like o-a1b2c3d4e5")
 
 
 def check_region(value: Any, path: str) -> str:
@@ -152,18 +157,14 @@ def check_region(value: Any, path: str) -> str:
 
 
 def check_role_arn(value: Any, path: str) -> str:
-    check_type(value, str, path, "an IAM role ARN")
-    if not ROLE_ARN_PATTERN.match(value):
-        fail(path, f"{value!r} is not an IAM role ARN", "give an ARN like arn:aws:iam::123456789012:role/PtcUpstream")
-    return value
+    return check_pattern(value, path, ROLE_ARN_PATTERN, "an IAM role ARN",
+                         "give an ARN like arn:aws:iam::123456789012:role/PtcUpstream")
 
 
 def check_kms_key_arn(value: Any, path: str) -> str:
-    check_type(value, str, path, "a KMS key ARN")
-    if not KMS_KEY_ARN_PATTERN.match(value):
-        fail(path, f"{value!r} is not a KMS key ARN (aliases cannot be granted in IAM policies)",
-             "give the key's ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
-    return value
+    return check_pattern(value, path, KMS_KEY_ARN_PATTERN, "a KMS key ARN",
+                         "give the key's ARN (aliases cannot be granted in IAM policies), like "
+                         "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
 
 
 def check_positive_int(value: Any, path: str, *, maximum: int | None = None) -> int:

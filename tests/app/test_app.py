@@ -98,3 +98,14 @@ def test_cdk_nag_gate_can_fail(tmp_path):
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(Exception, match="AwsSolutions-S1"):
         app.synth()
+
+
+def test_digest_outputs_only_when_a_failure_fails_the_deploy(templates, tmp_path):
+    outputs = templates["full.yaml"]["EcrPtc-123456789012-eu-west-1"]["Outputs"]
+    digests = {k: v["Value"] for k, v in outputs.items() if k.startswith("Digest")}
+    assert len(digests) == 2 and all(v["Fn::GetAtt"][1] == "Digest" for v in digests.values())
+    path = tmp_path / "warn.yaml"
+    path.write_text("rules:\n  - upstream: k8s\nwarm:\n  images: [k8s/pause:3.10]\n  onFailure: warn\n")
+    stack = synth(path, tmp_path / "out")["EcrPtc"]
+    assert not [k for k in stack["Outputs"] if k.startswith("Digest")]
+    assert [r for r in stack["Resources"].values() if r["Type"] == "Custom::EcrPtcWarmImage"]
