@@ -10,7 +10,6 @@ from constructs import Construct
 from ecr_ptc.cache import PullThroughCache
 from ecr_ptc.settings import AccessSettings, RepositorySettings
 from ecr_ptc.upstream import UpstreamRule
-from ecr_ptc.warmer import CacheWarmer
 from ecr_ptc.warming import WarmSettings
 
 
@@ -36,8 +35,10 @@ class CacheStack(Stack):
         for prefix, command in self.cache.credential_commands.items():
             CfnOutput(self, f"SetCredentials{output_id(prefix)}", value=command,
                       description=f"Run once to store the real upstream credentials for {prefix}/")
-        self.warmer: Optional[CacheWarmer] = None
+        self.warmer = None
         if warm is not None:
+            from ecr_ptc.warmer import CacheWarmer  # its Lambda/Step Functions modules load only when used
+
             self.warmer = CacheWarmer(self, "Warmer", cache=self.cache, settings=warm)
             # With onFailure: warn a failed image's Digest is empty, and an empty output value
             # would fail the deploy that 'warn' promised to let through: no outputs then.
