@@ -96,7 +96,7 @@ class RegistryClient:
 
     def __init__(self, base_url: str, credentials: Optional[Credentials] = None, *,
                  preemptive_basic: bool = False, timeout: float = 30.0, backoff_base: float = 0.5,
-                 backoff_cap: float = 10.0, upstream_hint: Optional[str] = None,
+                 backoff_cap: float = 10.0, upstream_hint: Optional[str] = None, max_attempts: int = 8,
                  user_agent: str = "ecr-ptc-cache-warmer") -> None:
         self.base_url = check_url(base_url)
         self.credentials = credentials
@@ -105,6 +105,7 @@ class RegistryClient:
             register_secret(base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode())
         self.timeout = timeout
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.max_attempts = max_attempts  # with the default backoff: about 30 s of retries at most
         self.upstream_hint = upstream_hint
         self.user_agent = user_agent
         self._lock = threading.Lock()
@@ -206,6 +207,8 @@ class RegistryClient:
                 err, retry_after = errors.RegistryUnavailable(f"{what}: request to {self.base_url} {kind}"), None
             delay = retry_after if retry_after is not None else self._backoff(attempt)
             attempt += 1
+            if attempt >= self.max_attempts:  # a registry that is down stays down: say so soon
+                raise type(err)(f"{err} (gave up after {attempt} attempts)")
             if time.monotonic() + delay >= deadline:
                 raise type(err)(f"{err} (gave up after {attempt} attempt(s): retrying would pass the deadline)")
             log("retry", what=what, attempt=attempt, delay=round(delay, 2), error=str(err))

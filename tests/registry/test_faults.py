@@ -109,3 +109,14 @@ def test_bearer_challenge_flow(proxy, seeded):
     with pytest.raises(errors.CredentialsRejected) as caught:
         warm_image(wrong, seeded.ref, mode="stream", deadline=time.monotonic() + 15)
     assert "wrong-password-2" not in str(caught.value) and "robot" in str(caught.value)
+
+
+def test_a_registry_that_is_down_fails_after_bounded_attempts_not_at_the_deadline():
+    from tests.registry.fixtures import free_port
+
+    client = RegistryClient(f"http://127.0.0.1:{free_port()}", timeout=1, backoff_base=0.01, backoff_cap=0.05,
+                            max_attempts=4)
+    started = time.monotonic()
+    with pytest.raises(errors.RegistryUnavailable, match="gave up after 4 attempts"):
+        warm_image(client, "quay/a/b:1", mode="stream", deadline=started + 600)
+    assert time.monotonic() - started < 30
