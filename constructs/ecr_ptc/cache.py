@@ -14,8 +14,6 @@ from aws_cdk import (
     Validations,
     aws_ecr as ecr,
     aws_iam as iam,
-    aws_secretsmanager as secretsmanager,
-    custom_resources as cr,
 )
 from constructs import Construct, IConstruct
 
@@ -92,7 +90,7 @@ class PullThroughCache(Construct):
         self.registry_uri: str = f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
         self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}
         self.templates: dict[str, ecr.CfnRepositoryCreationTemplate] = {}
-        self.secrets: dict[str, secretsmanager.ISecret] = {}
+        self.secrets: dict[str, "aws_cdk.aws_secretsmanager.ISecret"] = {}
         self.upstream_roles: dict[str, iam.IRole] = {}
         self.credential_commands: dict[str, str] = {}
 
@@ -168,6 +166,8 @@ class PullThroughCache(Construct):
             return creds.secret_arn
         if creds.secret_name:
             return self._describe_secret(group, creds.secret_name)
+        from aws_cdk import aws_secretsmanager as secretsmanager  # costs ~0.2 s of synth: only when used
+
         secret = secretsmanager.Secret(
             group, "Credentials",
             secret_name=secret_name_for(prefix),
@@ -190,6 +190,8 @@ class PullThroughCache(Construct):
 
     def _describe_secret(self, group: Construct, name: str) -> str:
         """The complete ARN (with the random suffix) of an existing secret, read at deploy time."""
+        from aws_cdk import custom_resources as cr  # loads Lambda and Step Functions: only when used
+
         stack = Stack.of(self)
         secret_arn = stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{name}-??????",
                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
@@ -208,6 +210,8 @@ class PullThroughCache(Construct):
 
     def _acknowledge_custom_resource_provider(self) -> None:
         """The findings on the stack-wide Lambda function behind every AwsCustomResource."""
+        from aws_cdk import custom_resources as cr
+
         singleton_id = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
         provider = Stack.of(self).node.try_find_child(singleton_id)
         if provider is None:

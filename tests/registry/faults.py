@@ -3,7 +3,8 @@
 ``proxy.inject(action, match="/blobs/", times=1, **options)`` queues a fault for the next
 requests whose path contains ``match``. Actions: ``status`` (answer ``code`` with
 ``headers``, e.g. 429 + Retry-After, 500, 503), ``reset`` (abort the connection with a TCP
-RST), ``stall`` (say nothing for ``seconds``, then drop the connection).
+RST), ``stall`` (say nothing for ``seconds``, then drop the connection). ``latency`` delays
+every forwarded request, as a registry across the internet would.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import http.client
 import http.server
 import socket
 import struct
+import sys
 import threading
 import time
 import base64
@@ -23,6 +25,15 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authorization", "proxy-authenticate"}
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that hangs up (a reset, a timed-out retry) is routine here, not news.
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class Fault:
     action: str
@@ -32,7 +43,8 @@ class Fault:
 
 
 class FaultProxy:
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds added to every forwarded request: a distant registry
         parts = urllib.parse.urlsplit(target)
         self.target_host, self.target_port = parts.hostname, parts.port
         self.faults: list[Fault] = []
@@ -53,8 +65,7 @@ class FaultProxy:
 
             do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -135,9 +146,14 @@ class FaultProxy:
         self._forward(h, body)
 
     def _forward(self, h, body) -> None:
+        if self.latency:
+            time.sleep(self.latency)
         conn = http.client.HTTPConnection(self.target_host, self.target_port, timeout=30)
         try:
-            headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP_BY_HOP}
+            headers: dict[str, str] = {}
+            for key, value in h.headers.items():  # repeated headers (Accept) are one list
+                if key.lower() not in HOP_BY_HOP:
+                    headers[key] = f"{headers[key]}, {value}" if key in headers else value
             conn.request(h.command, h.path, body=body, headers=headers)
             resp = conn.getresponse()
             with self._lock:  # recorded before the client can see the answer
