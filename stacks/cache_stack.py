@@ -4,13 +4,16 @@ from __future__ import annotations
 import re
 from typing import Any, Optional, Sequence
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Annotations, CfnOutput, Stack
 from constructs import Construct
 
 from ecr_ptc.cache import PullThroughCache
 from ecr_ptc.settings import AccessSettings, RepositorySettings
 from ecr_ptc.upstream import UpstreamRule
 from ecr_ptc.warming import WarmSettings
+
+
+MAX_OUTPUTS = 200  # CloudFormation's limit per stack
 
 
 def output_id(text: str) -> str:
@@ -40,8 +43,21 @@ class CacheStack(Stack):
             from ecr_ptc.warmer import CacheWarmer  # its Lambda/Step Functions modules load only when used
 
             self.warmer = CacheWarmer(self, "Warmer", cache=self.cache, settings=warm)
-            # With onFailure: warn a failed image's Digest is empty, and an empty output value
-            # would fail the deploy that 'warn' promised to let through: no outputs then.
-            for image in warm.images if warm.on_failure == "fail" else ():
-                CfnOutput(self, f"Digest{output_id(image)}", value=self.warmer.digest(image),
-                          description=f"Digest of {image} as cached")
+            self._digest_outputs(warm)
+
+    def _digest_outputs(self, warm: WarmSettings) -> None:
+        # With onFailure: warn a failed image's Digest is empty, and an empty output value
+        # would fail the deploy that 'warn' promised to let through: no outputs then.
+        if warm.on_failure != "fail" or self.warmer is None:
+            return
+        used = sum(isinstance(c, CfnOutput) for c in self.node.children)
+        if used + len(warm.images) > MAX_OUTPUTS:
+            Annotations.of(self).add_warning_v2(
+                "ecr-ptc:digest-outputs",
+                f"{len(warm.images)} warmed images would pass CloudFormation's {MAX_OUTPUTS} outputs per "
+                "stack, so no Digest outputs are made; read digests with 'ecr-ptc warm' or "
+                "'aws ecr describe-images', or use CacheWarmer.digest() in the same app")
+            return
+        for image in warm.images:
+            CfnOutput(self, f"Digest{output_id(image)}", value=self.warmer.digest(image),
+                      description=f"Digest of {image} as cached")

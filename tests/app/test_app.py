@@ -109,3 +109,15 @@ def test_digest_outputs_only_when_a_failure_fails_the_deploy(templates, tmp_path
     stack = synth(path, tmp_path / "out")["EcrPtc"]
     assert not [k for k in stack["Outputs"] if k.startswith("Digest")]
     assert [r for r in stack["Resources"].values() if r["Type"] == "Custom::EcrPtcWarmImage"]
+
+
+def test_200_warmed_images_fit_one_stack_within_cloudformation_limits(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text("rules:\n  - upstream: quay\nwarm:\n  images:\n"
+                    + "".join(f"    - quay/team/image{i:03d}:v1\n" for i in range(200)))
+    template = synth(path, tmp_path / "out")["EcrPtc"]
+    assert len(resources(template, "Custom::EcrPtcWarmImage")) == 200
+    assert len(template["Resources"]) < 500 and len(json.dumps(template)) < 1_000_000
+    # 200 Digest outputs plus the stack's own would pass CloudFormation's 200: none are made.
+    assert len(template["Outputs"]) <= 200
+    assert not [k for k in template["Outputs"] if k.startswith("Digest")]
