@@ -122,6 +122,12 @@ def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -
             prefixes = ", ".join(f"{r.prefix}/" if r.prefix != "ROOT" else "ROOT" for r in rules) or "none"
             raise ValidationError(path, f"image {text!r} is not under any cache rule prefix (prefixes: {prefixes})",
                                   "start the image with the prefix of the rule that caches it, or add a rule")
+        if rule.credentials is not None and rule.credentials.create and settings.on_failure == "fail":
+            raise ValidationError(
+                path, f"image {text!r} is cached by the {rule.prefix!r} rule, whose credentials are a "
+                      "placeholder secret this stack creates: the first deploy would fail warming through it",
+                "store real credentials in a secret first and give credentials: {secretName: ...}, "
+                "or set warm.onFailure: warn")
         fixed = _docker_hub_library(image, rule)
         if fixed is not None:
             warnings.append(f"{path}: {text!r} is a Docker Hub official image written without 'library/'; "

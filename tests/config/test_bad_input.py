@@ -109,6 +109,8 @@ CASES = [
      "not allowed", 4),
     ("warm-by-digest", QUAY + "warm:\n  images: ['quay/a/b@sha256:" + "0" * 64 + "']\n", "warm.images[0]",
      "digest", 4),
+    ("warm-through-placeholder-secret", "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
+     "warm:\n  images: [docker-hub/library/nginx:1]\n", "warm.images[0]", "placeholder secret", 5),
     ("warm-outside-prefixes", QUAY + "warm:\n  images: ['other/nginx:1']\n", "warm.images[0]", "quay", 4),
     ("workstation-kind", QUAY + "workstation:\n  kind: lightsail\n", "workstation.kind", "lightsail", 4),
     ("workstation-stop-on-ec2", QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",
@@ -208,3 +210,9 @@ def test_validate_never_starts_the_cdk_runtime():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr
+
+
+def test_warming_through_a_placeholder_secret_is_allowed_when_failures_only_warn(tmp_path):
+    config = load_config(write(tmp_path, "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
+                                         "warm:\n  images: [docker-hub/library/nginx:1]\n  onFailure: warn\n"))
+    assert config.warm.images == ("docker-hub/library/nginx:1",)
