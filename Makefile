@@ -43,7 +43,10 @@ synth: $(STAMPS)/venv $(STAMPS)/node
 validate: $(STAMPS)/venv
 	$(BIN)/python -m ecr_ptc_app.cli validate $(CONFIG)
 
-test: setup
+lint: $(STAMPS)/venv
+	$(BIN)/ruff check .
+
+test: setup lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -88,7 +88,7 @@ def _table(outcomes, out: TextIO) -> None:
                      "ok" if o.ok else f"FAILED ({o.error.reason}): {o.error}"))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5], file=out)
+        print("  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5], file=out)
 
 
 def _images_and_platforms(args) -> tuple[list[str], list[str]]:

@@ -1,7 +1,7 @@
 """The PullThroughCache construct: cache rules, repository templates, registry policies, consumer policy."""
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from aws_cdk import (
     Acknowledgment,
@@ -16,6 +16,9 @@ from aws_cdk import (
     aws_iam as iam,
 )
 from constructs import Construct, IConstruct
+
+if TYPE_CHECKING:  # the module itself loads only when a secret is created
+    from aws_cdk.aws_secretsmanager import ISecret
 
 from . import cache_policy as policies
 from . import validation as v
@@ -90,7 +93,7 @@ class PullThroughCache(Construct):
         self.registry_uri: str = f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
         self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}
         self.templates: dict[str, ecr.CfnRepositoryCreationTemplate] = {}
-        self.secrets: dict[str, "aws_cdk.aws_secretsmanager.ISecret"] = {}
+        self.secrets: dict[str, ISecret] = {}
         self.upstream_roles: dict[str, iam.IRole] = {}
         self.credential_commands: dict[str, str] = {}
 

@@ -163,7 +163,7 @@ class CacheWarmer(Construct):
             actions=["ecr:DescribeImages"], resources=policies.repository_arns(where, rules)))
         self.resources: dict[str, CustomResource] = {}
         self._by_name: dict[str, CustomResource] = {}
-        for given, image in zip(settings.images, images):
+        for given, image in zip(settings.images, images, strict=True):
             resource = CustomResource(
                 self, image.replace("/", "+"),  # '+' never occurs in an image reference: ids stay unique
                 service_token=runtime.provider.service_token,

@@ -31,7 +31,7 @@ Steps the walkthrough does by hand:
 """
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Stack, Validations, aws_cloud9 as cloud9, aws_iam as iam, custom_resources as cr
+from aws_cdk import Acknowledgment, Stack, Validations, aws_cloud9 as cloud9, aws_iam as iam
 
 from .workstation_base import WorkstationBase
 from .workstation_smoke_test import smoke_test_commands

@@ -188,7 +188,7 @@ def test_cloud9_outputs(synthesized):
     assert smoke.startswith(
         f"aws ecr get-login-password --region {{AWS::Region}} | docker login --username AWS --password-stdin {REGISTRY} && "
     )
-    for path, repository in zip(IMAGES_PATHS, REPOSITORIES):
+    for path, repository in zip(IMAGES_PATHS, REPOSITORIES, strict=True):
         assert f"docker pull '{REGISTRY}/{path}'" in smoke
         assert f"aws ecr describe-images --region {{AWS::Region}} --repository-name {repository}" in smoke
 
@@ -238,7 +238,7 @@ def test_ec2_user_data_installs_docker_and_the_smoke_test(synthesized, kind):
         f"aws ecr get-login-password --region {{AWS::Region}} | docker login --username AWS --password-stdin {REGISTRY}\n"
         in user_data
     )
-    for path, repository in zip(IMAGES_PATHS, REPOSITORIES):
+    for path, repository in zip(IMAGES_PATHS, REPOSITORIES, strict=True):
         assert f"\ndocker pull '{REGISTRY}/{path}'\n" in user_data
         assert f"\nretry aws ecr describe-images --region {{AWS::Region}} --repository-name {repository}\n" in user_data
 
