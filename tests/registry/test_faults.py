@@ -9,6 +9,8 @@ from cache_warmer import errors
 from cache_warmer.registry import Credentials, RegistryClient
 from cache_warmer.warm import warm_image
 
+from .faults import FaultProxy
+
 pytestmark = pytest.mark.registry
 
 
@@ -120,3 +122,25 @@ def test_a_registry_that_is_down_fails_after_bounded_attempts_not_at_the_deadlin
     with pytest.raises(errors.RegistryUnavailable, match="gave up after 4 attempts"):
         warm_image(client, "quay/a/b:1", mode="stream", deadline=started + 600)
     assert time.monotonic() - started < 30
+
+
+def test_blob_redirects_are_not_followed_in_ecr_mode_and_followed_when_streaming(proxy, seeded, upstream):
+    """ECR answers a blob GET with a redirect to S3: the warmer must not move those bytes itself."""
+    sink = FaultProxy(upstream.url).start()  # stands in for S3: counts who comes
+    try:
+        blobs = all_blobs(seeded)
+        for blob in blobs:
+            location = f"{sink.url}/v2/{seeded.repository}/blobs/{blob}"
+            proxy.inject("status", match=f"/blobs/{blob}", times=2, code=307, body=b"",
+                         headers={"Location": location})
+        client = RegistryClient(proxy.url, timeout=5)
+        result = warm_image(client, seeded.ref, mode="ecr", deadline=time.monotonic() + 15)
+        assert result.bytes_read == 0 and result.blobs_touched == len(blobs)
+        assert sink.requests == []
+        streamed = warm_image(client, seeded.ref, mode="stream", deadline=time.monotonic() + 15)
+        assert {path.rsplit("/", 1)[-1] for _, path, _ in sink.requests} == blobs
+        sizes = {blob: n for p in seeded.platforms.values() for blob, n in p.sizes.items()}
+        assert streamed.bytes_read == sum(sizes.values())  # each distinct blob read once, to the end
+    finally:
+        sink.stop()
+
