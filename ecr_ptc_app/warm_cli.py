@@ -15,6 +15,15 @@ DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 3600.0
 
 
+# What to do about the botocore errors a first run meets most (by class name: botocore loads lazily).
+AWS_SETUP_FIXES = {
+    "NoRegionError": "set AWS_REGION (or a profile's region) to the Region of the cache, "
+                     "or give --registry URL for another registry",
+    "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or SSO login) for the "
+                          "cache's account, or give --registry URL for another registry",
+}
+
+
 class UsageError(Exception):
     pass
 
@@ -162,6 +171,9 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         return 1
     except Exception as exc:  # no AWS credentials or Region, and the like
         print(f"ecr-ptc warm: error: {logs.redact(f'{type(exc).__name__}: {exc}')}", file=err)
+        fix = AWS_SETUP_FIXES.get(type(exc).__name__)
+        if fix:
+            print(f"  Fix: {fix}", file=err)
         return 2
     names = [str(r) for r in refs]
     progress = _Progress(names, err)

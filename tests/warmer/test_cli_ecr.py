@@ -30,3 +30,22 @@ def test_ecr_mode_missing_repository_without_rule_explains(ecr_api, monkeypatch)
     # moto cannot list cache rules, so the message names both causes
     assert "image-not-found" in out and "no pull-through cache rule covers its prefix" in err
     assert "ecr:CreateRepository" in err
+
+
+@pytest.mark.parametrize("env,words", [
+    ({}, "NoRegionError"),
+    ({"AWS_DEFAULT_REGION": "eu-west-1"}, "NoCredentialsError"),
+])
+def test_first_run_without_aws_setup_says_what_to_do(monkeypatch, tmp_path, env, words):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                 "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, out, err = run_warm("quay/prometheus/prometheus:latest")
+    assert code == 2 and out == ""
+    assert words in err and "  Fix: " in err and "--registry" in err
+    assert "Traceback" not in err
