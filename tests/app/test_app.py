@@ -120,3 +120,18 @@ def test_200_warmed_images_fit_one_stack_within_cloudformation_limits(tmp_path):
     # 200 Digest outputs plus the stack's own would pass CloudFormation's 200: none are made.
     assert len(template["Outputs"]) <= 200
     assert not [k for k in template["Outputs"] if k.startswith("Digest")]
+
+
+def test_changing_one_warmed_image_touches_only_that_image(tmp_path):
+    def warm_resources(images: list[str], name: str) -> dict[str, dict]:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text("rules:\n  - upstream: k8s\n  - upstream: quay\nwarm:\n  images: [" + ", ".join(images) + "]\n")
+        return resources(synth(path, tmp_path / name)["EcrPtc"], "Custom::EcrPtcWarmImage")
+
+    before = warm_resources(["k8s/pause:3.10", "quay/prometheus/prometheus:v3"], "before")
+    after = warm_resources(["k8s/pause:3.10", "quay/prometheus/node-exporter:v1"], "after")
+    kept = set(before) & set(after)
+    assert len(kept) == 1
+    (logical_id,) = kept
+    assert before[logical_id] == after[logical_id]  # same id, same properties: CloudFormation leaves it alone
+    assert before[logical_id]["Properties"]["Image"] == "k8s/pause:3.10"
