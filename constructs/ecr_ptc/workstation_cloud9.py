@@ -31,7 +31,7 @@ Steps the walkthrough does by hand:
 """
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Stack, Validations, aws_cloud9 as cloud9, aws_iam as iam
+from aws_cdk import Acknowledgment, CfnDeletionPolicy, Stack, Validations, aws_cloud9 as cloud9, aws_iam as iam
 
 from .workstation_base import WorkstationBase
 from .workstation_smoke_test import smoke_test_commands
@@ -64,6 +64,11 @@ class Cloud9Workstation(WorkstationBase):
         )
         # Deleted before the profile: the instance should not outlive its profile.
         self.environment.node.add_dependency(self.role.instance_profile)
+        # Every property but the name is create-only: a changed instance type or stop time would
+        # replace the environment and delete the files people keep in it. Keep the old one instead
+        # (it stops itself when idle); deleting the stack still deletes it.
+        self.environment.cfn_options.update_replace_policy = CfnDeletionPolicy.RETAIN
+        self.environment.cfn_options.deletion_policy = CfnDeletionPolicy.DELETE
         Validations.of(self.environment).acknowledge(
             Acknowledgment(
                 id="CloudFormation-Validate::W3697",

@@ -122,6 +122,12 @@ def test_cloud9_environment_defaults(synthesized):
     )
 
 
+def test_cloud9_environment_kept_when_a_setting_change_replaces_it(synthesized):
+    """Its properties are create-only: a replacement must not delete the files people keep in it."""
+    synthesized["cloud9"].template.has_resource(
+        "AWS::Cloud9::EnvironmentEC2", {"UpdateReplacePolicy": "Retain", "DeletionPolicy": "Delete"})
+
+
 def test_cloud9_environment_owner_and_subnet(synthesized):
     synthesized["cloud9_owner_subnet"].template.has_resource_properties(
         "AWS::Cloud9::EnvironmentEC2", {"OwnerArn": OWNER, "SubnetId": SUBNET, "AutomaticStopTimeMinutes": 60}
