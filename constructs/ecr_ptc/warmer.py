@@ -156,11 +156,13 @@ class CacheWarmer(Construct):
 
         runtime = self._runtime(settings)
         cache.grant_pull_through(runtime.role)
-        # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes.
+        # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes;
+        # DescribeRepositories tells "the pull created no repository" from "the import was denied".
         home = Stack.of(cache)  # type: ignore[arg-type]
         where = policies.ArnParts(home.partition, home.region, home.account)
         runtime.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ecr:DescribeImages"], resources=policies.repository_arns(where, rules)))
+            actions=["ecr:DescribeImages", "ecr:DescribeRepositories"],
+            resources=policies.repository_arns(where, rules)))
         self.resources: dict[str, CustomResource] = {}
         self._by_name: dict[str, CustomResource] = {}
         for given, image in zip(settings.images, images, strict=True):

@@ -143,11 +143,12 @@ def test_iam_scoped_to_prefixes(cfn):
     assert star == ["ecr:GetAuthorizationToken"]
     expected = {f"eu-west-1:123456789012:repository/{p}/*" for p in ("ecr-public", "my-docker-hub", "quay",
                                                                           "quay/team")}
-    for action in ("ecr:DescribeImages", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+    for action in ("ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                    "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"):
         arns = {arn_text(r).split(":", 3)[-1] for r in by_action[action]}
         assert arns == expected, action
-    assert set(by_action) == {"ecr:GetAuthorizationToken", "ecr:DescribeImages", "ecr:BatchGetImage",
+    assert set(by_action) == {"ecr:GetAuthorizationToken", "ecr:DescribeImages", "ecr:DescribeRepositories",
+                              "ecr:BatchGetImage",
                               "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
                               "ecr:BatchImportUpstreamImage", "ecr:CreateRepository",
                               "logs:CreateLogStream", "logs:PutLogEvents"}
