@@ -190,7 +190,8 @@ def _run(args, out: TextIO, err: TextIO) -> int:
     _table(outcomes, out)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
-        print(f"ecr-ptc warm: {o.image}: {o.error}", file=err)
+        text = str(o.error)  # most errors already start with the image
+        print(f"ecr-ptc warm: {text if text.startswith(o.image) else f'{o.image}: {text}'}", file=err)
     return 1 if failed else 0
 
 
