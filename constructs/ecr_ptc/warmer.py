@@ -65,7 +65,7 @@ def lambda_source_dir() -> Path:
 
 
 class _WarmerRuntime(Construct):
-    """Per stack, created once: role, log group, the two handler functions and the provider."""
+    """Per stack, created once: role, log group, the handler function and the provider."""
 
     def __init__(self, scope: Construct, id: str, *, total_timeout_minutes: int) -> None:
         super().__init__(scope, id)
@@ -76,24 +76,20 @@ class _WarmerRuntime(Construct):
                              description="ECR pull-through cache warmer: pulls images through the cache")
         self.log_group.grant_write(self.role)
         code = lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE)
-        self.on_event = self._function("OnEvent", code, "cache_warmer.handler.on_event")
-        self.is_complete = self._function("IsComplete", code, "cache_warmer.handler.is_complete")
+        # One function serves as both handlers: cache_warmer.handler.handler dispatches on the event.
+        self.function = lambda_.Function(
+            self, "Function", runtime=PYTHON, architecture=lambda_.Architecture.ARM_64, code=code,
+            handler="cache_warmer.handler.handler", role=self.role, timeout=FUNCTION_TIMEOUT, memory_size=256,
+            log_group=self.log_group, description="ECR pull-through cache warmer")
         self.provider = cr.Provider(  # its framework functions log to the same group
             self, "Provider",
-            on_event_handler=self.on_event,
-            is_complete_handler=self.is_complete,
+            on_event_handler=self.function,
+            is_complete_handler=self.function,
             query_interval=QUERY_INTERVAL,
             total_timeout=Duration.minutes(total_timeout_minutes),
             log_group=self.log_group,
         )
         self._acknowledge()
-
-    def _function(self, id: str, code: lambda_.Code, handler: str) -> lambda_.Function:
-        fn = lambda_.Function(self, id, runtime=PYTHON, architecture=lambda_.Architecture.ARM_64, code=code,
-                              handler=handler, role=self.role, timeout=FUNCTION_TIMEOUT, memory_size=256,
-                              log_group=self.log_group,
-                              description="ECR pull-through cache warmer (" + handler.rsplit(".", 1)[1] + ")")
-        return fn
 
     @staticmethod
     def of(stack: Stack, total_timeout_minutes: int) -> "_WarmerRuntime":
@@ -114,7 +110,7 @@ class _WarmerRuntime(Construct):
         """cdk-nag findings that come with the Provider framework or are inherent to the warmer."""
         Validations.of(self.role).acknowledge(Acknowledgment(id="AwsSolutions-IAM5[Resource::*]",
                                                              reason=AUTH_TOKEN_REASON))
-        invoked = [self.on_event, self.is_complete] + [self.provider.node.find_child(f"framework-{name}")
+        invoked = [self.function] + [self.provider.node.find_child(f"framework-{name}")
                                                        for name in ("isComplete", "onTimeout")]
         Validations.of(self.provider).acknowledge(
             *(Acknowledgment(id=self._invoke_finding(fn),

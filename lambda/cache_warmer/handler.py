@@ -1,5 +1,6 @@
 """CloudFormation custom resource (CDK Provider framework): warm one image in the caller's ECR.
 
+Entry point: :func:`handler` (the Lambda handler for both the Provider's onEvent and isComplete).
 ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
 TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
 """
@@ -68,8 +69,8 @@ def on_event(event: dict, context) -> dict:
     request = event.get("RequestType")
     props_in = event.get("ResourceProperties") or {}
     log("on-event", request=request, image=props_in.get("Image"), physical_id=event.get("PhysicalResourceId"))
-    if request == "Delete":
-        return {"PhysicalResourceId": event.get("PhysicalResourceId") or props_in.get("Image", "none")}
+    if request == "Delete":  # Data, even empty, routes the framework's isComplete call (see handler)
+        return {"PhysicalResourceId": event.get("PhysicalResourceId") or props_in.get("Image", "none"), "Data": {}}
     props = Props(props_in)
     deadline_epoch = int(time.time() + props.timeout)
     data = {"Image": props.image, "Deadline": deadline_epoch}
@@ -142,3 +143,10 @@ def is_complete(event: dict, context) -> dict:
     err = errors.DeadlineExceeded(
         f"{props.image} not fully cached after {props.timeout}s: " + ("; ".join(what) or "unknown state"))
     return {"IsComplete": True, "Data": _failed(props, err, {"Image": props.image})}
+
+
+def handler(event: dict, context) -> dict:
+    """One Lambda function for both Provider handlers. The framework calls isComplete with the event
+    merged with what on_event answered, so it carries ``Data`` (on_event always returns some);
+    CloudFormation's own events never do."""
+    return is_complete(event, context) if "Data" in event else on_event(event, context)

@@ -59,8 +59,7 @@ def test_one_runtime_for_all_images(template):
     template.resource_count_is("AWS::Logs::LogGroup", 1)
     warmer_functions = template.find_resources("AWS::Lambda::Function", {
         "Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.handler\.")}})
-    assert sorted(f["Properties"]["Handler"] for f in warmer_functions.values()) == [
-        "cache_warmer.handler.is_complete", "cache_warmer.handler.on_event"]
+    assert [f["Properties"]["Handler"] for f in warmer_functions.values()] == ["cache_warmer.handler.handler"]
 
 
 def test_functions_arm64_latest_python_log_retention(template, cfn):
@@ -79,7 +78,7 @@ def test_code_asset_is_the_lambda_folder(synthesized, template):
     stack, _ = synthesized
     outdir = Path(stack.node.root.synth().directory)  # already synthesized: the same assembly
     fn = next(iter(template.find_resources("AWS::Lambda::Function", {
-        "Properties": {"Handler": "cache_warmer.handler.on_event"}}).values()))
+        "Properties": {"Handler": "cache_warmer.handler.handler"}}).values()))
     asset = outdir / ("asset." + fn["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()}
     assert "cache_warmer/handler.py" in files and "cache_warmer/refs.py" in files
