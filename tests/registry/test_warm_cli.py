@@ -123,29 +123,22 @@ def test_console_entry_point_runs_as_module(upstream, cache, seeded):
     assert f"{seeded.ref}: done" in proc.stderr  # not a TTY: one line per state change
 
 
-def test_images_and_platforms_from_the_config(upstream, cache, seeded, monkeypatch, tmp_path):
-    config_module = pytest.importorskip("ecr_ptc_app.config", reason="the config loader is not there yet")
-    seen = []
-
-    class Warm:
-        images = [seeded.ref]
-        platforms = ["linux/amd64"]
-
-    def load_config(path):
-        seen.append(path)
-        return type("Config", (), {"warm": Warm})()
-
-    monkeypatch.setattr(config_module, "load_config", load_config)
-    code, out, err = run_warm("--registry", cache.url, "--config", str(tmp_path / "c.yaml"))
+def test_images_and_platforms_from_the_config(upstream, cache, seeded, tmp_path):
+    """No IMAGE arguments: the real config loader supplies warm.images and warm.platforms."""
+    config = tmp_path / "c.yaml"
+    config.write_text(f"rules:\n  - {{upstream: quay, prefix: cache}}\nwarm:\n  images: [{seeded.ref}]\n"
+                      "  platforms: [linux/amd64]\n")
+    code, out, err = run_warm("--registry", cache.url, "--config", str(config))
     assert code == 0, out + err
-    assert seen == [str(tmp_path / "c.yaml")]
-    assert "linux/amd64" in out and "linux/arm64" not in out
-    Warm.images = []
-    code, out, err = run_warm("--registry", cache.url, "--config", str(tmp_path / "c.yaml"))
+    assert seeded.ref in out and "linux/amd64" in out and "linux/arm64" not in out
+    config.write_text("rules:\n  - {upstream: quay, prefix: cache}\n")
+    code, out, err = run_warm("--registry", cache.url, "--config", str(config))
     assert code == 2 and "no warm.images" in err
+    config.write_text("rules:\n  - {upstream: quay, prefix: Cache}\n")
+    code, out, err = run_warm("--registry", cache.url, "--config", str(config))
+    assert code == 2 and f"{config}:2: rules[0].prefix" in err and "Traceback" not in err
 
 
 def test_unreadable_config_is_a_usage_error(tmp_path):
-    pytest.importorskip("ecr_ptc_app.config", reason="the config loader is not there yet")
     code, out, err = run_warm("--registry", "http://127.0.0.1:1", "--config", str(tmp_path / "missing.yaml"))
     assert code == 2 and "missing.yaml" in err and "Traceback" not in err
