@@ -2,12 +2,11 @@
 """CDK entry point: `npx cdk synth [-c config=path/to/file.yaml]`."""
 import sys
 
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App
 
 from ecr_ptc.errors import ValidationError
 from ecr_ptc_app.config import ConfigError, load_config
-from stacks.compose import build_app
+from stacks.compose import add_checks, build_app
 
 
 def main() -> None:
@@ -22,7 +21,7 @@ def main() -> None:
         sys.exit(f"error: {err}")
     except ValidationError as err:  # a construct-time check the loader could not see
         sys.exit(f"error: {path or 'config/default.yaml'}: {err}")
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    add_checks(app)
     app.synth()
 
 

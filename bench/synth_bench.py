@@ -44,8 +44,10 @@ def main() -> None:
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     app, _ = median_synth(["app.py"], context)
     bare, _ = median_synth(["bench/bare_app.py"], context)
+    unchecked, _ = median_synth(["app.py"], dict(context, nag="false"))
     print(f"synth default config: app {app:.2f} s, bare L1 app {bare:.2f} s, "
           f"ratio {app / bare:.2f} (goal <= 1.10), median of {RUNS}")
+    print(f"  of which the cdk-nag checks: app with -c nag=false {unchecked:.2f} s, ratio {unchecked / bare:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         for label, text in (("50 rules", RULES_50), ("200 warmed images", WARM_200)):
             config = Path(tmp, "bench.yaml")

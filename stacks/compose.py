@@ -18,6 +18,18 @@ def stack_name(env: Optional[Environment]) -> str:
     return "-".join(filter(None, (STACK_PREFIX, env.account, env.region)))
 
 
+def add_checks(app: App) -> bool:
+    """cdk-nag AwsSolutions on every synth, unless ``-c nag=false`` (for pipelines that run the
+    checks once, e.g. in ``make test``, and synthesize many accounts): it costs about 1 s a synth."""
+    if str(app.node.try_get_context("nag")).lower() == "false":
+        return False
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return True
+
+
 def build_app(app: App, config: AppConfig) -> list[Stack]:
     stacks: list[Stack] = []
     for env in config.environments or (None,):

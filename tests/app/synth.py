@@ -6,11 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App
 
 from ecr_ptc_app.config import load_config
-from stacks.compose import build_app
+from stacks.compose import add_checks, build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
@@ -21,7 +20,7 @@ def synth(config_path: Path | str, outdir: Path) -> dict[str, dict[str, Any]]:
     """Templates by stack name. cdk-nag findings or CloudFormation errors make synth raise."""
     app = App(context=dict(CONTEXT), outdir=str(outdir))
     build_app(app, load_config(config_path))
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    assert add_checks(app)
     assembly = app.synth()
     return {stack.stack_name: stack.template for stack in assembly.stacks}
 

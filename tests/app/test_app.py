@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack, Validations, aws_s3
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App, Stack, aws_s3
+
+from stacks.compose import add_checks
 
 from .lint import findings
 from .synth import ROOT, normalise, synth
@@ -91,12 +92,19 @@ def test_no_workstation_key_no_workstation_stack(templates):
 
 
 def test_cdk_nag_gate_can_fail(tmp_path):
-    """The plugin the app uses really stops synth on a finding (an unencrypted, unlogged bucket)."""
-    app = App(outdir=str(tmp_path))
+    """The checks the app adds really stop synth on a finding (an unencrypted, unlogged bucket)."""
+    app = App(outdir=str(tmp_path / "on"))
     aws_s3.Bucket(Stack(app, "Bad"), "Bucket")
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    assert add_checks(app)
     with pytest.raises(Exception, match="AwsSolutions-S1"):
         app.synth()
+
+
+def test_nag_false_leaves_the_checks_to_the_pipeline(tmp_path):
+    app = App(outdir=str(tmp_path / "off"), context={"nag": "false"})
+    aws_s3.Bucket(Stack(app, "Bad"), "Bucket")
+    assert not add_checks(app)
+    app.synth()  # no finding stops it
 
 
 def test_digest_outputs_only_when_a_failure_fails_the_deploy(templates, tmp_path):
