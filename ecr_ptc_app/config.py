@@ -120,10 +120,6 @@ def _encryption(raw: Any, path: str) -> Encryption:
                           "write 'encryption: AES256' or 'encryption: {kmsKeyArn: <key arn>}'")
 
 
-def _tuple(what: str) -> Callable[[Any, str], tuple]:
-    return lambda raw, path: tuple(_list(raw, path, what))
-
-
 def _rule(raw: Any, path: str) -> UpstreamRule:
     rule_keys = tuple(camel(f.name) for f in dataclasses.fields(UpstreamRule))
     if isinstance(raw, dict) and "upstream" not in raw:
@@ -154,8 +150,7 @@ def build(document: Any) -> tuple[dict, list[str]]:
                                  "repository settings", {"encryption": _encryption})
     warnings = list(out["repositories"].warnings)
     if "access" in doc:
-        out["access"] = _props(AccessSettings, doc["access"], "access", "principals and/or organizationId",
-                               {"principals": _tuple("account ids or IAM ARNs")})
+        out["access"] = _props(AccessSettings, doc["access"], "access", "principals and/or organizationId")
     envs = [_environment(raw, f"environments[{i}]")
             for i, raw in enumerate(_list(doc.get("environments") or [], "environments", "environments"))]
     seen = {}
@@ -166,8 +161,7 @@ def build(document: Any) -> tuple[dict, list[str]]:
         seen[env] = i
     out["environments"] = tuple(envs)
     if "warm" in doc:
-        settings = _props(WarmSettings, doc["warm"], "warm", "warm settings",
-                          {"images": _tuple("images"), "platforms": _tuple("platforms")})
+        settings = _props(WarmSettings, doc["warm"], "warm", "warm settings")
         with at_path("warm"):
             images, warm_warnings = resolve_warm_images(settings, rules)
         out["warm"] = dataclasses.replace(settings, images=tuple(images))

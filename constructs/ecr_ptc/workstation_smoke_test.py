@@ -6,6 +6,8 @@ from typing import Sequence
 
 from aws_cdk import Token
 
+from cache_warmer.refs import parse_image
+
 from .errors import ValidationError
 
 SCRIPT_PATH = "/usr/local/bin/ecr-ptc-smoke-test"
@@ -14,14 +16,13 @@ SCRIPT_PATH = "/usr/local/bin/ecr-ptc-smoke-test"
 def repository_of(image: str, registry_uri: str) -> str:
     """``<registry>/<prefix>/library/nginx:latest`` -> ``<prefix>/library/nginx``."""
     name = image[len(registry_uri) + 1:] if image.startswith(registry_uri + "/") else image.split("/", 1)[-1]
-    name = name.split("@", 1)[0]
-    last_slash = name.rfind("/")
-    colon = name.find(":", last_slash + 1)
-    return name if colon < 0 else name[:colon]
+    return name if Token.is_unresolved(name) else parse_image(name).repository
 
 
 def check_images(images: Sequence[str], registry_uri: str, cache_prefixes: Sequence[str]) -> None:
-    """Each image must be a tag pull (a digest pull does not fill the cache) under a cache prefix."""
+    """Each image must be a tag pull (a digest pull does not fill the cache) under a cache prefix.
+
+    Parsing and prefix matching are the warmer's (``cache_warmer.refs``): one owner for both."""
     for index, image in enumerate(images):
         path = f"smoke_test_images[{index}]"
         if not isinstance(image, str) or not image.startswith(registry_uri + "/"):
@@ -29,15 +30,14 @@ def check_images(images: Sequence[str], registry_uri: str, cache_prefixes: Seque
         tail = image[len(registry_uri) + 1:]
         if Token.is_unresolved(tail):
             continue
-        repository = repository_of(image, registry_uri)
-        if "@" in tail or repository == tail:
-            raise ValidationError(
-                path, f"{image!r} names no tag", "pull by tag (e.g. :latest): a first pull by digest does not fill the cache"
-            )
-        if "ROOT" not in cache_prefixes and not any(repository.startswith(p.rstrip("/") + "/") for p in cache_prefixes):
+        try:
+            ref = parse_image(tail)
+        except ValueError as err:
+            raise ValidationError(path, str(err), "pull by tag (e.g. :latest) under a cache prefix") from None
+        if not any(ref.has_prefix(p) for p in cache_prefixes):
             raise ValidationError(
                 path,
-                f"repository {repository!r} is under none of the cache prefixes {list(cache_prefixes)}",
+                f"repository {ref.repository!r} is under none of the cache prefixes {list(cache_prefixes)}",
                 "start the repository with one of the cache rules' prefixes",
             )
 

@@ -110,6 +110,7 @@ CASES = [
      "digest", 4),
     ("warm-through-placeholder-secret", "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
      "warm:\n  images: [docker-hub/library/nginx:1]\n", "warm.images[0]", "placeholder secret", 5),
+    ("warm-images-not-list", QUAY + "warm:\n  images: quay/a:1\n", "warm.images", "expected a list", 4),
     ("warm-outside-prefixes", QUAY + "warm:\n  images: ['other/nginx:1']\n", "warm.images[0]", "quay", 4),
     ("workstation-kind", QUAY + "workstation:\n  kind: lightsail\n", "workstation.kind", "lightsail", 4),
     ("workstation-stop-on-ec2", QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",

@@ -45,7 +45,7 @@ def build(cls, settings, images, prefixes=("docker-hub",)):
             [f"{REGISTRY}/docker-hub/library/nginx:latest", f"{REGISTRY}/docker-hub/library/nginx"],
             ["docker-hub"],
             "smoke_test_images[1]",
-            "names no tag",
+            "has no tag",
         ),
         (
             Ec2Workstation,
@@ -53,7 +53,7 @@ def build(cls, settings, images, prefixes=("docker-hub",)):
             [f"{REGISTRY}/docker-hub/library/nginx@sha256:" + "0" * 64],
             ["docker-hub"],
             "smoke_test_images[0]",
-            "names no tag",
+            "a first pull by digest does not fill",
         ),
         (
             Ec2Workstation,
