@@ -1,14 +1,13 @@
 """The PullThroughCache construct: cache rules, repository templates, registry policies, consumer policy."""
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from aws_cdk import (
     Acknowledgment,
     Annotations,
     ArnFormat,
-    RemovalPolicy,
-    SecretValue,
     Stack,
     Token,
     Validations,
@@ -29,6 +28,7 @@ from .upstream import Auth, UpstreamRule, check_rules
 PLACEHOLDER = "REPLACE_ME"
 SECRET_NAME_PREFIX = v.SECRET_NAME_PREFIX
 IMMUTABLE_WARNING_ID = "ecr-ptc:immutable-tags"
+KMS_ACCOUNT_WARNING_ID = "ecr-ptc:kms-key-account"
 AUTH_TOKEN_REASON = "ecr:GetAuthorizationToken has no resource-level permissions; '*' is its only resource"
 PULL_THROUGH_REASON = ("first pulls create repositories under the cache's prefixes, so their names are not "
                        "known in advance; the wildcard stays inside one prefix")
@@ -82,7 +82,10 @@ class PullThroughCache(Construct):
         stack = Stack.of(scope)
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
+        key_warning = self._check_key_location(repositories, stack)
         super().__init__(scope, id)
+        if key_warning:
+            Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
 
         self.rules: tuple[UpstreamRule, ...] = tuple(rules)
         self.prefixes: tuple[str, ...] = tuple(r.prefix for r in rules)  # type: ignore[misc]
@@ -114,7 +117,7 @@ class PullThroughCache(Construct):
         self.consumer_policy = iam.ManagedPolicy(
             self, "ConsumerPolicy",
             description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
-            statements=policies.pull_through_statements(self._where, rules))
+            statements=policies.pull_through_statements(self._where, rules, tagged=bool(self.repositories.tags)))
         self._acknowledge_pull_through(self.consumer_policy)
         acknowledge(self.consumer_policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
         if self.registry_policy is not None and access is not None and access.organization_id:
@@ -141,6 +144,18 @@ class PullThroughCache(Construct):
                                   "pass access=AccessSettings(principals=[...]) or leave it out")
         return list(rules)
 
+    @staticmethod
+    def _check_key_location(repositories: Optional[RepositorySettings], stack: Stack) -> Optional[str]:
+        key = repositories.encryption.kms_key_arn if repositories else None
+        if not key:
+            return None
+        known = [None if Token.is_unresolved(x) else x for x in (stack.region, stack.account)]
+        error, warning = v.kms_key_location_problems(key, known[0], known[1])
+        if error:
+            raise ValidationError("repositories.encryption.kms_key_arn", error,
+                                  f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}")
+        return warning
+
     # --- rules ----------------------------------------------------------------------------------
     def _add_rule(self, rule: UpstreamRule) -> None:
         prefix: str = rule.prefix  # type: ignore[assignment]
@@ -164,40 +179,59 @@ class PullThroughCache(Construct):
     def _credential_arn(self, group: Construct, rule: UpstreamRule) -> str:
         creds = rule.credentials
         assert creds is not None
-        prefix: str = rule.prefix  # type: ignore[assignment]
         if creds.secret_arn:
             return creds.secret_arn
         if creds.secret_name:
             return self._describe_secret(group, creds.secret_name)
-        from aws_cdk import aws_secretsmanager as secretsmanager  # costs ~0.2 s of synth: only when used
+        return self._placeholder_secret(group, rule)
 
-        secret = secretsmanager.Secret(
-            group, "Credentials",
-            secret_name=secret_name_for(prefix),
-            description=f"Upstream credentials for the ECR pull-through cache rule {prefix} "
-                        f"({rule.upstream}); replace the placeholders",
-            # Placeholders only: the real values are set out of band (see credential_commands).
-            # The default aws/secretsmanager key: ECR may not read secrets under a customer key.
-            secret_object_value={"username": SecretValue.unsafe_plain_text(PLACEHOLDER),
-                                 "accessToken": SecretValue.unsafe_plain_text(PLACEHOLDER)},
-            removal_policy=RemovalPolicy.RETAIN)
-        acknowledge(secret, "AwsSolutions-SMG4",
-                    f"the secret holds a {rule.upstream} access token issued by that registry; Secrets "
-                    "Manager cannot rotate it, the owner replaces it when the registry expires it")
-        self.secrets[prefix] = secret
-        region = Stack.of(self).region
+    def _placeholder_secret(self, group: Construct, rule: UpstreamRule) -> str:
+        """``ecr-pullthroughcache/<prefix>`` with placeholder values, created unless it exists.
+
+        Not an ``AWS::SecretsManager::Secret``: a retained one outlives ``cdk destroy`` and its name
+        then makes the next deploy fail. CreateSecret (its "already exists" error ignored) adopts the
+        secret a previous deploy left, with whatever real credentials were stored in it since, and
+        never writes to it again; deleting the stack leaves it in place."""
+        from aws_cdk import aws_secretsmanager as secretsmanager  # costs ~0.2 s of synth: only when used
+        from aws_cdk import custom_resources as cr
+
+        prefix: str = rule.prefix  # type: ignore[assignment]
+        name = secret_name_for(prefix)
+        # Placeholders only: the real values are set out of band (see credential_commands). The
+        # default aws/secretsmanager key: ECR may not read secrets under a customer key.
+        placeholder = json.dumps({"username": PLACEHOLDER, "accessToken": PLACEHOLDER})
+        create = cr.AwsSdkCall(
+            service="SecretsManager", action="CreateSecret",
+            parameters={"Name": name, "SecretString": placeholder,
+                        "Description": f"Upstream credentials for the ECR pull-through cache rule {prefix} "
+                                       f"({rule.upstream}); replace the placeholders"},
+            physical_resource_id=cr.PhysicalResourceId.of(name),
+            ignore_error_codes_matching="ResourceExistsException")
+        created = cr.AwsCustomResource(
+            group, "Credentials", on_create=create, install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(actions=["secretsmanager:CreateSecret"], resources=[self._secret_arn(name)])]))
+        acknowledge(created, repository_wildcard_finding(self._nag_arn(self._secret_arn(name))),
+                    "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
+                    "secret; it is what the call creates")
+        arn = self._describe_secret(group, name)
+        group.node.find_child("SecretArn").node.add_dependency(created)
+        self.secrets[prefix] = secretsmanager.Secret.from_secret_complete_arn(group, "Secret", arn)
         self.credential_commands[prefix] = (
-            f"aws secretsmanager put-secret-value --secret-id {secret.secret_arn} --region {region} "
+            f"aws secretsmanager put-secret-value --secret-id {name} --region {Stack.of(self).region} "
             "--secret-string '{\"username\":\"<user>\",\"accessToken\":\"<token>\"}'")
-        return secret.secret_arn
+        return arn
+
+    def _secret_arn(self, name: str) -> str:
+        """The ARN pattern of the secret named ``name`` (any random suffix)."""
+        return Stack.of(self).format_arn(service="secretsmanager", resource="secret", resource_name=f"{name}-??????",
+                                         arn_format=ArnFormat.COLON_RESOURCE_NAME)
 
     def _describe_secret(self, group: Construct, name: str) -> str:
         """The complete ARN (with the random suffix) of an existing secret, read at deploy time."""
         from aws_cdk import custom_resources as cr  # loads Lambda and Step Functions: only when used
 
-        stack = Stack.of(self)
-        secret_arn = stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{name}-??????",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        secret_arn = self._secret_arn(name)
         call = cr.AwsSdkCall(service="SecretsManager", action="DescribeSecret", parameters={"SecretId": name},
                              physical_resource_id=cr.PhysicalResourceId.from_response("ARN"),
                              output_paths=["ARN"])
@@ -315,7 +349,8 @@ class PullThroughCache(Construct):
         nothing else there uses ``*``.
         """
         grant: Optional[iam.Grant] = None
-        for actions, resources in policies.pull_through_grants(self._where, self.rules):
+        for actions, resources in policies.pull_through_grants(self._where, self.rules,
+                                                               tagged=bool(self.repositories.tags)):
             part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
             grant = part if grant is None else grant.combine(part)
         assert grant is not None

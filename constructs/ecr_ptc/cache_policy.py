@@ -20,6 +20,10 @@ AUTH_TOKEN_ACTION = "ecr:GetAuthorizationToken"  # account-wide: its only resour
 PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
 # What a first pull needs on top of PULL_ACTIONS; the registry policy can grant these two too.
 CACHE_FILL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
+# A first pull through a rule whose creation template adds resource tags also needs this, in the
+# puller's own identity policy (ECR user guide, "IAM permissions for pull through cache"); a
+# registry policy cannot grant it.
+TAG_ON_CREATE_ACTION = "ecr:TagResource"
 # The ECR-to-ECR role (CustomRoleArn), split by where each action applies.
 UPSTREAM_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage",
                          "ecr:GetImageCopyStatus")
@@ -51,20 +55,25 @@ def repository_arns(where: ArnParts, rules: Iterable[UpstreamRule]) -> list[str]
     return [where.repository_arn(rule.repository_pattern) for rule in rules]
 
 
-def pull_through_grants(where: ArnParts, rules: Sequence[UpstreamRule]) -> list[tuple[list[str], list[str]]]:
+def pull_through_grants(where: ArnParts, rules: Sequence[UpstreamRule], *,
+                        tagged: bool = False) -> list[tuple[list[str], list[str]]]:
     """(actions, resources) pairs that let a principal pull through the cache, first pulls included.
 
     The single source for both the consumer managed policy and ``grant_pull_through``.
+
+    :param tagged: the creation templates add resource tags, so a first pull also tags the new repository.
     """
+    fill = [*PULL_ACTIONS, *CACHE_FILL_ACTIONS, *([TAG_ON_CREATE_ACTION] if tagged else [])]
     return [
         ([AUTH_TOKEN_ACTION], ["*"]),
-        ([*PULL_ACTIONS, *CACHE_FILL_ACTIONS], repository_arns(where, rules)),
+        (fill, repository_arns(where, rules)),
     ]
 
 
-def pull_through_statements(where: ArnParts, rules: Sequence[UpstreamRule]) -> list[iam.PolicyStatement]:
+def pull_through_statements(where: ArnParts, rules: Sequence[UpstreamRule], *,
+                            tagged: bool = False) -> list[iam.PolicyStatement]:
     return [iam.PolicyStatement(actions=actions, resources=resources)
-            for actions, resources in pull_through_grants(where, rules)]
+            for actions, resources in pull_through_grants(where, rules, tagged=tagged)]
 
 
 def _access_statements(where: ArnParts, access: AccessSettings, actions: Sequence[str],
@@ -132,7 +141,7 @@ def template_role_document(where: ArnParts, rules: Sequence[UpstreamRule],
     return iam.PolicyDocument(statements=statements)
 
 
-__all__ = ["ArnParts", "AUTH_TOKEN_ACTION", "CACHE_FILL_ACTIONS", "PULL_ACTIONS", "ecr_upstream_arn",
+__all__ = ["ArnParts", "AUTH_TOKEN_ACTION", "CACHE_FILL_ACTIONS", "PULL_ACTIONS", "TAG_ON_CREATE_ACTION", "ecr_upstream_arn",
            "ecr_upstream_role_document", "pull_through_grants", "pull_through_statements",
            "registry_policy_document", "repository_arns", "repository_policy_document",
            "template_role_document"]

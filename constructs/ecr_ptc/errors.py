@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Iterator, Optional
 
 
 class ValidationError(ValueError):
@@ -10,12 +10,19 @@ class ValidationError(ValueError):
 
     Constructs raise it at construct time with paths relative to their props; the config
     loader prefixes the YAML key path (see :func:`at_path`) and the file name.
+
+    :param path: the prop (or key) path, snake_case.
+    :param problem: what is wrong, with the value received.
+    :param fix: what a library user (Python) does about it.
+    :param config_fix: what a config-file user writes instead, when that differs from ``fix``
+        (default: ``fix``, with prop names in camelCase).
     """
 
-    def __init__(self, path: str, problem: str, fix: str) -> None:
+    def __init__(self, path: str, problem: str, fix: str, config_fix: Optional[str] = None) -> None:
         self.path = path
         self.problem = problem
         self.fix = fix
+        self.config_fix = config_fix
         super().__init__(self.message)
 
     @property
@@ -25,7 +32,7 @@ class ValidationError(ValueError):
 
     def under(self, parent: str) -> "ValidationError":
         """The same error with ``parent`` put in front of its path."""
-        return ValidationError(join_path(parent, self.path), self.problem, self.fix)
+        return ValidationError(join_path(parent, self.path), self.problem, self.fix, self.config_fix)
 
 
 def join_path(parent: str, child: str) -> str:

@@ -37,6 +37,17 @@ def enum_value(enum: type[Enum], value: object, path: str) -> Enum:
     raise ValidationError(path, f"{value!r} is not one of {choices}", f"use one of: {choices}")
 
 
+def _scan_on_push(value: object) -> ScanOnPush:
+    # YAML 1.1 reads an unquoted off/no as false and on/yes as true.
+    if value is False:
+        return ScanOnPush.OFF
+    if value is True:
+        raise ValidationError("scan_on_push", "true names no scan type (YAML reads an unquoted on, yes or true as "
+                                              "true)", "pass ScanOnPush.BASIC or ScanOnPush.ENHANCED",
+                              "write scanOnPush: basic or scanOnPush: enhanced (or off)")
+    return enum_value(ScanOnPush, value, "scan_on_push")  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Encryption:
     """How cached repositories are encrypted: ``Encryption.aes256()`` or ``Encryption.kms(key_arn)``."""
@@ -77,13 +88,14 @@ class RepositorySettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "tag_mutability", enum_value(TagMutability, self.tag_mutability,
                                                               "tag_mutability"))
-        object.__setattr__(self, "scan_on_push", enum_value(ScanOnPush, self.scan_on_push, "scan_on_push"))
+        object.__setattr__(self, "scan_on_push", _scan_on_push(self.scan_on_push))
         if self.expire_untagged_after_days is not None:
             v.check_positive_int(self.expire_untagged_after_days, "expire_untagged_after_days", maximum=3650)
         if self.keep_last_images is not None:
             v.check_positive_int(self.keep_last_images, "keep_last_images", maximum=10000)
         if not isinstance(self.encryption, Encryption):
             raise ValidationError("encryption", f"{self.encryption!r} is not an encryption setting",
+                                  "pass Encryption.aes256() or Encryption.kms(key_arn)",
                                   "use AES256 or {kmsKeyArn: <key arn>}")
         object.__setattr__(self, "tags", v.check_tags(self.tags, "tags"))
 
@@ -97,7 +109,12 @@ class RepositorySettings:
         return bool(self.encryption.kms_key_arn or self.tags)
 
     def lifecycle_policy(self) -> Optional[str]:
-        """The lifecycle policy JSON, or None when no lifecycle setting is given."""
+        """The lifecycle policy JSON, or None when no lifecycle setting is given.
+
+        Safe for multi-platform images (ECR user guide, "Lifecycle policy evaluation rules"): an image
+        referenced by a manifest list cannot be expired before the list, so the untagged rule never
+        breaks a cached tag; and the count rule selects tagged images only, because ``tagStatus: any``
+        counts every platform and attestation manifest as an image of its own."""
         rules = []
         if self.expire_untagged_after_days is not None:
             rules.append({
@@ -110,8 +127,8 @@ class RepositorySettings:
         if self.keep_last_images is not None:
             rules.append({
                 "rulePriority": len(rules) + 1,
-                "description": f"Keep only the last {self.keep_last_images} images",
-                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                "description": f"Keep only the last {self.keep_last_images} tagged images",
+                "selection": {"tagStatus": "tagged", "tagPatternList": ["*"], "countType": "imageCountMoreThan",
                               "countNumber": self.keep_last_images},
                 "action": {"type": "expire"},
             })
@@ -128,10 +145,12 @@ class AccessSettings:
     def __post_init__(self) -> None:
         if isinstance(self.principals, str) or not isinstance(self.principals, (list, tuple)):
             raise ValidationError("principals", f"expected a list, got {self.principals!r}",
+                                  "pass principals=['123456789012']",
                                   "write principals as a list, e.g. ['123456789012']")
         checked = tuple(v.check_principal(p, f"principals[{i}]") for i, p in enumerate(self.principals))
         object.__setattr__(self, "principals", checked)
         if self.organization_id is not None:
             v.check_organization_id(self.organization_id, "organization_id")
         if not checked and self.organization_id is None:
-            raise ValidationError("", "access names nobody", "give principals, organizationId, or remove access")
+            raise ValidationError("", "access names nobody", "pass principals or organization_id",
+                                  "give principals, organizationId, or remove access")

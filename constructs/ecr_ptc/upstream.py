@@ -43,10 +43,29 @@ UPSTREAMS: dict[str, UpstreamInfo] = {
 }
 
 
+# Other names people give an upstream: its default prefix (``ghcr``), its host, common spellings.
+ALIASES: dict[str, str] = {
+    **{u.default_prefix: u.name for u in UPSTREAMS.values()},
+    **{u.url: u.name for u in UPSTREAMS.values() if u.url},
+    "docker": "docker-hub", "dockerhub": "docker-hub", "docker.io": "docker-hub", "index.docker.io": "docker-hub",
+    "github": "github-container-registry", "acr": "azure-container-registry",
+    "public-ecr": "ecr-public", "ecr-private": "ecr", "registry.k8s": "k8s", "kubernetes": "k8s",
+}
+
+
+def suggest_upstream(name: str) -> Optional[str]:
+    """The upstream a mistaken name most likely means (``ghcr`` -> ``github-container-registry``)."""
+    key = name.strip().lower()
+    if key in ALIASES:
+        return ALIASES[key]
+    close = difflib.get_close_matches(key, [*UPSTREAMS, *ALIASES], n=1)
+    return ALIASES.get(close[0], close[0]) if close else None
+
+
 def upstream_info(name: object, path: str = "upstream") -> UpstreamInfo:
     if not isinstance(name, str) or name not in UPSTREAMS:
-        close = difflib.get_close_matches(str(name), UPSTREAMS, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = suggest_upstream(name) if isinstance(name, str) else None
+        hint = f"did you mean {close!r}? " if close else ""
         raise ValidationError(path, f"unknown upstream {name!r}",
                               f"{hint}use one of: {', '.join(UPSTREAMS)}")
     return UPSTREAMS[name]
@@ -64,10 +83,16 @@ class UpstreamCredentials:
     create: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.create, bool):  # a YAML 'no' or "false" must not create a secret
+            raise ValidationError("create", f"expected true or false, got {self.create!r}",
+                                  "pass create=True, or use create_placeholder()",
+                                  "write create: true (unquoted), or remove it")
         given = [k for k in ("secret_name", "secret_arn") if getattr(self, k)] + (["create"] if self.create else [])
         if len(given) != 1:
             raise ValidationError("", f"credentials need exactly one of secret_name, secret_arn or create "
                                       f"(got {', '.join(given) or 'none'})",
+                                  "use one factory: UpstreamCredentials.from_secret_name(...), from_secret_arn(...) "
+                                  "or create_placeholder()",
                                   "give one: secretName: ecr-pullthroughcache/<name>, secretArn: <arn>, "
                                   "or create: true")
         if self.secret_name is not None:
@@ -114,7 +139,7 @@ class UpstreamRule:
         if self.role_arn is not None:
             if info.auth is not Auth.ROLE:
                 raise ValidationError("role_arn", f"a role is only used by the 'ecr' upstream, not {self.upstream!r}",
-                                      "remove roleArn")
+                                      "leave role_arn out")
             v.check_role_arn(self.role_arn, "role_arn")
 
     def _check_registry_url(self, info: UpstreamInfo) -> None:
@@ -123,22 +148,24 @@ class UpstreamRule:
                 example = "myregistry.azurecr.io" if info.name == "azure-container-registry" \
                     else "123456789012.dkr.ecr.us-east-1.amazonaws.com"
                 raise ValidationError("registry_url", f"the {info.name!r} upstream needs a registry URL",
-                                      f"add registryUrl, e.g. {example}")
+                                      f"pass registry_url={example!r}", f"add registryUrl, e.g. {example}")
             object.__setattr__(self, "registry_url", v.check_registry_url(info.name, self.registry_url,
                                                                           "registry_url"))
         elif self.registry_url is not None and self.registry_url != info.url:
             raise ValidationError("registry_url", f"the {info.name!r} upstream is always {info.url}",
-                                  "remove registryUrl")
+                                  "leave registry_url out")
 
     def _check_credentials(self, info: UpstreamInfo) -> None:
         if info.auth is Auth.SECRET and self.credentials is None:
             raise ValidationError("credentials", f"the {info.name!r} upstream needs credentials",
+                                  "pass credentials=UpstreamCredentials.from_secret_name('ecr-pullthroughcache/<name>'), "
+                                  "from_secret_arn(...) or create_placeholder()",
                                   "add credentials: {secretName: ecr-pullthroughcache/<name>}, "
                                   "{secretArn: <arn>} or {create: true}")
         if info.auth is not Auth.SECRET and self.credentials is not None:
             how = "it uses an IAM role (roleArn)" if info.auth is Auth.ROLE else "it is public"
             raise ValidationError("credentials", f"the {info.name!r} upstream takes no credentials: {how}",
-                                  "remove credentials")
+                                  "leave credentials out")
 
     # --- derived values -------------------------------------------------------------------
     @property

@@ -4,8 +4,10 @@ Every check raises :class:`ValidationError` with a path, the problem and the fix
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from .errors import ValidationError
 
@@ -16,6 +18,7 @@ PREFIX_PATTERN = re.compile(
 PREFIX_MIN, PREFIX_MAX = 2, 30
 MAX_RULES = 50
 UNSUPPORTED_REGIONS = ("cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1")
+COMMERCIAL_PARTITION = "aws"
 SECRET_NAME_PREFIX = "ecr-pullthroughcache/"
 SECRET_NAME_PATTERN = re.compile(r"^ecr-pullthroughcache/[a-zA-Z0-9/_+=.@-]+$")
 SECRET_ARN_PATTERN = re.compile(
@@ -25,7 +28,6 @@ SECRET_ARN_PATTERN = re.compile(
 SECRET_ARN_SUFFIX = re.compile(r"-[a-zA-Z0-9]{6}$")
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 ORG_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 IAM_PRINCIPAL_PATTERN = re.compile(
     r"^arn:aws(-[a-z]+)*:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$"
 )
@@ -70,9 +72,12 @@ def check_upstream_prefix(value: Any, ecr_prefix: str, path: str) -> str:
     return result
 
 
-def check_unique_prefixes(prefixes: Iterable[str], path: str) -> None:
+def check_unique_prefixes(prefixes: Iterable[Optional[str]], path: str) -> None:
+    """Prefixes by rule index; None stands for a rule that failed its own checks."""
     seen: dict[str, int] = {}
     for index, prefix in enumerate(prefixes):
+        if prefix is None:
+            continue
         if prefix in seen:
             fail(f"{path}[{index}].prefix",
                  f"prefix {prefix!r} is already used by {path}[{seen[prefix]}]",
@@ -146,14 +151,57 @@ def check_organization_id(value: Any, path: str) -> str:
                          "give the id from 'aws organizations describe-organization', like o-a1b2c3d4e5")
 
 
+@functools.lru_cache(maxsize=1)
+def ecr_regions() -> dict[str, str]:
+    """Region -> partition for every Region botocore's endpoint data lists for ECR (about 0.1 s, once)."""
+    import botocore.session  # only here: validation must stay cheap to import
+
+    session = botocore.session.get_session()
+    return {region: partition for partition in session.get_available_partitions()
+            for region in session.get_available_regions("ecr", partition_name=partition)}
+
+
 def check_region(value: Any, path: str) -> str:
+    """A Region of the commercial partition that botocore knows ECR in (pull-through cache is not
+    offered in China or GovCloud; other partitions are not supported by ecr-ptc)."""
     check_type(value, str, path, "a Region name")
     if value in UNSUPPORTED_REGIONS:
         fail(path, f"ECR pull-through cache rules cannot be created in {value}",
              "deploy to a commercial Region such as us-east-1 (not available in China or GovCloud)")
-    if not REGION_PATTERN.match(value):
-        fail(path, f"{value!r} is not an AWS Region name", "give a Region such as eu-west-1")
+    partition = ecr_regions().get(value)
+    if partition is None:
+        known = [r for r, p in ecr_regions().items() if p == COMMERCIAL_PARTITION]
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        fail(path, f"{value!r} is not an AWS Region that Amazon ECR is offered in",
+             f"{hint}give a Region such as eu-west-1 (aws ec2 describe-regions lists yours)")
+    if partition != COMMERCIAL_PARTITION:
+        fail(path, f"{value} is in the {partition} partition, which ecr-ptc does not support",
+             "deploy to a Region of the commercial partition (aws), such as us-east-1")
     return value
+
+
+def region_of_arn(arn: str) -> tuple[str, str]:
+    """(region, account) of an ARN such as arn:aws:kms:eu-west-1:123456789012:key/..."""
+    parts = arn.split(":", 5)
+    return parts[3], parts[4]
+
+
+def kms_key_location_problems(key_arn: str, region: Optional[str], account: Optional[str]) -> tuple[
+        Optional[str], Optional[str]]:
+    """(error, warning) for a KMS key used by repositories in ``region``/``account`` (None: not known).
+
+    A key of another Region cannot encrypt a repository (KMS keys are regional); a key of another
+    account works only if its key policy lets this account use it."""
+    key_region, key_account = region_of_arn(key_arn)
+    error = warning = None
+    if region and key_region != region:
+        error = (f"the KMS key is in {key_region}, the repositories in {region}: ECR needs a key of the "
+                 "repository's own Region")
+    if account and key_account != account:
+        warning = (f"the KMS key belongs to account {key_account}, the repositories to {account}: its key policy "
+                   f"must let {account} use it (kms:CreateGrant, kms:DescribeKey), or ECR cannot create them")
+    return error, warning
 
 
 def check_role_arn(value: Any, path: str) -> str:

@@ -68,31 +68,42 @@ def test_secret_name_resolved_to_complete_arn_by_describe_secret(full):
     assert json.loads(lookup["Properties"]["Update"]) == call
 
 
-def test_describe_secret_policy_scoped_to_the_one_secret(full):
-    policies = [r for r in of_type(full.json, "AWS::IAM::Policy").values()
-                if any("secretsmanager:DescribeSecret" in as_list(s["Action"])
-                       for s in r["Properties"]["PolicyDocument"]["Statement"])]
-    assert len(policies) == 1
-    [statement] = policies[0]["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Action"] == "secretsmanager:DescribeSecret"
-    assert flat(statement["Resource"]) == (
-        "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ecr-pullthroughcache/ghcr-??????")
+def test_secret_policies_scoped_to_the_one_secret_each(full):
+    policies = [(flat(s["Resource"]).rsplit(":", 1)[1], s["Action"])
+                for r in of_type(full.json, "AWS::IAM::Policy").values()
+                for s in r["Properties"]["PolicyDocument"]["Statement"] if str(s["Action"]).startswith("secretsmanager:")]
+    assert sorted(policies) == [
+        ("ecr-pullthroughcache/docker-hub-??????", "secretsmanager:CreateSecret"),
+        ("ecr-pullthroughcache/docker-hub-??????", "secretsmanager:DescribeSecret"),
+        ("ecr-pullthroughcache/ghcr-??????", "secretsmanager:DescribeSecret"),
+    ]
 
 
-def test_created_secret_is_retained_placeholder_under_default_key(full):
-    secret_id = logical_id(full.json, "AWS::SecretsManager::Secret", Name="ecr-pullthroughcache/docker-hub")
-    secret = full.json["Resources"][secret_id]
-    assert secret["DeletionPolicy"] == "Retain" and secret["UpdateReplacePolicy"] == "Retain"
-    assert "KmsKeyId" not in secret["Properties"]
-    assert json.loads(secret["Properties"]["SecretString"]) == {"username": "REPLACE_ME", "accessToken": "REPLACE_ME"}
-    assert props(full.json, RULE, EcrRepositoryPrefix="docker-hub")["CredentialArn"] == {"Ref": secret_id}
-    assert list(of_type(full.json, "AWS::SecretsManager::Secret")) == [secret_id]
+def sdk_call(template: dict, logical: str, when: str = "Create") -> dict:
+    return json.loads(template["Resources"][logical]["Properties"][when])
+
+
+def test_created_secret_is_a_placeholder_created_unless_it_exists(full):
+    """Not an AWS::SecretsManager::Secret: a retained one would make the deploy after a destroy fail."""
+    assert not of_type(full.json, "AWS::SecretsManager::Secret")
+    lookup_id = props(full.json, RULE, EcrRepositoryPrefix="docker-hub")["CredentialArn"]["Fn::GetAtt"][0]
+    [create_id] = [d for d in full.json["Resources"][lookup_id]["DependsOn"]
+                   if full.json["Resources"][d]["Type"] == "Custom::AWS"]
+    create = sdk_call(full.json, create_id)
+    assert (create["service"], create["action"]) == ("SecretsManager", "CreateSecret")
+    assert create["parameters"]["Name"] == "ecr-pullthroughcache/docker-hub"
+    assert "KmsKeyId" not in create["parameters"]  # the default aws/secretsmanager key
+    assert json.loads(create["parameters"]["SecretString"]) == {"username": "REPLACE_ME", "accessToken": "REPLACE_ME"}
+    assert create["ignoreErrorCodesMatching"] == "ResourceExistsException"  # adopt what a past deploy left
+    resource = full.json["Resources"][create_id]["Properties"]
+    assert "Update" not in resource and "Delete" not in resource  # never overwritten, never deleted
+    lookup = sdk_call(full.json, lookup_id)
+    assert (lookup["action"], lookup["parameters"]) == ("DescribeSecret", {"SecretId": "ecr-pullthroughcache/docker-hub"})
 
 
 def test_credential_command_sets_the_created_secret(full):
-    secret_id = logical_id(full.json, "AWS::SecretsManager::Secret", Name="ecr-pullthroughcache/docker-hub")
     assert list(full.cache.credential_commands) == ["docker-hub"]
-    expected = (f"aws secretsmanager put-secret-value --secret-id <{secret_id}> --region <AWS::Region> "
+    expected = ("aws secretsmanager put-secret-value --secret-id ecr-pullthroughcache/docker-hub --region <AWS::Region> "
                 "--secret-string '{\"username\":\"<user>\",\"accessToken\":\"<token>\"}'")
     assert flat(full.resolve(full.cache.credential_commands["docker-hub"])) == expected
     assert [flat(o["Value"]) for o in full.json["Outputs"].values()] == [expected]
@@ -159,8 +170,11 @@ def test_lifecycle_policy_is_valid_json(full):
     assert [r["rulePriority"] for r in rules] == [1, 2]
     assert rules[0]["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
                                      "countUnit": "days", "countNumber": 7}
-    assert rules[1]["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}
+    # 'any' would count every platform and attestation manifest of a multi-platform tag as an image
+    assert rules[1]["selection"] == {"tagStatus": "tagged", "tagPatternList": ["*"],
+                                     "countType": "imageCountMoreThan", "countNumber": 20}
     assert all(r["action"] == {"type": "expire"} for r in rules)
+    assert all(r["selection"]["tagStatus"] != "any" for r in rules)
 
 
 def test_template_repository_policy_lets_access_principals_pull(full):
@@ -251,9 +265,19 @@ def test_registry_policy_for_accounts_only(root_accounts):
 
 
 # --- consumers ---------------------------------------------------------------------------------
-def expected_consumer_statements(resources):
+def expected_consumer_statements(resources, tagged=True):
+    """``tagged``: the templates add resource tags, so a first pull also needs ecr:TagResource."""
+    fill = PULL + FILL + (["ecr:TagResource"] if tagged else [])
     return [{"Action": ["ecr:GetAuthorizationToken"], "Effect": "Allow", "Resource": ["*"]},
-            {"Action": sorted(PULL + FILL), "Effect": "Allow", "Resource": sorted(resources)}]
+            {"Action": sorted(fill), "Effect": "Allow", "Resource": sorted(resources)}]
+
+
+def test_consumer_policy_without_tags_has_no_tag_resource(minimal):
+    [policy] = of_type(minimal.json, "AWS::IAM::ManagedPolicy").values()
+    statements = normalised(policy["Properties"]["PolicyDocument"]["Statement"])
+    assert statements == expected_consumer_statements(
+        [a for s in statements[1:] for a in s["Resource"]], tagged=False)
+    assert "ecr:TagResource" not in json.dumps(statements)
 
 
 def test_consumer_policy(full):

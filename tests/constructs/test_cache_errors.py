@@ -67,3 +67,45 @@ def test_settings_of_the_wrong_type(kwargs, path):
     with pytest.raises(ValidationError) as err:
         make([UpstreamRule.quay()], **kwargs)
     assert err.value.path == path
+
+
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_kms_key_of_another_region_is_refused():
+    from ecr_ptc.settings import Encryption, RepositorySettings
+
+    with pytest.raises(ValidationError) as err:
+        make([UpstreamRule.quay()], env={"region": "us-east-1", "account": "123456789012"},
+             repositories=RepositorySettings(encryption=Encryption.kms(KEY)))
+    assert err.value.path == "repositories.encryption.kms_key_arn"
+    assert "eu-west-1" in err.value.problem and "us-east-1" in err.value.problem
+
+
+def test_kms_key_of_another_account_warns_once():
+    from aws_cdk.assertions import Annotations, Match
+
+    from ecr_ptc.settings import Encryption, RepositorySettings
+
+    cache = make([UpstreamRule.quay()], env={"region": "eu-west-1", "account": "210987654321"},
+                 repositories=RepositorySettings(encryption=Encryption.kms(KEY)))
+    found = Annotations.from_stack(Stack.of(cache)).find_warning("*", Match.string_like_regexp("key policy"))
+    assert len(found) == 1 and "210987654321" in str(found[0].entry.data)
+
+
+@pytest.mark.parametrize("env", [None, {"region": "eu-west-1", "account": "123456789012"}])
+def test_kms_key_of_the_stack_or_of_an_unknown_place_is_quiet(env):
+    from aws_cdk.assertions import Annotations, Match
+
+    from ecr_ptc.settings import Encryption, RepositorySettings
+
+    cache = make([UpstreamRule.quay()], env=env, repositories=RepositorySettings(encryption=Encryption.kms(KEY)))
+    assert not Annotations.from_stack(Stack.of(cache)).find_warning("*", Match.string_like_regexp("KMS"))
+
+
+@pytest.mark.parametrize("region, words", [("eu-centrl-1", "did you mean 'eu-central-1'"),
+                                           ("us-isob-east-1", "partition")])
+def test_region_that_ecr_is_not_in(region, words):
+    with pytest.raises(ValidationError) as err:
+        make([UpstreamRule.ecr_public()], env={"region": region})
+    assert words in err.value.problem + err.value.fix
