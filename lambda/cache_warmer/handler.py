@@ -1,6 +1,7 @@
 """CloudFormation custom resource (CDK Provider framework): warm one image in the caller's ECR.
 
-Entry point: :func:`handler` (the Lambda handler for both the Provider's onEvent and isComplete).
+Entry points: :func:`on_event_handler` and :func:`is_complete_handler` (one per Provider handler),
+and :func:`handler`, which serves both from one function by dispatching on ``Data``.
 ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
 TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
 """
@@ -65,6 +66,25 @@ def _failed(props: Props, err: Exception, data: dict) -> dict:
     return {**data, "Digest": "", "Image": props.image, "Warning": reason}
 
 
+def _touch(registry, props: Props, blobs: dict, deadline: float) -> list[Exception]:
+    """Touch every blob, going on past one that fails; returns the failures (empty: all answered).
+    A registry-wide error, or anything unexpected, ends the round and is the last failure."""
+    failed: list[Exception] = []
+    try:
+        warm.touch(registry, props.ref.repository, blobs, "ecr", deadline=deadline,
+                   on_error=lambda digest, err: failed.append(err))
+    except Exception as err:  # noqa: BLE001 - is_complete retries whatever this is and reports it at the deadline
+        failed.append(err)
+    return failed
+
+
+def _describe(err: Exception) -> dict:
+    """Log fields for an error: its reason code and its (redacted) text."""
+    if isinstance(err, errors.WarmError):
+        return {"reason": err.reason, "error": str(err)}
+    return {"reason": "error", "error": redact(f"{type(err).__name__}: {err}")}
+
+
 def on_event(event: dict, context) -> dict:
     request = event.get("RequestType")
     props_in = event.get("ResourceProperties") or {}
@@ -88,13 +108,12 @@ def on_event(event: dict, context) -> dict:
         answer["Data"] = _failed(props, ecr.explain(err, props.ref, client), data)
         return answer
     data["Digest"] = resolved.digest
-    try:
-        warm.touch(registry, props.ref.repository, resolved.blobs(), "ecr", deadline=budget)
-    except TRANSIENT as err:  # is_complete touches what is still missing
-        log("touch-deferred", image=props.image, reason=err.reason, error=str(err))
-    except errors.WarmError as err:
-        answer["Data"] = _failed(props, ecr.explain(err, props.ref, client), data)
-        return answer
+    # Never fail over a blob here (ECR answers 404 for a layer while its import runs, say):
+    # is_complete re-touches what is missing and fails at the deadline, naming it.
+    failed = _touch(registry, props, resolved.blobs(), budget)
+    if failed:
+        log("touch-deferred", image=props.image, blobs_failed=len(failed), blobs=len(resolved.blobs()),
+            **_describe(failed[-1]))
     log("on-event-done", image=props.image, digest=resolved.digest, platforms=resolved.platforms,
         blobs=len(resolved.blobs()))
     return answer
@@ -123,7 +142,10 @@ def is_complete(event: dict, context) -> dict:
             log("import-complete", image=props.image, digest=resolved.digest)
             return {"IsComplete": True, "Data": {"Digest": resolved.digest, "Image": props.image}}
         log("import-pending", image=props.image, tag_listed=bool(listed), missing_blobs=len(missing))
-        warm.touch(registry, props.ref.repository, {d: None for d in missing}, "ecr", deadline=touch_budget)
+        failed = _touch(registry, props, {d: None for d in missing}, touch_budget)
+        if failed:  # a blob's own error, not the tag's: ecr.explain would misname it
+            problem = failed[-1]
+            log("is-complete-error", image=props.image, blobs_failed=len(failed), **_describe(problem))
     except errors.WarmError as err:
         problem = err if isinstance(err, TRANSIENT) else ecr.explain(err, props.ref, client)
         log("is-complete-error", image=props.image, reason=err.reason, error=str(problem))
@@ -143,6 +165,16 @@ def is_complete(event: dict, context) -> dict:
     err = errors.DeadlineExceeded(
         f"{props.image} not fully cached after {props.timeout}s: " + ("; ".join(what) or "unknown state"))
     return {"IsComplete": True, "Data": _failed(props, err, {"Image": props.image})}
+
+
+def on_event_handler(event: dict, context) -> dict:
+    """Lambda entry point for the Provider's onEvent."""
+    return on_event(event, context)
+
+
+def is_complete_handler(event: dict, context) -> dict:
+    """Lambda entry point for the Provider's isComplete."""
+    return is_complete(event, context)
 
 
 def handler(event: dict, context) -> dict:

@@ -1,8 +1,9 @@
 """The one warming implementation, shared by the Lambda handler, the CLI and the tests.
 
 Modes: ``"ecr"`` touches each blob without moving its bytes (ECR answers a blob GET with a
-redirect to S3, which is not followed); ``"stream"`` reads every blob to the end, verified,
-because a generic caching proxy keeps only what it fully served.
+redirect to where the bytes are, which is not followed: the GET alone makes ECR fetch the blob);
+``"stream"`` reads every blob to the end, verified, because a generic caching proxy keeps only
+what it fully served.
 """
 from __future__ import annotations
 
@@ -111,17 +112,31 @@ def resolve(client: RegistryClient, image: Union[str, ImageRef], platforms: Sequ
     return Resolved(ref, top.digest, images)
 
 
+# Errors about the registry as a whole: the next blob would meet them too.
+REGISTRY_WIDE = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited, errors.CredentialsRejected,
+                 errors.UpstreamCredentialsRejected)
+
+
 def touch(client: RegistryClient, repository: str, blobs: dict[str, Optional[int]], mode: str, *,
-          deadline: float, on_blob: Optional[Callable[[int, int], None]] = None) -> int:
-    """Step 3: touch (ecr) or stream (stream) every blob; returns bytes read."""
+          deadline: float, on_blob: Optional[Callable[[int, int], None]] = None,
+          on_error: Optional[Callable[[str, errors.WarmError], None]] = None) -> int:
+    """Step 3: touch (ecr) or stream (stream) every blob; returns bytes read.
+
+    With ``on_error``, an error about one blob goes to it and the next blob is still touched (each
+    touch is what makes ECR fetch that blob); errors in REGISTRY_WIDE still raise."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     total = 0
     for n, (digest, size) in enumerate(blobs.items(), 1):
-        if mode == "ecr":
-            client.touch_blob(repository, digest, deadline)
-        else:
-            total += client.read_blob(repository, digest, size, deadline)
+        try:
+            if mode == "ecr":
+                client.touch_blob(repository, digest, deadline)
+            else:
+                total += client.read_blob(repository, digest, size, deadline)
+        except errors.WarmError as err:
+            if on_error is None or isinstance(err, REGISTRY_WIDE):
+                raise
+            on_error(digest, err)
         if on_blob:
             on_blob(n, len(blobs))
     return total

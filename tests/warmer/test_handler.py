@@ -156,3 +156,76 @@ def test_every_on_event_answer_routes_the_next_call_to_is_complete(ecr_api, ecr_
                handler.on_event(event("Create", "cache/missing:v1", OnFailure="warn"), Context()),
                handler.on_event(event("Delete", seeded.ref, physical_id=seeded.ref), Context())]
     assert all("Data" in answer for answer in answers)
+
+
+@pytest.mark.parametrize("code, body", [
+    (404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}'),  # import still running
+    (403, b'{"errors":[{"code":"DENIED","message":"not authorized"}]}'),
+    (400, b'{"errors":[{"code":"UNSUPPORTED","message":"odd answer"}]}'),  # a WarmError of no known kind
+])
+def test_a_blob_error_on_create_is_left_to_is_complete(ecr_api, ecr_registry, upstream, seeded, capsys, code, body):
+    """Only is_complete may fail the deploy over a blob (at the deadline): ECR may 404 a layer while its
+    import runs. The other blobs are still touched, so ECR starts fetching them."""
+    layer = seeded.platforms["linux/amd64"].layers[-1]
+    ecr_registry.inject("status", match=f"/blobs/{layer}", times=1000, code=code, body=body)
+    created = handler.on_event(event("Create", seeded.ref), Context())
+    assert created["Data"]["Digest"] == seeded.index and "Warning" not in created["Data"]
+    assert blob_gets(ecr_registry) == all_blobs(seeded) - {layer}
+    assert '"event": "touch-deferred"' in capsys.readouterr().out
+    ev = {**event("Create", seeded.ref), **created}
+    assert handler.is_complete(ev, Context()) == {"IsComplete": False}
+    import_into_ecr(ecr_api, upstream, seeded)
+    assert handler.is_complete(ev, Context())["Data"]["Digest"] == seeded.index
+
+
+def test_any_exception_touching_blobs_on_create_is_left_to_is_complete(ecr_api, seeded, monkeypatch):
+    from cache_warmer.registry import RegistryClient
+
+    def broken(self, repository, digest, deadline):
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr(RegistryClient, "touch_blob", broken)
+    created = handler.on_event(event("Create", seeded.ref), Context())
+    assert created["Data"]["Digest"] == seeded.index
+    ev = {**event("Create", seeded.ref), **created}
+    assert handler.is_complete(ev, Context()) == {"IsComplete": False}
+    ev["Data"]["Deadline"] = int(time.time()) - 1
+    with pytest.raises(errors.DeadlineExceeded, match="9 blob"):
+        handler.is_complete(ev, Context())
+
+
+def test_is_complete_retouches_every_missing_blob_past_a_failing_one(ecr_api, ecr_registry, seeded):
+    created = handler.on_event(event("Create", seeded.ref), Context())
+    layer = seeded.platforms["linux/arm64"].layers[0]
+    ecr_registry.inject("status", match=f"/blobs/{layer}", times=1000, code=404,
+                        body=b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}')
+    before = len(ecr_registry.requests)
+    assert handler.is_complete({**event("Create", seeded.ref), **created}, Context()) == {"IsComplete": False}
+    assert blob_gets_since(ecr_registry, before) == all_blobs(seeded)  # the failing one too, and all after it
+
+
+def test_manifest_errors_still_fail_on_create(ecr_api, ecr_registry, seeded):
+    ecr_registry.inject("status", match="/manifests/", times=1000, code=403,
+                        body=b'{"errors":[{"code":"DENIED","message":"not authorized"}]}')
+    with pytest.raises(errors.WarmError, match="ecr:CreateRepository"):  # explained in ECR terms
+        handler.on_event(event("Create", seeded.ref), Context())
+
+
+def test_each_provider_handler_has_its_own_entry_point(monkeypatch):
+    """on_event_handler and is_complete_handler never look at Data: each serves one Provider handler."""
+    calls = []
+    monkeypatch.setattr(handler, "on_event", lambda e, c: calls.append(("on_event", e["RequestType"])) or {"Data": {}})
+    monkeypatch.setattr(handler, "is_complete",
+                        lambda e, c: calls.append(("is_complete", e["RequestType"])) or {"IsComplete": True})
+    for request in ("Create", "Update", "Delete"):
+        cfn_event = event(request, "cache/app:v1", physical_id="cache/app:v1")
+        assert handler.on_event_handler({**cfn_event, "Data": {}}, Context()) == {"Data": {}}
+        assert handler.is_complete_handler(cfn_event, Context()) == {"IsComplete": True}
+    assert calls == [call for r in ("Create", "Update", "Delete") for call in (("on_event", r), ("is_complete", r))]
+
+
+def test_entry_points_run_the_real_handlers():
+    delete = event("Delete", "cache/app:v1", physical_id="cache/app:v1")
+    assert handler.on_event_handler(delete, Context()) == {"PhysicalResourceId": "cache/app:v1", "Data": {}}
+    assert handler.is_complete_handler(delete, Context()) == {"IsComplete": True}  # no Data: still is_complete
+    assert handler.handler(delete, Context()) == {"PhysicalResourceId": "cache/app:v1", "Data": {}}
