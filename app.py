@@ -1,24 +1,27 @@
 #!/usr/bin/env python3
 """CDK entry point: `npx cdk synth [-c config=path/to/file.yaml]`."""
+import os
 import sys
 
-from aws_cdk import App
+# jsii prints a Node end-of-life banner on every synth unless told it was seen; set before
+# aws_cdk starts its Node runtime, so every way of running the app (make, npx cdk, python) is quiet.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from ecr_ptc.errors import ValidationError
-from ecr_ptc_app.config import ConfigError, load_config
-from stacks.compose import add_checks, build_app
+from aws_cdk import App  # noqa: E402 - after the environment above
+
+from ecr_ptc.errors import ValidationError  # noqa: E402
+from ecr_ptc_app.config import ConfigError, load_config  # noqa: E402
+from stacks.compose import add_checks, build_app  # noqa: E402
 
 
 def main() -> None:
     app = App()
     path = app.node.try_get_context("config")
     try:
-        config = load_config(path)
-        for warning in config.warnings:
-            print(f"warning: {config.file}: {warning}", file=sys.stderr)
-        build_app(app, config)
+        # Warnings are not printed here: the constructs annotate each one, and cdk synth shows those once.
+        build_app(app, load_config(path))
     except ConfigError as err:
-        sys.exit(f"error: {err}")
+        sys.exit("\n".join(f"error: {line}" for line in err.lines()))
     except ValidationError as err:  # a construct-time check the loader could not see
         sys.exit(f"error: {path or 'config/default.yaml'}: {err}")
     add_checks(app)

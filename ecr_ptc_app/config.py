@@ -11,14 +11,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import yaml
 
 from ecr_ptc import validation as v
-from ecr_ptc.errors import ValidationError, at_path, join_path
+from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.settings import AccessSettings, Encryption, RepositorySettings
-from ecr_ptc.upstream import UpstreamCredentials, UpstreamRule, check_rules
+from ecr_ptc.upstream import UpstreamCredentials, UpstreamRule
 from ecr_ptc.warming import WarmSettings, resolve_warm_images
 from ecr_ptc.workstation_settings import WorkstationSettings
 
@@ -29,14 +29,55 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
 TOP_KEYS = ("rules", "repositories", "access", "environments", "warm", "workstation")
 
 
-class ConfigError(Exception):
-    """A user mistake in the config file, formatted for people: file, line, key, problem, fix."""
+MAX_REPORTED = 20  # one run reports up to this many independent mistakes
 
-    def __init__(self, file: str, problem: str, fix: str, path: str = "", line: Optional[int] = None):
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake: where (key path, line), what is wrong, how to fix it."""
+
+    path: str
+    problem: str
+    fix: str
+    line: Optional[int] = None
+
+
+class ConfigError(Exception):
+    """User mistakes in the config file, formatted for people: file, line, key, problem, fix.
+
+    ``problems`` holds every independent mistake found (the first 20, in file order); ``path``,
+    ``problem``, ``fix`` and ``line`` are the first one's."""
+
+    def __init__(self, file: str, problem: str, fix: str, path: str = "", line: Optional[int] = None,
+                 more: Sequence[Problem] = ()) -> None:
+        self.file = file
+        self.problems: list[Problem] = [Problem(path, problem, fix, line), *more]
         self.file, self.problem, self.fix, self.path, self.line = file, problem, fix, path, line
-        where = file + (f":{line}" if line else "")
-        key = f" {path}:" if path else ""
-        super().__init__(f"{where}:{key} {problem}.\n  Fix: {fix}")
+        self.omitted = 0
+        super().__init__(self.render())
+
+    @classmethod
+    def of(cls, file: str, problems: Sequence[Problem]) -> "ConfigError":
+        ordered = sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+        first, *rest = ordered[:MAX_REPORTED]
+        err = cls(file, first.problem, first.fix, first.path, first.line, rest)
+        err.omitted = len(ordered) - MAX_REPORTED if len(ordered) > MAX_REPORTED else 0
+        err.args = (err.render(),)
+        return err
+
+    def lines(self) -> list[str]:
+        """One entry per mistake: ``file:line: key: problem.`` and an indented ``Fix:`` line."""
+        out = []
+        for p in self.problems:
+            where = self.file + (f":{p.line}" if p.line else "")
+            key = f" {p.path}:" if p.path else ""
+            out.append(f"{where}:{key} {p.problem}.\n  Fix: {p.fix}")
+        if self.omitted:
+            out.append(f"{self.file}: {self.omitted} more mistake(s) not shown; fix these first")
+        return out
+
+    def render(self) -> str:
+        return "\n".join(self.lines())
 
 
 @dataclass(frozen=True)
@@ -72,16 +113,58 @@ def camel_path(path: str) -> str:
     return re.sub(r"[a-z0-9]+(?:_[a-z0-9]+)+", lambda m: camel(m.group(0)), path)
 
 
+# Props fields whose snake_case names may appear in library messages; the file speaks camelCase.
+_PROPS_CLASSES = (UpstreamRule, UpstreamCredentials, RepositorySettings, Encryption, AccessSettings, WarmSettings,
+                  WorkstationSettings)
+_FIELD = re.compile(r"\b(" + "|".join(sorted({f.name for c in _PROPS_CLASSES for f in dataclasses.fields(c)
+                                               if "_" in f.name}, key=len, reverse=True)) + r")\b")
+
+
+def camel_words(text: str) -> str:
+    """``leave role_arn out`` -> ``leave roleArn out``: prop names in a message, as the file spells them."""
+    return _FIELD.sub(lambda m: camel(m.group(1)), text)
+
+
+def for_file(err: ValidationError, parent: str = "") -> ValidationError:
+    """A library error as the config file's user reads it: camelCase path and names, the config fix."""
+    fix = err.config_fix or err.fix
+    return ValidationError(join_path(parent, camel_path(err.path)), camel_words(err.problem), camel_words(fix))
+
+
+class Problems:
+    """The independent mistakes of one file, so that one run reports them all."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def attempt(self, build: Callable[..., Any], *args: Any) -> Any:
+        """``build(*args)``, or None after recording the ValidationError it raised."""
+        try:
+            return build(*args)
+        except ValidationError as err:
+            self.errors.append(err)
+            return None
+
+
 # --- shapes --------------------------------------------------------------------------------
-def _mapping(value: Any, path: str, allowed: tuple[str, ...], what: str) -> dict:
+def _mapping(value: Any, path: str, allowed: tuple[str, ...], what: str,
+             problems: Optional[Problems] = None) -> dict:
+    """The mapping; unknown keys are mistakes of their own (recorded, or the first one raised)."""
     if not isinstance(value, dict):
         raise ValidationError(path, f"expected a mapping ({what}), got {value!r}",
-                              f"write {path} as 'key: value' lines with keys among: {', '.join(allowed)}")
+                              f"write {path or 'the file'} as 'key: value' lines with keys among: "
+                              f"{', '.join(allowed)}")
+    unknown = []
     for key in value:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(allowed)}"
-            raise ValidationError(join_path(path, str(key)), f"unknown key {key!r}", hint)
+            unknown.append(ValidationError(join_path(path, str(key)), f"unknown key {key!r}", hint))
+    if unknown and problems is None:
+        raise unknown[0]
+    if unknown:
+        problems.errors += unknown[1:]
+        raise unknown[0]  # the object is not built: its other errors would follow from the typo
     return value
 
 
@@ -93,18 +176,19 @@ def _list(value: Any, path: str, what: str) -> list:
 
 
 def _props(cls: type, raw: Any, path: str, what: str,
-           convert: Optional[dict[str, Callable[[Any, str], Any]]] = None) -> Any:
+           convert: Optional[dict[str, Callable[[Any, str], Any]]] = None,
+           problems: Optional[Problems] = None) -> Any:
     """Build a props dataclass from a YAML mapping whose keys are its fields in camelCase."""
     names = tuple(camel(f.name) for f in dataclasses.fields(cls))
-    raw = _mapping(raw, path, names, what)
+    raw = _mapping(raw, path, names, what, problems)
     kwargs = {}
     for key, value in raw.items():
         name = snake(key)
         kwargs[name] = (convert or {}).get(name, lambda x, _p: x)(value, join_path(path, key))
     try:
         return cls(**kwargs)
-    except ValidationError as err:  # props speak snake_case; the file speaks camelCase
-        raise ValidationError(join_path(path, camel_path(err.path)), err.problem, err.fix) from None
+    except ValidationError as err:
+        raise for_file(err, path) from None
 
 
 def _credentials(raw: Any, path: str) -> UpstreamCredentials:
@@ -120,12 +204,13 @@ def _encryption(raw: Any, path: str) -> Encryption:
                           "write 'encryption: AES256' or 'encryption: {kmsKeyArn: <key arn>}'")
 
 
-def _rule(raw: Any, path: str) -> UpstreamRule:
+def _rule(raw: Any, path: str, problems: Problems) -> UpstreamRule:
     rule_keys = tuple(camel(f.name) for f in dataclasses.fields(UpstreamRule))
-    if isinstance(raw, dict) and "upstream" not in raw:
+    what = f"a rule with keys {', '.join(rule_keys)}"
+    _mapping(raw, path, rule_keys, what, problems)  # a misspelt 'upstream' is reported as such
+    if "upstream" not in raw:
         raise ValidationError(path, "the rule has no upstream", "add 'upstream:', e.g. upstream: ecr-public")
-    return _props(UpstreamRule, raw, path, f"a rule with keys {', '.join(rule_keys)}",
-                  {"credentials": _credentials})
+    return _props(UpstreamRule, raw, path, what, {"credentials": _credentials})
 
 
 def _environment(raw: Any, path: str) -> Environment:
@@ -136,39 +221,107 @@ def _environment(raw: Any, path: str) -> Environment:
     return Environment(v.check_region(raw["region"], f"{path}.region"), account)
 
 
-def build(document: Any) -> tuple[dict, list[str]]:
-    """Typed props from a parsed document; raises ValidationError with camelCase key paths."""
-    if document is None:
-        document = {}
-    doc = _mapping(document, "", TOP_KEYS, "the config's top level")
+def _rules(doc: dict, problems: Problems) -> Optional[list[UpstreamRule]]:
+    """The rules, or None when any is wrong (the checks across rules need them all)."""
     if "rules" not in doc:
         raise ValidationError("rules", "the config has no rules", "add a 'rules:' list, e.g. - upstream: ecr-public")
-    rules = [_rule(raw, f"rules[{i}]") for i, raw in enumerate(_list(doc["rules"], "rules", "rules"))]
-    check_rules(rules, "rules")
-    out: dict[str, Any] = {"rules": tuple(rules)}
-    out["repositories"] = _props(RepositorySettings, doc.get("repositories") or {}, "repositories",
-                                 "repository settings", {"encryption": _encryption})
-    warnings = list(out["repositories"].warnings)
-    if "access" in doc:
-        out["access"] = _props(AccessSettings, doc["access"], "access", "principals and/or organizationId")
-    envs = [_environment(raw, f"environments[{i}]")
-            for i, raw in enumerate(_list(doc.get("environments") or [], "environments", "environments"))]
-    seen = {}
+    raw_rules = _list(doc["rules"], "rules", "rules")
+    v.check_rule_count(len(raw_rules), "rules")
+    rules = [problems.attempt(_rule, raw, f"rules[{i}]", problems) for i, raw in enumerate(raw_rules)]
+    v.check_unique_prefixes([r.prefix if r else None for r in rules], "rules")
+    return None if None in rules else rules
+
+
+def _environments(doc: dict, problems: Problems) -> tuple[Environment, ...]:
+    raw_envs = _list(doc.get("environments") or [], "environments", "environments")
+    envs = [problems.attempt(_environment, raw, f"environments[{i}]") for i, raw in enumerate(raw_envs)]
+    seen: dict[Environment, int] = {}
     for i, env in enumerate(envs):
+        if env is None:
+            continue
         if env in seen:
-            raise ValidationError(f"environments[{i}]", f"same account and region as environments[{seen[env]}]",
-                                  "remove the duplicate")
-        seen[env] = i
-    out["environments"] = tuple(envs)
-    if "warm" in doc:
-        settings = _props(WarmSettings, doc["warm"], "warm", "warm settings")
-        with at_path("warm"):
-            images, warm_warnings = resolve_warm_images(settings, rules)
-        out["warm"] = dataclasses.replace(settings, images=tuple(images))
-        warnings += [f"warm.{w}" for w in warm_warnings]
-    if "workstation" in doc:
-        out["workstation"] = _props(WorkstationSettings, doc["workstation"], "workstation", "workstation settings")
+            problems.errors.append(ValidationError(
+                f"environments[{i}]", f"same account and region as environments[{seen[env]}]", "remove the duplicate"))
+        seen.setdefault(env, i)
+    return tuple(e for e in envs if e is not None)
+
+
+def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, list[str]]:
+    settings = _props(WarmSettings, raw, "warm", "warm settings")
+    if rules is None:  # the images are checked against the rules once those are right
+        return settings, []
+    try:
+        images, warnings = resolve_warm_images(settings, rules)
+    except ValidationError as err:
+        raise for_file(err, "warm") from None
+    return dataclasses.replace(settings, images=tuple(images)), [f"warm.{w}" for w in warnings]
+
+
+def _stack_checks(out: dict, problems: Problems) -> list[str]:
+    """What only the stacks can say (a KMS key's Region and account, CloudFormation's output limit);
+    the same functions the constructs and stacks call at synth."""
+    from stacks.outputs import digest_outputs_warning
+
+    warnings = []
+    key = out["repositories"].encryption.kms_key_arn if out.get("repositories") else None
+    for i, env in enumerate(out.get("environments") or ()):
+        if key:
+            error, warning = v.kms_key_location_problems(key, env.region, env.account)
+            if error:
+                problems.errors.append(ValidationError(
+                    "repositories.encryption.kmsKeyArn", f"{error} (environments[{i}])",
+                    f"use a key of {env.region}, or deploy the cache to {v.region_of_arn(key)[0]}"))
+            if warning:
+                warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
+    if out.get("rules") and out.get("warm"):
+        warning = digest_outputs_warning(out["rules"], out["warm"])
+        if warning:
+            warnings.append(f"warm.images: {warning}")
+    return warnings
+
+
+def build(document: Any) -> tuple[dict, list[str]]:
+    """Typed props from a parsed document; raises ValidationError (the first mistake) with camelCase key
+    paths. :func:`build_all` reports every mistake."""
+    out, warnings, problems = build_all(document)
+    if problems:
+        raise problems[0]
     return out, warnings
+
+
+def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
+    """Typed props, warnings and every independent mistake (camelCase key paths) of a parsed document."""
+    problems = Problems()
+    doc = problems.attempt(_mapping, {} if document is None else document, "", TOP_KEYS, "the config's top level",
+                           problems)
+    if doc is None:
+        if not isinstance(document, dict):
+            return {}, [], problems.errors
+        doc = {k: val for k, val in document.items() if k in TOP_KEYS}
+    out: dict[str, Any] = {}
+    warnings: list[str] = []
+    rules = problems.attempt(_rules, doc, problems)
+    if rules is not None:
+        out["rules"] = tuple(rules)
+    repositories = problems.attempt(_props, RepositorySettings, doc.get("repositories") or {}, "repositories",
+                                    "repository settings", {"encryption": _encryption}, problems)
+    if repositories is not None:
+        out["repositories"] = repositories
+        warnings += repositories.warnings
+    if "access" in doc:
+        out["access"] = problems.attempt(_props, AccessSettings, doc["access"], "access",
+                                         "principals and/or organizationId", None, problems)
+    out["environments"] = problems.attempt(_environments, doc, problems) or ()
+    if "warm" in doc:
+        warm = problems.attempt(_warm, doc["warm"], rules)
+        if warm is not None:
+            out["warm"], warm_warnings = warm
+            warnings += warm_warnings
+    if "workstation" in doc:
+        out["workstation"] = problems.attempt(_props, WorkstationSettings, doc["workstation"], "workstation",
+                                              "workstation settings", None, problems)
+    warnings += _stack_checks(out, problems)
+    return out, warnings, problems.errors
 
 
 def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
@@ -186,13 +339,12 @@ def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
         document = yaml_source.parse(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(shown, f"YAML syntax error: {problem}", "correct the YAML at that line "
-                          "(check indentation, colons and quotes)",
+        problem = yaml_source.plain_problem(getattr(err, "problem", None) or str(err))
+        fix = getattr(err, "fix", None) or "correct the YAML at that line (check indentation, colons and quotes)"
+        raise ConfigError(shown, f"YAML syntax error: {problem}", fix,
                           line=mark.line + 1 if mark else None) from None
-    try:
-        props, warnings = build(document)
-    except ValidationError as err:
-        line = yaml_source.line_of(document, err.path)
-        raise ConfigError(shown, err.problem, err.fix, err.path, line) from None
+    props, warnings, errors = build_all(document)
+    if errors:
+        raise ConfigError.of(shown, [Problem(e.path, e.problem, e.fix, yaml_source.line_of(document, e.path))
+                                     for e in errors])
     return AppConfig(file=shown, warnings=tuple(warnings), **props)

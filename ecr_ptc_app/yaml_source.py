@@ -40,8 +40,44 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+
+
+def _int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """YAML 1.1 reads 012345670123 as octal, 0x1f as hex, 1_000 and 1:30 as numbers too: an unquoted
+    account id with a leading zero would silently become another account."""
+    value = loader.construct_yaml_int(node)
+    if not _DECIMAL.fullmatch(node.value):
+        raise NumberError(f"{node.value} is not a plain decimal number: YAML reads it as {value}", node.start_mark,
+                          f"quote it if it is an id ('{node.value}'), or write the number without leading "
+                          "zeros, underscores or colons")
+    return value
+
+
+class NumberError(yaml.constructor.ConstructorError):
+    """A number YAML reads otherwise than people do; ``fix`` says what to write."""
+
+    def __init__(self, problem: str, mark: Any, fix: str) -> None:
+        super().__init__(None, None, problem, mark)
+        self.fix = fix
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+# PyYAML's words for a line that is indented wrongly (or lacks the space after a colon).
+_INDENTATION = ("mapping values are not allowed here", "did not find expected key",
+                "expected <block end>", "did not find expected '-' indicator", "could not find expected ':'")
+
+
+def plain_problem(problem: str) -> str:
+    """A PyYAML problem in plain words where it usually means an indentation mistake."""
+    if any(problem.startswith(p) for p in _INDENTATION):
+        return (f"the indentation is off ({problem}): keys of one mapping must start in the same column, "
+                "list items ('- ') under their key, and every 'key:' needs a space after the colon")
+    return problem
 
 
 def parse(text: str) -> Any:

@@ -1,7 +1,6 @@
 """The cache stack: rules, templates, policies and (optionally) the warmer, with outputs."""
 from __future__ import annotations
 
-import re
 from typing import Any, Optional, Sequence
 
 from aws_cdk import Annotations, CfnOutput, Stack
@@ -12,13 +11,7 @@ from ecr_ptc.settings import AccessSettings, RepositorySettings
 from ecr_ptc.upstream import UpstreamRule
 from ecr_ptc.warming import WarmSettings
 
-
-MAX_OUTPUTS = 200  # CloudFormation's limit per stack
-
-
-def output_id(text: str) -> str:
-    """'my-docker-hub' -> 'MyDockerHub': CloudFormation output ids are alphanumeric."""
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text) if part) or "Root"
+from .outputs import digest_outputs_warning, output_id, wants_digest_outputs
 
 
 class CacheStack(Stack):
@@ -46,17 +39,11 @@ class CacheStack(Stack):
             self._digest_outputs(warm)
 
     def _digest_outputs(self, warm: WarmSettings) -> None:
-        # With onFailure: warn a failed image's Digest is empty, and an empty output value
-        # would fail the deploy that 'warn' promised to let through: no outputs then.
-        if warm.on_failure != "fail" or self.warmer is None:
+        if self.warmer is None or not wants_digest_outputs(warm):
             return
-        used = sum(isinstance(c, CfnOutput) for c in self.node.children)
-        if used + len(warm.images) > MAX_OUTPUTS:
-            Annotations.of(self).add_warning_v2(
-                "ecr-ptc:digest-outputs",
-                f"{len(warm.images)} warmed images would pass CloudFormation's {MAX_OUTPUTS} outputs per "
-                "stack, so no Digest outputs are made; read digests with 'ecr-ptc warm' or "
-                "'aws ecr describe-images', or use CacheWarmer.digest() in the same app")
+        warning = digest_outputs_warning(self.cache.rules, warm)
+        if warning:
+            Annotations.of(self).add_warning_v2("ecr-ptc:digest-outputs", warning)
             return
         for image in warm.images:
             CfnOutput(self, f"Digest{output_id(image)}", value=self.warmer.digest(image),

@@ -115,6 +115,21 @@ CASES = [
     ("workstation-kind", QUAY + "workstation:\n  kind: lightsail\n", "workstation.kind", "lightsail", 4),
     ("workstation-stop-on-ec2", QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",
      "workstation.automaticStopMinutes", "cloud9", 5),
+    # silently accepted or changed before: now refused with a fix
+    ("scan-on-push-yaml-true", QUAY + "repositories:\n  scanOnPush: on\n", "repositories.scanOnPush",
+     "scanOnPush: basic", 4),
+    ("credentials-create-string", "rules:\n  - upstream: chainguard\n    credentials: {create: 'no'}\n",
+     "rules[0].credentials.create", "expected true or false", 3),
+    ("misspelt-upstream-key", "rules:\n  - upstrem: quay\n", "rules[0].upstrem", "did you mean 'upstream'", 2),
+    ("ghcr-upstream", "rules:\n  - upstream: ghcr\n", "rules[0].upstream",
+     "did you mean 'github-container-registry'", 2),
+    ("region-typo", QUAY + "environments:\n  - {region: eu-centrl-1}\n", "environments[0].region",
+     "did you mean 'eu-central-1'", 4),
+    ("region-iso-partition", QUAY + "environments:\n  - {region: us-isob-east-1}\n", "environments[0].region",
+     "partition", 4),
+    ("kms-key-other-region", QUAY + "repositories:\n  encryption: {kmsKeyArn: "
+     "'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n"
+     "environments:\n  - {region: us-east-1}\n", "repositories.encryption.kmsKeyArn", "Region", 4),
 ]
 
 
@@ -134,6 +149,99 @@ def test_bad_input_is_reported_with_key_and_fix(tmp_path, text, path, words, lin
     assert words in err.problem or words in err.fix
     assert err.line == line
     assert str(file) in str(err) and "Fix: " in str(err) and err.fix
+
+
+def test_messages_speak_the_files_camel_case(tmp_path):
+    """No prop name in snake_case (secret_name, role_arn...) reaches a config file's user."""
+    from ecr_ptc_app.config import _FIELD
+
+    assert _FIELD.search("credentials need secret_name")  # the pattern knows the props' names
+    for case_id, text, *_ in CASES:
+        with pytest.raises(ConfigError) as caught:
+            load_config(write(tmp_path, text))
+        for problem in caught.value.problems:
+            assert not _FIELD.search(problem.problem + problem.fix), (case_id, problem)
+
+
+def test_every_independent_mistake_is_reported_in_file_order(tmp_path):
+    file = write(tmp_path, "rules:\n  - upstrem: quay\n  - {upstream: quay, prefix: Bad}\n"
+                           "repositories:\n  keepLast: 3\nenvironments:\n  - {region: eu-centrl-1}\n"
+                           "workstation: {kind: lightsail}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    found = [(p.path, p.line) for p in caught.value.problems]
+    assert found == [("rules[0].upstrem", 2), ("rules[1].prefix", 3), ("repositories.keepLast", 5),
+                     ("environments[0].region", 7), ("workstation.kind", 8)]
+    text = str(caught.value)
+    assert text.count("Fix: ") == 5 and text.index("upstrem") < text.index("lightsail")
+
+
+def test_at_most_twenty_mistakes_are_listed(tmp_path):
+    rules = "".join(f"  - {{upstream: quay, prefix: B{i}}}\n" for i in range(25))
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "rules:\n" + rules))
+    assert len(caught.value.problems) == 20 and caught.value.omitted == 5
+    assert "5 more mistake(s) not shown" in str(caught.value)
+
+
+def test_a_rule_mistake_does_not_hide_a_warm_mistake_but_does_not_cascade(tmp_path):
+    file = write(tmp_path, "rules:\n  - {upstream: quay, prefix: Bad}\nwarm:\n  images: [x]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    assert [p.path for p in caught.value.problems] == ["rules[0].prefix", "warm.images[0]"]
+
+
+def test_leading_zero_account_is_refused_not_read_as_octal(tmp_path):
+    file = write(tmp_path, QUAY + "environments:\n  - {account: 012345670123, region: eu-west-1}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    assert caught.value.line == 4 and "quote it" in caught.value.fix and "'012345670123'" in caught.value.fix
+
+
+def test_quoted_leading_zero_account_is_kept(tmp_path):
+    config = load_config(write(tmp_path, QUAY + "environments:\n  - {account: '012345670123', region: eu-west-1}\n"))
+    assert config.environments[0].account == "012345670123"
+
+
+def test_indentation_error_is_said_in_plain_words(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "rules:\n  - upstream: quay\n   prefix: x\n"))
+    assert "indentation is off" in caught.value.problem and caught.value.line == 3
+
+
+def test_scan_on_push_off_unquoted_means_off(tmp_path):
+    from ecr_ptc.settings import ScanOnPush
+
+    config = load_config(write(tmp_path, QUAY + "repositories:\n  scanOnPush: off\n"))
+    assert config.repositories.scan_on_push is ScanOnPush.OFF
+
+
+def test_kms_key_of_another_account_warns(tmp_path):
+    config = load_config(write(tmp_path, QUAY + "repositories:\n  encryption: {kmsKeyArn: "
+                                            "'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n"
+                                            "environments:\n  - {account: '210987654321', region: eu-west-1}\n"))
+    assert len(config.warnings) == 1 and "210987654321" in config.warnings[0]
+
+
+def test_validate_warns_about_digest_outputs_past_the_output_limit(tmp_path):
+    images = "".join(f"    - quay/app{i}:1\n" for i in range(199))
+    done = run_cli("validate", str(write(tmp_path, QUAY + "warm:\n  images:\n" + images)))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("outputs per stack") == 1
+
+
+def test_validate_quiet_prints_nothing_on_success_and_errors_on_failure(tmp_path):
+    done = run_cli("validate", "--quiet", str(write(tmp_path, QUAY + "repositories: {tagMutability: IMMUTABLE}\n")))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    done = run_cli("validate", "--quiet", str(write(tmp_path, "rules: []\n")))
+    assert done.returncode == 2 and "no pull-through cache rules" in done.stderr
+
+
+def test_version():
+    from importlib.metadata import version
+
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"ecr-ptc {version('ecr-ptc')}"
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):

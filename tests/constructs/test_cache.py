@@ -15,7 +15,7 @@ from ecr_ptc.errors import ValidationError
 from ecr_ptc.upstream import UpstreamRule
 
 from .conftest import KMS_KEY, ORG, SECRET_ARN, full_rules, synth
-from .helpers import as_list, flat, iam_statements, logical_id, normalised, of_type, props
+from .helpers import as_list, flat, iam_statements, normalised, of_type, props
 
 RULE = "AWS::ECR::PullThroughCacheRule"
 TEMPLATE = "AWS::ECR::RepositoryCreationTemplate"
