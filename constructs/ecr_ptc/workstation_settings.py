@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from . import instance_types
 from .errors import ValidationError
 
 KINDS = ("cloud9", "ec2")
@@ -13,12 +14,11 @@ DEFAULT_INSTANCE_TYPE = "t3.small"
 DEFAULT_AUTOMATIC_STOP_MINUTES = 30
 MAX_AUTOMATIC_STOP_MINUTES = 20160  # the CloudFormation limit (two weeks)
 
-# family, generation, attributes and an optional option (m7i-flex), then a size:
-# t3.small, m7g.large, c6in.2xlarge, u-6tb1.metal.
-_INSTANCE_TYPE = re.compile(
-    r"^(?:[a-z]+\d+[a-z]*(?:-[a-z0-9]+)?|u-\d+tb\d+)"
-    r"\.(?:nano|micro|small|medium|large|metal(?:-\d+xl)?|\d*xlarge)$"
-)
+# The pattern and length of AWS::Cloud9::EnvironmentEC2 InstanceType (and of the Cloud9 API):
+# family letters and ONE digit right before the dot, so t3.small and m5.large but not t3a.small,
+# c6i.large or m7i-flex.large.
+_CLOUD9_INSTANCE_TYPE = re.compile(r"^[a-z]+[1-9][.][a-z0-9]+$")
+_CLOUD9_INSTANCE_TYPE_LENGTH = range(5, 21)
 # The pattern of AWS::Cloud9::EnvironmentEC2 OwnerArn (and of the Cloud9 API): a plain
 # role ARN is NOT accepted; a role's user is named by its assumed-role session ARN.
 _OWNER_ARN = re.compile(
@@ -35,7 +35,10 @@ class WorkstationSettings:
 
     :param kind: ``cloud9`` (an AWS Cloud9 EC2 environment; Cloud9 is closed to new
         customers) or ``ec2`` (an Amazon Linux 2023 instance reached with Session Manager).
-    :param instance_type: EC2 instance type, e.g. ``t3.small``.
+    :param instance_type: EC2 instance type, e.g. ``t3.small``: one botocore's EC2 model lists,
+        not a Mac type. ec2: x86_64 or Graviton (the Amazon Linux 2023 image of its
+        architecture). cloud9: x86_64 only (every Cloud9 image is), in the pattern of the
+        Cloud9 API (one digit before the dot: ``t3.small``, ``m5.large``, not ``t3a.small``).
     :param automatic_stop_minutes: cloud9 only: minutes of idleness before the
         environment stops (0 = never). Default 30 for cloud9.
     :param owner_arn: cloud9 only: who owns the environment: an IAM user, federated
@@ -54,12 +57,7 @@ class WorkstationSettings:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValidationError("kind", f"unknown workstation kind {self.kind!r}", "use one of: " + ", ".join(KINDS))
-        if not isinstance(self.instance_type, str) or not _INSTANCE_TYPE.fullmatch(self.instance_type):
-            raise ValidationError(
-                "instance_type",
-                f"{self.instance_type!r} is not an EC2 instance type",
-                "give family, generation and size, e.g. t3.small, m7g.large or c6in.2xlarge",
-            )
+        self._check_instance_type()
         self._check_cloud9_only("automatic_stop_minutes", "Session Manager sessions end on their own; stop the instance to save cost")
         self._check_cloud9_only("owner_arn", "an ec2 workstation has no owner; anyone allowed ssm:StartSession on it can open it")
         if self.kind == "cloud9" and self.automatic_stop_minutes is None:
@@ -85,6 +83,42 @@ class WorkstationSettings:
                 "subnet_id",
                 f"{self.subnet_id!r} is not a subnet id",
                 "give 'subnet-' followed by 8 or 17 hex digits, e.g. subnet-0123456789abcdef0, or leave it out",
+            )
+
+    def _check_instance_type(self) -> None:
+        """A type EC2 knows, on an architecture the kind's image runs on; for cloud9 also in its pattern."""
+        value = self.instance_type
+        if not isinstance(value, str) or value not in instance_types.known_instance_types():
+            close = instance_types.close_matches(value) if isinstance(value, str) else []
+            hint = "did you mean " + " or ".join(map(repr, close)) + "? " if close else ""
+            raise ValidationError(
+                "instance_type",
+                f"{value!r} is not an EC2 instance type (botocore {instance_types.botocore_version()}"
+                f" lists {len(instance_types.known_instance_types())})",
+                f"{hint}give family, generation and size, e.g. t3.small, m7g.large or c6in.2xlarge"
+                " ('aws ec2 describe-instance-types' lists them; for a type newer than this botocore, upgrade boto3)",
+            )
+        try:
+            architecture = instance_types.architecture(value)
+        except instance_types.UnsupportedInstanceType as err:
+            raise ValidationError(
+                "instance_type", str(err), "choose an x86_64 or Graviton (arm64) type such as t3.small or t4g.small"
+            ) from None
+        if self.kind != "cloud9":
+            return
+        if architecture != instance_types.X86_64:
+            raise ValidationError(
+                "instance_type",
+                f"{value} is an {architecture} instance type and every Cloud9 image is x86_64",
+                "choose an x86_64 type such as t3.small or m5.large, or use kind ec2 for Graviton"
+                " (it starts the arm64 Amazon Linux 2023 image on Graviton types)",
+            )
+        if not _CLOUD9_INSTANCE_TYPE.fullmatch(value) or len(value) not in _CLOUD9_INSTANCE_TYPE_LENGTH:
+            raise ValidationError(
+                "instance_type",
+                f"Cloud9 refuses {value}: its instance types must match {_CLOUD9_INSTANCE_TYPE.pattern}"
+                " (family letters and one digit before the dot: no attribute letters such as the a of t3a)",
+                "choose e.g. t3.small, t3.medium, m5.large or c5.xlarge, or use kind ec2, which takes any type",
             )
 
     def _check_cloud9_only(self, name: str, why: str) -> None:
