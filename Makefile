@@ -20,7 +20,9 @@ $(STAMPS)/venv: requirements.txt requirements-dev.txt pyproject.toml
 	@mkdir -p $(STAMPS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
+	@# setuptools says "Editable installation ... be careful with folders named like your package":
+	@# our source roots map folders to packages on purpose, so that notice is only noise.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q -r requirements.txt -r requirements-dev.txt
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -35,8 +37,10 @@ $(STAMPS)/system: scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	@touch $@
 
+# cdk.out is emptied first: templates of stacks an earlier config had must not linger beside the new ones.
 synth: $(STAMPS)/venv $(STAMPS)/node
-	$(BIN)/python -m ecr_ptc_app.cli validate $(CONFIG)
+	$(BIN)/python -m ecr_ptc_app.cli validate --quiet $(CONFIG)
+	rm -rf cdk.out
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth $(CDK_FLAGS) --quiet $(if $(CONFIG),-c config=$(CONFIG))
 	@echo "Templates written to $(CURDIR)/cdk.out (one *.template.json per stack)"
 

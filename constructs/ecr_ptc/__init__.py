@@ -30,3 +30,8 @@ def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'ecr_ptc' has no attribute {name!r}")
     return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    # Only the public names: the lazily loaded modules are not part of the API.
+    return list(__all__)

@@ -191,9 +191,10 @@ class CacheWarmer(Construct):
 
     def digest(self, image: str) -> str:
         """The image's digest as cached (a token for CfnOutput and the like). ``image`` as given or normalized."""
-        resource: Optional[CustomResource] = self._by_name.get(image.strip())
+        resource: Optional[CustomResource] = self._by_name.get(image.strip()) if isinstance(image, str) else None
         if resource is None:
-            raise KeyError(f"{image!r} is not warmed by {self.node.path}; warmed: {', '.join(self.images)}")
+            raise ValidationError("image", f"{image!r} is not warmed by {self.node.path}",
+                                  f"pass one of the warmed images: {', '.join(self.images)}")
         return resource.get_att_string("Digest")
 
 

@@ -21,3 +21,10 @@ def test_readme_construct_example_synthesizes(tmp_path):
     template = (tmp_path / "out" / "Registry.template.json").read_text()
     assert "AWS::ECR::PullThroughCacheRule" in template and "Custom::EcrPtcWarmImage" in template
     assert "/ecr-public/nginx/nginx@${Token" in done.stdout
+
+
+def test_the_library_shows_only_its_public_names():
+    import ecr_ptc
+
+    assert dir(ecr_ptc) == sorted(ecr_ptc.__all__)
+    assert all(hasattr(ecr_ptc, name) for name in ecr_ptc.__all__)

@@ -160,8 +160,9 @@ def test_digest_usable_in_an_output(synthesized, cfn):
     # the normalized name works as well as the one given
     assert stack.resolve(stack.first.digest("my-docker-hub/library/nginx:latest")) == \
         {"Fn::GetAtt": [logical, "Digest"]}
-    with pytest.raises(KeyError):
+    with pytest.raises(ValidationError) as err:
         stack.first.digest("ecr-public/other:1")
+    assert err.value.path == "image" and "my-docker-hub/library/nginx:latest" in err.value.fix
 
 
 def test_library_warning_annotated(synthesized):
