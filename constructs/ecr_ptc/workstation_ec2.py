@@ -6,7 +6,9 @@ writes the smoke test to ``/usr/local/bin/ecr-ptc-smoke-test``.
 
 Network: without ``subnet_id`` the construct brings a VPC with one public subnet
 (no NAT gateway; the instance's public IP reaches Systems Manager, ECR and S3, and no
-inbound rule lets anything in). With ``subnet_id`` the subnet's VPC and Availability
+inbound rule lets anything in) in the Region's first Availability Zone, chosen at deploy
+time (``Fn::GetAZs``), so synth needs no Availability Zone lookup even in a stack bound to
+an account and Region. With ``subnet_id`` the subnet's VPC and Availability
 Zone come from an ``ec2:DescribeSubnets`` call at deploy time, so the settings need
 no ``vpc_id`` and synth needs no lookup. That subnet must reach Systems Manager, ECR
 and S3 (public IP, NAT gateway or VPC endpoints).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import Acknowledgment, Stack, Validations, aws_ec2 as ec2, aws_iam as iam
+from constructs import Construct
 
 from .workstation_base import WorkstationBase
 from .workstation_smoke_test import SCRIPT_PATH, smoke_test_script
@@ -75,9 +78,10 @@ class Ec2Workstation(WorkstationBase):
             user_data=user_data,
             user_data_causes_replacement=True,
         )
-        if isinstance(vpc, ec2.Vpc):
-            # User data installs Docker at first boot: the route out must exist by then.
-            for subnet in vpc.public_subnets:
+        for subnet in subnets.subnets or []:
+            # User data installs Docker at first boot: the route out must exist by then (for a
+            # subnet brought in, the route is the subnet owner's, already in place).
+            if isinstance(subnet, ec2.PublicSubnet):
                 self.instance.node.add_dependency(subnet.internet_connectivity_established)
         Validations.of(self.instance).acknowledge(
             Acknowledgment(
@@ -102,23 +106,8 @@ class Ec2Workstation(WorkstationBase):
 
     def _network(self, subnet_id: str | None) -> tuple[ec2.IVpc, ec2.SubnetSelection]:
         if subnet_id is None:
-            vpc = ec2.Vpc(
-                self,
-                "Network",
-                max_azs=1,
-                nat_gateways=0,
-                subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)],
-                # Nothing uses the default security group; restricting it costs a custom resource.
-                restrict_default_security_group=False,
-            )
-            Validations.of(vpc).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions-VPC7",
-                    reason="a one-instance test network with no inbound rules; bring a subnet_id of a VPC "
-                    "with flow logs where traffic must be recorded",
-                )
-            )
-            return vpc, ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
+            network = PublicNetwork(self, "Network")
+            return network.vpc, ec2.SubnetSelection(subnets=[network.subnet])
         found = self.sdk_call(
             "FindSubnet",
             "describeSubnets",
@@ -134,3 +123,64 @@ class Ec2Workstation(WorkstationBase):
             "@aws-cdk/aws-ec2:noSubnetRouteTableId", "the workstation only launches into the subnet; it adds no routes"
         )
         return vpc, ec2.SubnetSelection(subnets=[subnet])
+
+
+class PublicNetwork(Construct):
+    """A VPC with one public subnet in the Region's first Availability Zone, and no NAT gateway.
+
+    The resources, logical ids and tags ``ec2.Vpc(max_azs=1, nat_gateways=0, one PUBLIC /24
+    subnet named "Public")`` makes in a stack without a fixed account and Region. Built here
+    because ``ec2.Vpc`` reads ``Stack.availability_zones`` even when given its zones, and in a
+    stack bound to an account and Region that is a context lookup: synth would report missing
+    context and the CDK CLI would need credentials to fill it. ``Fn::GetAZs`` picks the zone at
+    deploy time instead. The VPC's default security group is left as it is: nothing uses it,
+    and restricting it would cost a custom resource.
+
+    Attributes: ``vpc`` (an ``ec2.IVpc`` for security groups and instances), ``subnet``.
+    """
+
+    CIDR = "10.0.0.0/16"
+    SUBNET_CIDR = "10.0.0.0/24"
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        zone = cdk.Fn.select(0, cdk.Fn.get_azs())
+        resource = ec2.CfnVPC(
+            self,
+            "Resource",
+            cidr_block=self.CIDR,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            instance_tenancy="default",
+        )
+        self.subnet = ec2.PublicSubnet(
+            self,
+            "PublicSubnet1",
+            availability_zone=zone,
+            vpc_id=resource.ref,
+            cidr_block=self.SUBNET_CIDR,
+            map_public_ip_on_launch=True,
+        )
+        only_subnet = [ec2.CfnSubnet.CFN_RESOURCE_TYPE_NAME]
+        cdk.Tags.of(self.subnet).add("aws-cdk:subnet-name", "Public", include_resource_types=only_subnet)
+        cdk.Tags.of(self.subnet).add("aws-cdk:subnet-type", "Public", include_resource_types=only_subnet)
+        gateway = ec2.CfnInternetGateway(self, "IGW")
+        attachment = ec2.CfnVPCGatewayAttachment(self, "VPCGW", internet_gateway_id=gateway.ref, vpc_id=resource.ref)
+        self.subnet.add_default_internet_route(gateway.ref, attachment)
+        cdk.Tags.of(self).add("Name", self.node.path)
+        self.vpc = ec2.Vpc.from_vpc_attributes(
+            self,
+            "Vpc",
+            vpc_id=resource.ref,
+            vpc_cidr_block=self.CIDR,
+            availability_zones=[zone],
+            public_subnet_ids=[self.subnet.subnet_id],
+            public_subnet_route_table_ids=[self.subnet.route_table.route_table_id],
+        )
+        Validations.of(resource).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-VPC7",
+                reason="a one-instance test network with no inbound rules; bring a subnet_id of a VPC "
+                "with flow logs where traffic must be recorded",
+            )
+        )

@@ -80,7 +80,14 @@ SETTINGS = {
 
 
 # Region-bound stacks render ARNs with literal partition and region (the app's configs set a region).
-REGION_BOUND = {"ec2_in_region": (WorkstationSettings(kind="ec2"), cdk.Environment(region="sa-east-1"))}
+# Bound to an account too, a stack reads Availability Zones from context: the workstation must not.
+IN_ACCOUNT = cdk.Environment(account="123456789012", region="sa-east-1")
+REGION_BOUND = {
+    "ec2_in_region": (WorkstationSettings(kind="ec2"), cdk.Environment(region="sa-east-1")),
+    "ec2_in_account": (WorkstationSettings(kind="ec2"), IN_ACCOUNT),
+    "ec2_subnet_in_account": (WorkstationSettings(kind="ec2", subnet_id=SUBNET, instance_type="t4g.small"), IN_ACCOUNT),
+    "cloud9_in_account": (WorkstationSettings(kind="cloud9", subnet_id=SUBNET), IN_ACCOUNT),
+}
 
 
 @pytest.fixture(scope="session")

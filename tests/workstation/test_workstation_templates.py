@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
 
-from .conftest import IMAGES_PATHS, OWNER, PREFIXES, SUBNET
+from .conftest import IMAGES_PATHS, OWNER, PREFIXES, SUBNET, feature_flags
 
 REGISTRY = "{AWS::AccountId}.dkr.ecr.{AWS::Region}.{AWS::URLSuffix}"
 REPOSITORIES = [path.split(":")[0] for path in IMAGES_PATHS]
@@ -261,6 +263,38 @@ def test_ec2_own_network_is_one_public_subnet_without_nat(synthesized):
     instance = template.find_resources("AWS::EC2::Instance")
     depends_on = next(iter(instance.values()))["DependsOn"]
     assert any("DefaultRoute" in name for name in depends_on)  # Docker installs at boot: route first
+
+
+def test_ec2_own_network_zone_chosen_at_deploy_time_in_an_account_bound_stack(synthesized):
+    """No Availability Zone lookup (test_no_context_lookups): the zone is Fn::GetAZs's first, as without an account."""
+    template = synthesized["ec2_in_account"].template
+    template.resource_count_is("AWS::EC2::Subnet", 1)
+    zone = {"Fn::Select": [0, {"Fn::GetAZs": ""}]}
+    template.has_resource_properties("AWS::EC2::Subnet", {"AvailabilityZone": zone, "MapPublicIpOnLaunch": True})
+    assert one(synthesized, "ec2_in_account", "AWS::EC2::Instance")["Properties"]["AvailabilityZone"] == zone
+
+
+def test_ec2_own_network_is_what_ec2_vpc_builds_without_an_account():
+    """PublicNetwork stands in for ec2.Vpc (which looks zones up in account-bound stacks): same resources,
+    logical ids and tags where ec2.Vpc needs no lookup, so existing workstations are not replaced."""
+    from ecr_ptc.workstation_ec2 import PublicNetwork
+
+    def resources_of(build) -> dict:
+        stack = cdk.Stack(cdk.App(context=feature_flags()), "Stack")
+        build(stack)
+        return Template.from_stack(stack).to_json()["Resources"]
+
+    vpc = resources_of(
+        lambda stack: ec2.Vpc(
+            stack,
+            "Network",
+            max_azs=1,
+            nat_gateways=0,
+            subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)],
+            restrict_default_security_group=False,
+        )
+    )
+    assert resources_of(lambda stack: PublicNetwork(stack, "Network")) == vpc
 
 
 def test_ec2_given_subnet_gets_its_vpc_at_deploy_time(synthesized):
