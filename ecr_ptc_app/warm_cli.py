@@ -5,7 +5,9 @@ Exit codes: 0 all warmed, 1 any image failed (each with its reason), 2 bad usage
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
 import threading
 import time
@@ -22,6 +24,10 @@ AWS_SETUP_FIXES = {
     "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or SSO login) for the "
                           "cache's account, or give --registry URL for another registry",
 }
+# For every botocore error that means the ECR API endpoint could not be reached or did not answer.
+UNREACHABLE_FIX = ("check that this machine can reach the Amazon ECR API (network, firewall, proxy settings "
+                   "HTTPS_PROXY/NO_PROXY), that AWS_REGION names the cache's Region (and AWS_ENDPOINT_URL_ECR, "
+                   "if set, is right), or give --registry URL for another registry")
 
 
 class UsageError(Exception):
@@ -35,8 +41,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "the caller's Amazon ECR registry (default AWS credentials and Region), blobs touched "
                     "without moving bytes. With --registry: any OCI registry cache, every blob read to the end.")
     p.add_argument("images", nargs="*", metavar="IMAGE", help="<prefix>/<repository>:<tag> (default: the config's warm.images)")
-    p.add_argument("--config", metavar="PATH", help="config file for warm.images and warm.platforms")
-    p.add_argument("--registry", metavar="URL", help="a generic OCI registry (https, or http on loopback)")
+    p.add_argument("--config", metavar="PATH",
+                   help="config file: its warm.images when no IMAGE is given, its warm.platforms when no "
+                        "--platform is given (default without IMAGE: config/default.yaml)")
+    p.add_argument("--registry", metavar="URL",
+                   help="a generic OCI registry's base URL (https, or http on loopback; a trailing /v2/ is dropped)")
     p.add_argument("--username", help="basic-auth user for --registry")
     p.add_argument("--password", help="basic-auth password for --registry (or env ECR_PTC_PASSWORD)")
     p.add_argument("--platform", action="append", default=[], metavar="OS/ARCH",
@@ -100,21 +109,46 @@ def _table(outcomes, out: TextIO) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5], file=out)
 
 
-def _images_and_platforms(args) -> tuple[list[str], list[str]]:
-    if args.images:
-        return list(args.images), list(args.platform)
+def _load_config(path: Optional[str]):
     try:
         from ecr_ptc_app.config import load_config
     except ImportError as exc:
-        raise UsageError(f"no IMAGE given and the config loader is unavailable ({exc})") from None
+        raise UsageError(f"the config loader is unavailable ({exc})") from None
     try:
-        config = load_config(args.config)
+        return load_config(path)
     except Exception as exc:  # ConfigError and friends: already written for people
         raise UsageError(f"config: {exc}") from None
-    warm_cfg = getattr(config, "warm", None)
-    if not warm_cfg or not warm_cfg.images:
+
+
+def _images_and_platforms(args) -> tuple[list[str], list[str]]:
+    """Images: the command line's, else the config's warm.images. Platforms: --platform, else the
+    config's warm.platforms. A config given with --config is always loaded, so a bad one is never ignored."""
+    warm_cfg = None
+    if args.config or not args.images:
+        warm_cfg = getattr(_load_config(args.config), "warm", None)
+    if args.images:
+        images = list(args.images)
+    elif warm_cfg and warm_cfg.images:
+        images = list(warm_cfg.images)
+    else:
         raise UsageError("no IMAGE given and the config has no warm.images")
-    return list(warm_cfg.images), list(args.platform or warm_cfg.platforms or [])
+    return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or [])
+
+
+def _check_numbers(args) -> None:
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    for flag, value in (("--timeout", args.timeout), ("--request-timeout", args.request_timeout)):
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{flag} must be a positive number of seconds, got {value:g}")
+
+
+def registry_url(url: str) -> str:
+    """The registry's base URL: people paste the API root (``http://host:5000/v2/``); requests add /v2/ themselves."""
+    base = url.strip().rstrip("/")
+    if base.endswith("/v2"):
+        base = base[:-len("/v2")].rstrip("/")
+    return base
 
 
 def _client(args):
@@ -127,12 +161,29 @@ def _client(args):
             raise UsageError("--username and --password go together")
         creds = Credentials(args.username, password) if args.username else None
         try:
-            return RegistryClient(args.registry, creds, timeout=args.request_timeout), "stream"
+            return RegistryClient(registry_url(args.registry), creds, timeout=args.request_timeout), "stream"
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.username or args.password:
         raise UsageError("--username/--password apply only with --registry (ECR uses your AWS credentials)")
     return ecr.registry_client(ecr.client(), timeout=args.request_timeout), "ecr"
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Is this botocore's word for an ECR API endpoint that cannot be reached or did not answer?"""
+    try:
+        from botocore import exceptions
+    except ImportError:  # pragma: no cover - boto3 is a dependency
+        return False
+    return isinstance(exc, (exceptions.ConnectionError, exceptions.HTTPClientError))
+
+
+def _setup_failure(exc: Exception) -> tuple[str, Optional[str]]:
+    """The one-line error and its fix for an exception met before any image is warmed."""
+    if _unreachable(exc):
+        text = re.sub(r"//[^/@\s]*@", "//", " ".join(str(exc).split()))  # no proxy credentials
+        return f"cannot reach the Amazon ECR API: {text}", UNREACHABLE_FIX
+    return f"{type(exc).__name__}: {exc}", AWS_SETUP_FIXES.get(type(exc).__name__)
 
 
 def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
@@ -154,11 +205,10 @@ def _run(args, out: TextIO, err: TextIO) -> int:
     try:
         if args.password:
             logs.register_secret(args.password)
-        if args.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
+        _check_numbers(args)
         images, platforms = _images_and_platforms(args)
         try:
-            refs = [parse_image(i) for i in images]
+            refs = list(dict.fromkeys(parse_image(i) for i in images))  # each image once, in the order given
             selected = [parse_platform(p) for p in platforms]
         except ValueError as exc:
             raise UsageError(str(exc)) from None
@@ -169,9 +219,9 @@ def _run(args, out: TextIO, err: TextIO) -> int:
     except errors.WarmError as exc:  # e.g. GetAuthorizationToken denied
         print(f"ecr-ptc warm: error: {exc}", file=err)
         return 1
-    except Exception as exc:  # no AWS credentials or Region, and the like
-        print(f"ecr-ptc warm: error: {logs.redact(f'{type(exc).__name__}: {exc}')}", file=err)
-        fix = AWS_SETUP_FIXES.get(type(exc).__name__)
+    except Exception as exc:  # no AWS credentials, Region or network, and the like
+        text, fix = _setup_failure(exc)
+        print(f"ecr-ptc warm: error: {logs.redact(text)}", file=err)
         if fix:
             print(f"  Fix: {fix}", file=err)
         return 2

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from typing import Iterable, Optional
 
 from . import errors
@@ -16,9 +17,13 @@ except ImportError:  # pragma: no cover
 
 
 def client(region: Optional[str] = None):
+    """An ECR client in ``region``, else AWS_REGION, else boto3's default (AWS_DEFAULT_REGION, the profile).
+
+    botocore reads only AWS_DEFAULT_REGION; AWS_REGION is what Lambda, most SDKs and the AWS CLI v2
+    (ahead of AWS_DEFAULT_REGION) go by, and what our error messages tell people to set."""
     import boto3
 
-    return boto3.client("ecr", region_name=region)
+    return boto3.client("ecr", region_name=region or os.environ.get("AWS_REGION") or None)
 
 
 def registry_client(ecr, *, timeout: float = 30.0, upstream_hint: Optional[str] = None) -> RegistryClient:
