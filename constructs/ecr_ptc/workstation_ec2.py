@@ -4,6 +4,9 @@ No SSH key and no inbound rules; IMDSv2 only; encrypted root volume. User data
 installs Docker (the AWS CLI v2 ships with the AL2023 AMI; installed if missing) and
 writes the smoke test to ``/usr/local/bin/ecr-ptc-smoke-test``.
 
+Image: the Amazon Linux 2023 AMI of the instance type's architecture (x86_64, or arm64
+for Graviton types), from the public SSM parameter at deploy time.
+
 Network: without ``subnet_id`` the construct brings a VPC with one public subnet
 (no NAT gateway; the instance's public IP reaches Systems Manager, ECR and S3, and no
 inbound rule lets anything in) in the Region's first Availability Zone, chosen at deploy
@@ -19,10 +22,14 @@ import aws_cdk as cdk
 from aws_cdk import Acknowledgment, Stack, Validations, aws_ec2 as ec2, aws_iam as iam
 from constructs import Construct
 
+from .instance_types import ARM64, X86_64, architecture
 from .workstation_base import WorkstationBase
 from .workstation_smoke_test import SCRIPT_PATH, smoke_test_script
 
 ROOT_VOLUME_GIB = 20  # room for the AMI (8 GiB) and a few pulled images
+# The AL2023 image's CPU type by instance architecture; the kernel is the CDK's pinned one (6.1), so
+# the parameters are /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-{x86_64,arm64}.
+CPU_TYPES = {X86_64: ec2.AmazonLinuxCpuType.X86_64, ARM64: ec2.AmazonLinuxCpuType.ARM_64}
 
 
 class Ec2Workstation(WorkstationBase):
@@ -66,7 +73,9 @@ class Ec2Workstation(WorkstationBase):
             security_group=self.security_group,
             instance_type=ec2.InstanceType(settings.instance_type),
             # An SSM parameter resolved at deploy time: no AMI lookup at synth.
-            machine_image=ec2.MachineImage.latest_amazon_linux2023(),
+            machine_image=ec2.MachineImage.latest_amazon_linux2023(
+                cpu_type=CPU_TYPES[architecture(settings.instance_type)]
+            ),
             instance_profile=self.role.instance_profile,
             http_tokens=ec2.HttpTokens.REQUIRED,
             block_devices=[

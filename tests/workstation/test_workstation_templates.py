@@ -216,13 +216,17 @@ def test_ec2_instance_hardening(synthesized, kind):
     assert instance["IamInstanceProfile"] == {"Ref": profile}
 
 
-@pytest.mark.parametrize("kind", ["ec2", "ec2_subnet"])
-def test_ec2_image_from_ssm_parameter(synthesized, kind):
+@pytest.mark.parametrize(
+    "kind, arch",
+    # ec2_subnet is an m7g.large and ec2_subnet_in_account a t4g.small: Graviton, so arm64.
+    [("ec2", "x86_64"), ("ec2_in_account", "x86_64"), ("ec2_subnet", "arm64"), ("ec2_subnet_in_account", "arm64")],
+)
+def test_ec2_image_from_ssm_parameter_of_the_instance_architecture(synthesized, kind, arch):
     instance = one(synthesized, kind, "AWS::EC2::Instance")["Properties"]
     parameter = synthesized[kind].json["Parameters"][instance["ImageId"]["Ref"]]
     assert parameter == {
         "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-        "Default": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64",
+        "Default": f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-{arch}",
     }
 
 
