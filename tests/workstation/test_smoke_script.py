@@ -12,10 +12,13 @@ from ecr_ptc.workstation_smoke_test import smoke_test_script
 
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 IMAGES = [f"{REGISTRY}/docker-hub/library/nginx:latest", f"{REGISTRY}/k8s/pause:3.10"]
+# `aws ecr get-login-password | docker login` runs both at once: docker logs its call only once it
+# has read the password, which aws prints after logging, so the recorded order is not a race.
 STUB = """#!/bin/bash
+if [ "$(basename "$0") $1" = "docker login" ]; then read -r password; fi
 echo "$(basename "$0") $*" >> "$CALLS"
 if [ "$(basename "$0") $1" = "aws ecr" ] && [ "$2" = "get-login-password" ]; then echo secret-token; fi
-if [ "$(basename "$0") $1" = "docker login" ]; then read -r password; [ "$password" = secret-token ] || exit 9; fi
+if [ "$(basename "$0") $1" = "docker login" ]; then [ "$password" = secret-token ] || exit 9; fi
 case "$*" in *"$FAIL_ON"*) exit 3;; esac
 exit 0
 """
