@@ -331,7 +331,8 @@ def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(shown, "no such file", "check the path given with -c config=PATH") from None
+        raise ConfigError(shown, "no such file", "check the path (cdk: -c config=PATH; ecr-ptc: the PATH or --config "
+                                                 "argument)") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
         raise ConfigError(shown, f"cannot read the file ({err.__class__.__name__})",
                           "give a readable UTF-8 YAML file") from None
