@@ -200,7 +200,7 @@ def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) 
 
 def _run(args, out: TextIO, err: TextIO) -> int:
     from cache_warmer import errors, logs, warm
-    from cache_warmer.refs import parse_image, parse_platform
+    from cache_warmer.names import parse_image, parse_platform
 
     try:
         if args.password:

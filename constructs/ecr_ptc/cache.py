@@ -19,6 +19,8 @@ from constructs import Construct, IConstruct
 if TYPE_CHECKING:  # the module itself loads only when a secret is created
     from aws_cdk.aws_secretsmanager import ISecret
 
+from cache_warmer import names
+
 from . import cache_policy as policies
 from . import validation as v
 from .errors import ValidationError
@@ -371,10 +373,7 @@ class PullThroughCache(Construct):
         """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` when a digest is given
         (a ``sha256:`` tag counts as one; a token such as ``CacheWarmer.digest()`` needs ``digest=``)."""
         rule = self.rule_for(rule_or_prefix)
-        path = repository if rule.prefix == "ROOT" else f"{rule.prefix}/{repository}"
-        if digest is None and tag.startswith("sha256:"):
-            digest = tag
-        return f"{self.registry_uri}/{path}" + (f"@{digest}" if digest is not None else f":{tag}")
+        return names.image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)  # type: ignore[arg-type]
 
     def example_pull_command(self, rule_or_prefix: Union[UpstreamRule, str]) -> str:
         """``docker pull <registry>/<prefix>/<an example repository of the upstream>``."""

@@ -2,64 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass
-from enum import Enum
 from typing import Optional
 
-from .errors import ValidationError, at_path
+from cache_warmer.names import ALIASES, UPSTREAMS, Auth, UpstreamInfo, repository_pattern, suggest_upstream
+
 from . import validation as v
-
-
-class Auth(Enum):
-    NONE = "none"
-    SECRET = "secret"
-    ROLE = "role"
-
-
-@dataclass(frozen=True)
-class UpstreamInfo:
-    name: str  # the UpstreamRegistry value of AWS::ECR::PullThroughCacheRule
-    url: Optional[str]  # None: the user gives it (registry_url)
-    auth: Auth
-    default_prefix: str
-    example_image: str  # a repository that exists upstream, for the example pull command
-
-
-UPSTREAMS: dict[str, UpstreamInfo] = {
-    u.name: u
-    for u in (
-        UpstreamInfo("ecr-public", "public.ecr.aws", Auth.NONE, "ecr-public", "nginx/nginx:latest"),
-        UpstreamInfo("k8s", "registry.k8s.io", Auth.NONE, "k8s", "pause:3.10"),
-        UpstreamInfo("quay", "quay.io", Auth.NONE, "quay", "prometheus/prometheus:latest"),
-        UpstreamInfo("docker-hub", "registry-1.docker.io", Auth.SECRET, "docker-hub", "library/nginx:latest"),
-        UpstreamInfo("github-container-registry", "ghcr.io", Auth.SECRET, "ghcr", "<owner>/<image>:<tag>"),
-        UpstreamInfo("gitlab-container-registry", "registry.gitlab.com", Auth.SECRET, "gitlab",
-                     "<group>/<project>/<image>:<tag>"),
-        UpstreamInfo("azure-container-registry", None, Auth.SECRET, "azure", "<image>:<tag>"),
-        UpstreamInfo("chainguard", "cgr.dev", Auth.SECRET, "chainguard", "chainguard/nginx:latest"),
-        UpstreamInfo("ecr", None, Auth.ROLE, "ecr", "<repository>:<tag>"),
-    )
-}
-
-
-# Other names people give an upstream: its default prefix (``ghcr``), its host, common spellings.
-ALIASES: dict[str, str] = {
-    **{u.default_prefix: u.name for u in UPSTREAMS.values()},
-    **{u.url: u.name for u in UPSTREAMS.values() if u.url},
-    "docker": "docker-hub", "dockerhub": "docker-hub", "docker.io": "docker-hub", "index.docker.io": "docker-hub",
-    "github": "github-container-registry", "acr": "azure-container-registry",
-    "public-ecr": "ecr-public", "ecr-private": "ecr", "registry.k8s": "k8s", "kubernetes": "k8s",
-}
-
-
-def suggest_upstream(name: str) -> Optional[str]:
-    """The upstream a mistaken name most likely means (``ghcr`` -> ``github-container-registry``)."""
-    key = name.strip().lower()
-    if key in ALIASES:
-        return ALIASES[key]
-    close = difflib.get_close_matches(key, [*UPSTREAMS, *ALIASES], n=1)
-    return ALIASES.get(close[0], close[0]) if close else None
+from .errors import ValidationError
 
 
 def upstream_info(name: object, path: str = "upstream") -> UpstreamInfo:
@@ -179,7 +128,7 @@ class UpstreamRule:
     @property
     def repository_pattern(self) -> str:
         """The repository-name pattern (for IAM ARNs) of what this rule creates."""
-        return "*" if self.prefix == "ROOT" else f"{self.prefix}/*"
+        return repository_pattern(self.prefix)  # type: ignore[arg-type]
 
     def example_repository(self) -> str:
         image = self.info.example_image
@@ -249,5 +198,5 @@ def check_rules(rules: list[UpstreamRule], path: str = "rules") -> None:
     v.check_unique_prefixes([r.prefix for r in rules], path)  # type: ignore[misc]
 
 
-__all__ = ["Auth", "UPSTREAMS", "UpstreamCredentials", "UpstreamInfo", "UpstreamRule", "at_path",
-           "check_rules", "upstream_info"]
+__all__ = ["ALIASES", "Auth", "UPSTREAMS", "UpstreamCredentials", "UpstreamInfo", "UpstreamRule",
+           "check_rules", "suggest_upstream", "upstream_info"]

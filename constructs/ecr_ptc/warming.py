@@ -1,6 +1,6 @@
 """What the cache warmer pulls, and the checks on it. Shared by the CacheWarmer construct and the config loader.
 
-The parsing of image references and platforms lives in ``cache_warmer.refs`` (the runtime); this
+The parsing of image references and platforms lives in ``cache_warmer.names`` (the runtime); this
 module only wraps its ValueErrors into :class:`ValidationError` with a key path.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from cache_warmer.refs import ImageRef, parse_image, parse_platform
+from cache_warmer.names import ImageRef, best_prefix, official_image, parse_image, parse_platform
 
 from .errors import ValidationError
 from .upstream import UpstreamRule
@@ -92,17 +92,9 @@ def _platforms(values: tuple) -> tuple[str, ...]:
 
 
 def _rule_for(image: ImageRef, rules: Sequence[UpstreamRule]) -> Optional[UpstreamRule]:
-    """The rule whose prefix covers the image; the longest prefix wins, ROOT covers everything last."""
-    matching = [r for r in rules if image.has_prefix(r.prefix)]  # type: ignore[arg-type]
-    return max(matching, key=lambda r: -1 if r.prefix == "ROOT" else len(r.prefix), default=None)  # type: ignore[arg-type]
-
-
-def _docker_hub_library(image: ImageRef, rule: UpstreamRule) -> Optional[ImageRef]:
-    """``<prefix>/nginx:tag`` on a Docker Hub rule -> ``<prefix>/library/nginx:tag`` (official images)."""
-    if rule.upstream != "docker-hub" or rule.prefix == "ROOT" or rule.upstream_prefix not in (None, "ROOT"):
-        return None
-    rest = image.repository[len(rule.prefix) + 1:]  # type: ignore[arg-type]
-    return None if "/" in rest else ImageRef(f"{rule.prefix}/library/{rest}", image.tag)
+    by_prefix = {r.prefix: r for r in rules}
+    prefix = best_prefix(image.repository, list(by_prefix))  # type: ignore[arg-type]
+    return None if prefix is None else by_prefix[prefix]
 
 
 def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -> tuple[list[str], list[str]]:
@@ -128,7 +120,7 @@ def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -
                       "placeholder secret this stack creates: the first deploy would fail warming through it",
                 "store real credentials in a secret first and give credentials: {secretName: ...}, "
                 "or set warm.onFailure: warn")
-        fixed = _docker_hub_library(image, rule)
+        fixed = official_image(image, rule.prefix, rule.upstream, rule.upstream_prefix)  # type: ignore[arg-type]
         if fixed is not None:
             warnings.append(f"{path}: {text!r} is a Docker Hub official image written without 'library/'; "
                             f"warming {str(fixed)!r} instead (Docker Hub refuses the short form). "

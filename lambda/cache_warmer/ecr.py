@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 
 from . import errors
 from .logs import log, register_secret
-from .refs import ImageRef
+from .names import ImageRef
 from .registry import Credentials, RegistryClient
 
 try:  # botocore ships with boto3 in Lambda; imported lazily-tolerant for unit tests of other modules

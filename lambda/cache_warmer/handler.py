@@ -12,7 +12,7 @@ from typing import Optional
 
 from . import ecr, errors, warm
 from .logs import log, redact
-from .refs import ImageRef, Platform, parse_image, parse_platform
+from .names import ImageRef, Platform, parse_image, parse_platform
 
 DEFAULT_TIMEOUT = 900
 TRANSIENT = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited)

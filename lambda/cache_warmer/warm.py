@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 
 from . import errors
 from .logs import log
-from .refs import ImageRef, Platform, parse_image, parse_platform
+from .names import ImageRef, Platform, parse_image, parse_platform
 from .registry import INDEX_TYPES, RegistryClient
 
 MODES = ("ecr", "stream")

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from cache_warmer import ecr, errors, logs
-from cache_warmer.refs import ImageRef, Platform, parse_image, parse_platform
+from cache_warmer.names import ImageRef, Platform, parse_image, parse_platform
 from cache_warmer.registry import Credentials, RegistryClient, check_url, parse_challenge
 
 

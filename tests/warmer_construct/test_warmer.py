@@ -81,7 +81,7 @@ def test_code_asset_is_the_lambda_folder(synthesized, template):
         "Properties": {"Handler": "cache_warmer.handler.handler"}}).values()))
     asset = outdir / ("asset." + fn["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()}
-    assert "cache_warmer/handler.py" in files and "cache_warmer/refs.py" in files
+    assert "cache_warmer/handler.py" in files and "cache_warmer/names.py" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or "/tests/" in f]
     assert all(f.startswith("cache_warmer/") for f in files)
 
