@@ -32,7 +32,7 @@ MiB = 1 << 20
 def warm_command() -> list[str]:
     """The console script next to this interpreter (the venv's), else the module."""
     script = Path(sys.executable).parent / "ecr-ptc"
-    return [str(script), "warm"] if script.exists() else [sys.executable, "-m", "ecr_ptc_app.warm_cli"]
+    return [str(script), "warm"] if script.exists() else [sys.executable, "-m", "ecr_ptc_app.cli", "warm"]
 
 
 def run_child(cmd: list[str], log: Path) -> tuple[float, int]:

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ecr_ptc_app import warm_cli
+from ecr_ptc_app.commands import warm as warm_command
 
 from .seed import seed_image
 
@@ -23,10 +23,10 @@ def run_warm(*argv: str) -> tuple[int, str, str]:
     import argparse
 
     parser = argparse.ArgumentParser(prog="ecr-ptc")
-    warm_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    warm_command.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["warm", *argv])
     out, err = io.StringIO(), io.StringIO()
-    return warm_cli.run(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+    return warm_command.run(args, stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def served(registry, path: str) -> tuple[int, str]:
@@ -115,7 +115,7 @@ def test_basic_auth_cache(start_registry, upstream, seeded, htpasswd_file):
 
 def test_console_entry_point_runs_as_module(upstream, cache, seeded):
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    proc = subprocess.run([sys.executable, "-m", "ecr_ptc_app.warm_cli", "--registry", cache.url,
+    proc = subprocess.run([sys.executable, "-m", "ecr_ptc_app.cli", "warm", "--registry", cache.url,
                            "--concurrency", "2", seeded.ref], capture_output=True, text=True, timeout=60,
                           cwd=REPO_ROOT, env=env)
     assert proc.returncode == 0, proc.stderr

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecr_ptc_app import warm_cli
+from ecr_ptc_app.commands import warm as warm_command
 
 from .fixtures import free_port
 from .test_warm_cli import run_warm
@@ -77,11 +77,11 @@ def test_the_same_image_twice_is_warmed_once(cache, seeded, fault_proxy):
 @pytest.mark.parametrize("given", ["http://127.0.0.1:5000", "http://127.0.0.1:5000/", "http://127.0.0.1:5000/v2",
                                    "http://127.0.0.1:5000/v2/", "http://127.0.0.1:5000//v2//", " http://127.0.0.1:5000 "])
 def test_registry_url_without_the_api_path(given):
-    assert warm_cli.registry_url(given) == "http://127.0.0.1:5000"
+    assert warm_command.registry_url(given) == "http://127.0.0.1:5000"
 
 
 def test_registry_url_keeps_a_path_prefix():
-    assert warm_cli.registry_url("https://mirror.example.com/cache/v2/") == "https://mirror.example.com/cache"
+    assert warm_command.registry_url("https://mirror.example.com/cache/v2/") == "https://mirror.example.com/cache"
 
 
 @pytest.mark.registry

@@ -1,6 +1,9 @@
 """``ecr-ptc warm``: warm images into the caller's ECR pull-through cache or any OCI registry cache.
 
 Exit codes: 0 all warmed, 1 any image failed (each with its reason), 2 bad usage or config.
+The table of results goes to stdout; progress and errors (with a ``Fix:`` line where one is known) to stderr.
+Only the standard library is imported here: the warming runtime (``cache_warmer``, boto3) and the config
+loader load inside ``run``, so ``ecr-ptc validate`` and ``ecr-ptc --help`` never pay for them.
 """
 from __future__ import annotations
 
@@ -244,13 +247,3 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         print(f"ecr-ptc warm: {text if text.startswith(o.image) else f'{o.image}: {text}'}", file=err)
     return 1 if failed else 0
 
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="ecr-ptc")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["warm", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,62 @@
+"""`ecr-ptc`: one module per command in ecr_ptc_app/commands, each listed once and wired into `ecr-ptc --help`."""
+from __future__ import annotations
+
+import argparse
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ecr_ptc_app import commands
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NAMES = [command.__name__.rsplit(".", 1)[-1] for command in commands.COMMANDS]
+
+
+def run(*argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60, cwd=REPO_ROOT, env=env)
+
+
+def test_every_command_module_is_listed_once():
+    on_disk = {m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")}
+    assert sorted(NAMES) == sorted(on_disk)
+    assert NAMES[:2] == ["validate", "warm"]
+
+
+@pytest.mark.parametrize("command", commands.COMMANDS, ids=NAMES)
+def test_every_command_has_add_parser_and_run(command):
+    assert callable(command.add_parser) and callable(command.run)
+    sub = argparse.ArgumentParser(prog="ecr-ptc").add_subparsers(dest="command", required=True)
+    parser = command.add_parser(sub)
+    assert isinstance(parser, argparse.ArgumentParser)
+    assert parser.prog == f"ecr-ptc {command.__name__.rsplit('.', 1)[-1]}"  # the module is named after it
+    assert parser.get_default("func") is command.run  # what ecr_ptc_app.cli.main calls
+
+
+def console_script() -> list[str]:
+    script = Path(sys.executable).parent / "ecr-ptc"
+    if not script.exists():
+        pytest.skip("ecr-ptc is not installed next to this interpreter")
+    return [str(script)]
+
+
+@pytest.mark.parametrize("how", ["module", "console-script"])
+def test_help_lists_every_command(how):
+    done = run(*([sys.executable, "-m", "ecr_ptc_app.cli"] if how == "module" else console_script()), "--help")
+    assert done.returncode == 0, done.stderr
+    assert "{" + ",".join(NAMES) + "}" in done.stdout
+    for name in ("validate", "warm"):
+        assert any(line.split()[:1] == [name] for line in done.stdout.splitlines()), done.stdout  # with its help
+
+
+def test_validate_loads_neither_the_cdk_nor_the_warming_runtime():
+    code = ("import sys\nfrom ecr_ptc_app.cli import main\nassert main(['validate', 'config/full.yaml']) == 0\n"
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii') or m in "
+            "('cache_warmer.warm', 'cache_warmer.registry', 'cache_warmer.ecr', 'cache_warmer.logs', 'boto3')]\n"
+            "assert not loaded, loaded\n")
+    done = run(sys.executable, "-c", code)
+    assert done.returncode == 0, done.stderr
