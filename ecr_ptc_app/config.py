@@ -17,10 +17,10 @@ import yaml
 
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError, join_path
-from ecr_ptc.settings import AccessSettings, Encryption, RepositorySettings
-from ecr_ptc.upstream import UpstreamCredentials, UpstreamRule
-from ecr_ptc.warming import WarmSettings, resolve_warm_images
-from ecr_ptc.workstation_settings import WorkstationSettings
+from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings
+from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
+from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
+from ecr_ptc.workstation.settings import WorkstationSettings
 
 from . import yaml_source
 

@@ -6,10 +6,10 @@ from typing import Any, Optional, Sequence
 from aws_cdk import Annotations, CfnOutput, Stack
 from constructs import Construct
 
-from ecr_ptc.cache import PullThroughCache
-from ecr_ptc.settings import AccessSettings, RepositorySettings
-from ecr_ptc.upstream import UpstreamRule
-from ecr_ptc.warming import WarmSettings
+from ecr_ptc.cache.pull_through_cache import PullThroughCache
+from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
+from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.warming.settings import WarmSettings
 
 from .outputs import digest_outputs_warning, output_id, wants_digest_outputs
 
@@ -33,7 +33,7 @@ class CacheStack(Stack):
                       description=f"Run once to store the real upstream credentials for {prefix}/")
         self.warmer = None
         if warm is not None:
-            from ecr_ptc.warmer import CacheWarmer  # its Lambda/Step Functions modules load only when used
+            from ecr_ptc.warming.cache_warmer import CacheWarmer  # its Lambda/Step Functions modules load only when used
 
             self.warmer = CacheWarmer(self, "Warmer", cache=self.cache, settings=warm)
             self._digest_outputs(warm)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence
 
-from ecr_ptc.upstream import UpstreamRule
-from ecr_ptc.warming import WarmSettings
+from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.warming.settings import WarmSettings
 
 MAX_OUTPUTS = 200  # CloudFormation's limit per stack
 FIXED_OUTPUTS = ("RegistryUri", "ConsumerPolicyArn")

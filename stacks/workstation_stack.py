@@ -6,7 +6,8 @@ from typing import Any, Sequence
 from aws_cdk import CfnOutput, Stack, aws_iam as iam
 from constructs import Construct
 
-from ecr_ptc.workstation import WORKSTATION_KINDS, WorkstationSettings
+from ecr_ptc.workstation.kinds import WORKSTATION_KINDS
+from ecr_ptc.workstation.settings import WorkstationSettings
 
 
 class WorkstationStack(Stack):

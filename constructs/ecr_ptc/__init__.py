@@ -1,27 +1,27 @@
 """ecr_ptc: an Amazon ECR pull-through cache as CDK constructs.
 
-Names load lazily, so the props and checks (``ecr_ptc.upstream``, ``ecr_ptc.validation``...) can
+Names load lazily, so the props and checks (``ecr_ptc.cache.rules``, ``ecr_ptc.validation``...) can
 be used - by ``ecr-ptc validate`` for one - without starting the CDK's jsii runtime.
 """
 from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "AccessSettings": "settings",
-    "CacheWarmer": "warmer",
-    "Cloud9Workstation": "workstation",
-    "Ec2Workstation": "workstation",
-    "Encryption": "settings",
-    "PullThroughCache": "cache",
-    "RepositorySettings": "settings",
-    "ScanOnPush": "settings",
-    "TagMutability": "settings",
-    "UpstreamCredentials": "upstream",
-    "UpstreamRule": "upstream",
+    "AccessSettings": "cache.settings",
+    "CacheWarmer": "warming.cache_warmer",
+    "Cloud9Workstation": "workstation.cloud9",
+    "Ec2Workstation": "workstation.ec2",
+    "Encryption": "cache.settings",
+    "PullThroughCache": "cache.pull_through_cache",
+    "RepositorySettings": "cache.settings",
+    "ScanOnPush": "cache.settings",
+    "TagMutability": "cache.settings",
+    "UpstreamCredentials": "cache.rules",
+    "UpstreamRule": "cache.rules",
     "ValidationError": "errors",
-    "WarmSettings": "warming",
-    "WorkstationSettings": "workstation_settings",
-    "resolve_warm_images": "warming",
+    "WarmSettings": "warming.settings",
+    "WorkstationSettings": "workstation.settings",
+    "resolve_warm_images": "warming.settings",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -9,7 +9,7 @@ import functools
 import re
 from typing import Any, Iterable, Optional
 
-from .errors import ValidationError
+from ecr_ptc.errors import ValidationError
 
 # From the AWS::ECR::PullThroughCacheRule schema (EcrRepositoryPrefix / UpstreamRepositoryPrefix).
 PREFIX_PATTERN = re.compile(

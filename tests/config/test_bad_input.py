@@ -210,7 +210,7 @@ def test_indentation_error_is_said_in_plain_words(tmp_path):
 
 
 def test_scan_on_push_off_unquoted_means_off(tmp_path):
-    from ecr_ptc.settings import ScanOnPush
+    from ecr_ptc.cache.settings import ScanOnPush
 
     config = load_config(write(tmp_path, QUAY + "repositories:\n  scanOnPush: off\n"))
     assert config.repositories.scan_on_push is ScanOnPush.OFF

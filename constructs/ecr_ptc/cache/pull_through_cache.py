@@ -1,0 +1,352 @@
+"""The PullThroughCache construct: cache rules, repository templates, registry policies, consumer policy."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Optional, Sequence, Union
+
+from aws_cdk import (
+    Annotations,
+    ArnFormat,
+    Stack,
+    Token,
+    aws_ecr as ecr,
+    aws_iam as iam,
+)
+from constructs import Construct, IConstruct
+
+if TYPE_CHECKING:  # the module itself loads only when a secret is created
+    from aws_cdk.aws_secretsmanager import ISecret
+
+from cache_warmer import names
+
+from ecr_ptc.cache import policy as policies
+from ecr_ptc import validation as v
+from ecr_ptc.errors import ValidationError
+from ecr_ptc.nag import acknowledge, acknowledge_sdk_call_provider, printed, wildcard_finding
+from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
+from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
+
+PLACEHOLDER = "REPLACE_ME"
+SECRET_NAME_PREFIX = v.SECRET_NAME_PREFIX
+IMMUTABLE_WARNING_ID = "ecr-ptc:immutable-tags"
+KMS_ACCOUNT_WARNING_ID = "ecr-ptc:kms-key-account"
+AUTH_TOKEN_REASON = "ecr:GetAuthorizationToken has no resource-level permissions; '*' is its only resource"
+PULL_THROUGH_REASON = ("first pulls create repositories under the cache's prefixes, so their names are not "
+                       "known in advance; the wildcard stays inside one prefix")
+
+
+def construct_id_for(prefix: str) -> str:
+    """A construct id from a rule prefix. Ids may not hold '/', and '+' never occurs in a prefix, so
+    distinct prefixes give distinct ids, and a rule's logical ids depend on its own prefix only."""
+    return prefix.replace("/", "+")
+
+
+def secret_name_for(prefix: str) -> str:
+    return SECRET_NAME_PREFIX + ("root" if prefix == "ROOT" else prefix)
+
+
+class PullThroughCache(Construct):
+    """An Amazon ECR pull-through cache: one rule per upstream, and what the cached repositories get.
+
+    Creates, for each rule: an ``AWS::ECR::PullThroughCacheRule`` (credentials passed as a complete
+    secret ARN; for the ``ecr`` upstream a least-privilege role unless ``role_arn`` is given) and an
+    ``AWS::ECR::RepositoryCreationTemplate`` for the rule's prefix. Also creates a customer-managed
+    "consumer" policy to attach to whoever pulls through the cache.
+
+    Registry-wide singletons: when ``repositories.scan_on_push`` is not OFF it creates the
+    ``AWS::ECR::RegistryScanningConfiguration``, and when ``access`` is given the
+    ``AWS::ECR::RegistryPolicy``. A registry (account and Region) has exactly one of each; deploying
+    this construct replaces whatever was set before, and two stacks in the same account and Region
+    must not both set them.
+
+    :param rules: the cache rules, 1 to 50, with distinct prefixes.
+    :param repositories: what the cached repositories get (default: ECR's defaults, no scanning).
+    :param access: other accounts or an organization that may pull through the cache
+        (default: only principals of this account with the consumer policy).
+    :raises ValidationError: for bad rules or a Region without pull-through cache support.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
+                 repositories: Optional[RepositorySettings] = None,
+                 access: Optional[AccessSettings] = None) -> None:
+        # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
+        rules = self._check_props(rules, repositories, access)
+        stack = Stack.of(scope)
+        if not Token.is_unresolved(stack.region):
+            v.check_region(stack.region, "env.region")
+        key_warning = self._check_key_location(repositories, stack)
+        super().__init__(scope, id)
+        if key_warning:
+            Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
+
+        self.rules: tuple[UpstreamRule, ...] = tuple(rules)
+        self.prefixes: tuple[str, ...] = tuple(r.prefix for r in rules)  # type: ignore[misc]
+        self.repositories: RepositorySettings = repositories or RepositorySettings()
+        self.access: Optional[AccessSettings] = access
+        self._where = policies.ArnParts(stack.partition, stack.region, stack.account)
+
+        self.registry_uri: str = f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
+        self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}
+        self.templates: dict[str, ecr.CfnRepositoryCreationTemplate] = {}
+        self.secrets: dict[str, ISecret] = {}
+        self.upstream_roles: dict[str, iam.IRole] = {}
+        self.credential_commands: dict[str, str] = {}
+
+        for warning in self.repositories.warnings:
+            Annotations.of(self).add_warning_v2(IMMUTABLE_WARNING_ID, warning)
+
+        self.template_role: Optional[iam.Role] = self._template_role()
+        for rule in rules:
+            self._add_rule(rule)
+
+        self.scanning_configuration: Optional[ecr.CfnRegistryScanningConfiguration] = self._scanning()
+        self.registry_policy: Optional[ecr.CfnRegistryPolicy] = None
+        if access is not None:
+            self.registry_policy = ecr.CfnRegistryPolicy(
+                self, "RegistryPolicy",
+                policy_text=policies.registry_policy_document(self._where, rules, access))
+
+        self.consumer_policy = iam.ManagedPolicy(
+            self, "ConsumerPolicy",
+            description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
+            statements=policies.pull_through_statements(self._where, rules, tagged=bool(self.repositories.tags)))
+        self._acknowledge_pull_through(self.consumer_policy)
+        acknowledge(self.consumer_policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
+        if self.registry_policy is not None and access is not None and access.organization_id:
+            acknowledge(self.registry_policy, "AwsSolutions-ECR1",
+                        f"principal '*' is limited to the organization {access.organization_id} by an "
+                        "aws:PrincipalOrgID condition, and to creating and filling the cache's repositories")
+
+    # --- validation -----------------------------------------------------------------------------
+    @staticmethod
+    def _check_props(rules: Sequence[UpstreamRule], repositories: object, access: object) -> list[UpstreamRule]:
+        if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
+            raise ValidationError("rules", f"expected a list of UpstreamRule, got {rules!r}",
+                                  "pass rules=[UpstreamRule.ecr_public(), ...]")
+        for index, rule in enumerate(rules):
+            if not isinstance(rule, UpstreamRule):
+                raise ValidationError(f"rules[{index}]", f"expected an UpstreamRule, got {rule!r}",
+                                      "build rules with the UpstreamRule factories, e.g. UpstreamRule.quay()")
+        check_rules(list(rules))
+        if repositories is not None and not isinstance(repositories, RepositorySettings):
+            raise ValidationError("repositories", f"expected RepositorySettings, got {repositories!r}",
+                                  "pass repositories=RepositorySettings(...) or leave it out")
+        if access is not None and not isinstance(access, AccessSettings):
+            raise ValidationError("access", f"expected AccessSettings, got {access!r}",
+                                  "pass access=AccessSettings(principals=[...]) or leave it out")
+        return list(rules)
+
+    @staticmethod
+    def _check_key_location(repositories: Optional[RepositorySettings], stack: Stack) -> Optional[str]:
+        key = repositories.encryption.kms_key_arn if repositories else None
+        if not key:
+            return None
+        known = [None if Token.is_unresolved(x) else x for x in (stack.region, stack.account)]
+        error, warning = v.kms_key_location_problems(key, known[0], known[1])
+        if error:
+            raise ValidationError("repositories.encryption.kms_key_arn", error,
+                                  f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}")
+        return warning
+
+    # --- rules ----------------------------------------------------------------------------------
+    def _add_rule(self, rule: UpstreamRule) -> None:
+        prefix: str = rule.prefix  # type: ignore[assignment]
+        group = Construct(self, construct_id_for(prefix))
+        credential_arn: Optional[str] = None
+        if rule.credentials is not None:
+            credential_arn = self._credential_arn(group, rule)
+        role_arn: Optional[str] = None
+        if rule.info.auth is Auth.ROLE:
+            role_arn = rule.role_arn or self._upstream_role(group, rule).role_arn
+        self.cfn_rules[prefix] = ecr.CfnPullThroughCacheRule(
+            group, "Rule",
+            ecr_repository_prefix=prefix,
+            upstream_registry=rule.upstream,
+            upstream_registry_url=rule.upstream_url,
+            upstream_repository_prefix=rule.upstream_prefix,
+            credential_arn=credential_arn,
+            custom_role_arn=role_arn)
+        self.templates[prefix] = self._template(group, rule)
+
+    def _credential_arn(self, group: Construct, rule: UpstreamRule) -> str:
+        creds = rule.credentials
+        assert creds is not None
+        if creds.secret_arn:
+            return creds.secret_arn
+        if creds.secret_name:
+            return self._describe_secret(group, creds.secret_name)
+        return self._placeholder_secret(group, rule)
+
+    def _placeholder_secret(self, group: Construct, rule: UpstreamRule) -> str:
+        """``ecr-pullthroughcache/<prefix>`` with placeholder values, created unless it exists.
+
+        Not an ``AWS::SecretsManager::Secret``: a retained one outlives ``cdk destroy`` and its name
+        then makes the next deploy fail. CreateSecret (its "already exists" error ignored) adopts the
+        secret a previous deploy left, with whatever real credentials were stored in it since, and
+        never writes to it again; deleting the stack leaves it in place."""
+        from aws_cdk import aws_secretsmanager as secretsmanager  # costs ~0.2 s of synth: only when used
+        from aws_cdk import custom_resources as cr
+
+        prefix: str = rule.prefix  # type: ignore[assignment]
+        name = secret_name_for(prefix)
+        # Placeholders only: the real values are set out of band (see credential_commands). The
+        # default aws/secretsmanager key: ECR may not read secrets under a customer key.
+        placeholder = json.dumps({"username": PLACEHOLDER, "accessToken": PLACEHOLDER})
+        create = cr.AwsSdkCall(
+            service="SecretsManager", action="CreateSecret",
+            parameters={"Name": name, "SecretString": placeholder,
+                        "Description": f"Upstream credentials for the ECR pull-through cache rule {prefix} "
+                                       f"({rule.upstream}); replace the placeholders"},
+            physical_resource_id=cr.PhysicalResourceId.of(name),
+            ignore_error_codes_matching="ResourceExistsException")
+        created = cr.AwsCustomResource(
+            group, "Credentials", on_create=create, install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(actions=["secretsmanager:CreateSecret"], resources=[self._secret_arn(name)])]))
+        acknowledge(created, wildcard_finding(printed(self, self._secret_arn(name))),
+                    "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
+                    "secret; it is what the call creates")
+        arn = self._describe_secret(group, name)
+        group.node.find_child("SecretArn").node.add_dependency(created)
+        self.secrets[prefix] = secretsmanager.Secret.from_secret_complete_arn(group, "Secret", arn)
+        self.credential_commands[prefix] = (
+            f"aws secretsmanager put-secret-value --secret-id {name} --region {Stack.of(self).region} "
+            "--secret-string '{\"username\":\"<user>\",\"accessToken\":\"<token>\"}'")
+        return arn
+
+    def _secret_arn(self, name: str) -> str:
+        """The ARN pattern of the secret named ``name`` (any random suffix)."""
+        return Stack.of(self).format_arn(service="secretsmanager", resource="secret", resource_name=f"{name}-??????",
+                                         arn_format=ArnFormat.COLON_RESOURCE_NAME)
+
+    def _describe_secret(self, group: Construct, name: str) -> str:
+        """The complete ARN (with the random suffix) of an existing secret, read at deploy time."""
+        from aws_cdk import custom_resources as cr  # loads Lambda and Step Functions: only when used
+
+        secret_arn = self._secret_arn(name)
+        call = cr.AwsSdkCall(service="SecretsManager", action="DescribeSecret", parameters={"SecretId": name},
+                             physical_resource_id=cr.PhysicalResourceId.from_response("ARN"),
+                             output_paths=["ARN"])
+        lookup = cr.AwsCustomResource(
+            group, "SecretArn", on_create=call, on_update=call, install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements([
+                iam.PolicyStatement(actions=["secretsmanager:DescribeSecret"], resources=[secret_arn])]))
+        acknowledge(lookup, wildcard_finding(printed(self, secret_arn)),
+                    "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
+                    "secret; it is what the lookup reads")
+        acknowledge_sdk_call_provider(Stack.of(self))
+        return lookup.get_response_field("ARN")
+
+    def _upstream_role(self, group: Construct, rule: UpstreamRule) -> iam.Role:
+        role = iam.Role(
+            group, "UpstreamRole",
+            assumed_by=iam.ServicePrincipal("pullthroughcache.ecr.amazonaws.com"),
+            description=f"ECR copies images from {rule.upstream_url} into {rule.prefix}/ with this role",
+            inline_policies={"PullThroughCache": policies.ecr_upstream_role_document(self._where, rule)})
+        self.upstream_roles[rule.prefix] = role  # type: ignore[index]
+        reason = "the cache copies any image under the upstream prefix into repositories it creates, " \
+                 "which do not exist yet"
+        acknowledge(role, wildcard_finding(printed(self, 
+            policies.ecr_upstream_arn(rule, self._where.partition))), reason)
+        self._acknowledge_prefix_wildcards(role, reason, [rule])
+        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
+        return role
+
+    # --- repository creation templates -----------------------------------------------------------
+    def _template_role(self) -> Optional[iam.Role]:
+        settings = self.repositories
+        if not settings.needs_template_role:
+            return None
+        role = iam.Role(
+            self, "TemplateRole",
+            assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
+            description="ECR creates the cache's repositories with their KMS key and tags with this role",
+            inline_policies={"RepositoryCreation": policies.template_role_document(
+                self._where, self.rules, settings.encryption.kms_key_arn)})
+        self._acknowledge_prefix_wildcards(role, "ECR creates and tags repositories under the cache "
+                                                 "prefixes on first pull; their names are not known in advance")
+        return role
+
+    def _template(self, group: Construct, rule: UpstreamRule) -> ecr.CfnRepositoryCreationTemplate:
+        settings = self.repositories
+        encryption = ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
+            encryption_type=settings.encryption.encryption_type, kms_key=settings.encryption.kms_key_arn)
+        repository_policy = None
+        if self.access is not None:
+            repository_policy = Stack.of(self).to_json_string(
+                policies.repository_policy_document(self._where, self.access).to_json())
+        return ecr.CfnRepositoryCreationTemplate(
+            group, "Template",
+            prefix=rule.prefix,  # type: ignore[arg-type]
+            applied_for=["PULL_THROUGH_CACHE"],
+            description=f"Repositories the pull-through cache creates under {rule.prefix} from {rule.upstream_url}",
+            image_tag_mutability=settings.tag_mutability.value,
+            lifecycle_policy=settings.lifecycle_policy(),
+            encryption_configuration=encryption,
+            resource_tags=[{"key": k, "value": val} for k, val in settings.tags.items()] or None,
+            repository_policy=repository_policy,
+            custom_role_arn=self.template_role.role_arn if self.template_role else None)
+
+    # --- registry-wide singletons ------------------------------------------------------------------
+    def _scanning(self) -> Optional[ecr.CfnRegistryScanningConfiguration]:
+        """Scan on push for the cache prefixes. The registry's one scanning configuration: it replaces
+        any other scanning set for this account and Region."""
+        scan = self.repositories.scan_on_push
+        if scan is ScanOnPush.OFF:
+            return None
+        filters = [{"filter": rule.repository_pattern, "filterType": "WILDCARD"} for rule in self.rules]
+        return ecr.CfnRegistryScanningConfiguration(
+            self, "ScanningConfiguration",
+            scan_type="ENHANCED" if scan is ScanOnPush.ENHANCED else "BASIC",
+            rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": filters}])
+
+    # --- nag acknowledgments ---------------------------------------------------------------------
+    def _acknowledge_pull_through(self, scope: IConstruct) -> None:
+        self._acknowledge_prefix_wildcards(scope, PULL_THROUGH_REASON)
+
+    def _acknowledge_prefix_wildcards(self, scope: IConstruct, reason: str,
+                                      rules: Optional[Sequence[UpstreamRule]] = None) -> None:
+        for arn in policies.repository_arns(self._where, rules if rules is not None else self.rules):
+            acknowledge(scope, wildcard_finding(printed(self, arn)), reason)
+
+    # --- public helpers ---------------------------------------------------------------------------
+    def grant_pull_through(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` pull through the cache, first pulls included (the consumer policy's statements).
+
+        When the grantee is a construct (a Role, a Function...), the cdk-nag findings for the
+        ``repository/<prefix>/*`` resources are acknowledged on it. The ``ecr:GetAuthorizationToken``
+        statement still shows as ``AwsSolutions-IAM5[Resource::*]``: acknowledge it on the grantee if
+        nothing else there uses ``*``.
+        """
+        grant: Optional[iam.Grant] = None
+        for actions, resources in policies.pull_through_grants(self._where, self.rules,
+                                                               tagged=bool(self.repositories.tags)):
+            part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
+            grant = part if grant is None else grant.combine(part)
+        assert grant is not None
+        if isinstance(grantee, Construct):
+            self._acknowledge_pull_through(grantee)
+        return grant
+
+    def rule_for(self, rule_or_prefix: Union[UpstreamRule, str]) -> UpstreamRule:
+        prefix = rule_or_prefix.prefix if isinstance(rule_or_prefix, UpstreamRule) else rule_or_prefix
+        for rule in self.rules:
+            if rule.prefix == prefix:
+                return rule
+        raise ValidationError("rule_or_prefix", f"no rule of this cache has the prefix {prefix!r}",
+                              f"use one of: {', '.join(self.prefixes)}")
+
+    def image_uri(self, rule_or_prefix: Union[UpstreamRule, str], repository: str, tag: str = "latest", *,
+                  digest: Optional[str] = None) -> str:
+        """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` when a digest is given
+        (a ``sha256:`` tag counts as one; a token such as ``CacheWarmer.digest()`` needs ``digest=``)."""
+        rule = self.rule_for(rule_or_prefix)
+        return names.image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)  # type: ignore[arg-type]
+
+    def example_pull_command(self, rule_or_prefix: Union[UpstreamRule, str]) -> str:
+        """``docker pull <registry>/<prefix>/<an example repository of the upstream>``."""
+        rule = self.rule_for(rule_or_prefix)
+        return f"docker pull {self.registry_uri}/{rule.example_repository()}"
+
+
+__all__ = ["PullThroughCache", "construct_id_for", "secret_name_for"]

@@ -1,0 +1,201 @@
+"""CacheWarmer: pull images through the cache at deploy time, one custom resource per image.
+
+Every warmer in a stack shares one runtime (role, log group, the onEvent and isComplete
+functions, and the CDK Provider framework), so 200 images cost 200 custom resources and
+nothing more.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Optional, Protocol, Sequence
+
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    CfnElement,
+    CustomResource,
+    Duration,
+    Stack,
+    Validations,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON
+from ecr_ptc.errors import ValidationError
+from ecr_ptc.nag import BASIC_EXECUTION_FINDING
+from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
+
+RUNTIME_ID = "EcrPtcCacheWarmerRuntime"  # the per-stack singleton, found by this id
+RESOURCE_TYPE = "Custom::EcrPtcWarmImage"
+PYTHON = lambda_.Runtime.PYTHON_3_14
+FUNCTION_TIMEOUT = Duration.minutes(5)
+QUERY_INTERVAL = Duration.seconds(30)
+# The waiter gives up this long after the warmer's own deadline (TimeoutSeconds), so the
+# handler's timeout, which honours OnFailure=warn, always comes first.
+PROVIDER_MARGIN_MINUTES = 5
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/tests", "**/test_*.py", "**/conftest.py"]
+
+
+class PullThroughCacheLike(Protocol):
+    """What the warmer needs of ``ecr_ptc.cache.pull_through_cache.PullThroughCache``."""
+
+    @property
+    def rules(self) -> Sequence[UpstreamRule]: ...
+
+    def grant_pull_through(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+
+def lambda_source_dir() -> Path:
+    """The ``lambda/`` folder that holds the ``cache_warmer`` package (the function's code asset)."""
+    spec = importlib.util.find_spec("cache_warmer")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the cache_warmer package is not importable; install this project (pip install -e .)")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    if package.parent.name != "lambda":
+        raise RuntimeError(f"cache_warmer is installed at {package}, not from the project's lambda/ folder; "
+                           "install this project in editable mode (pip install -e .)")
+    return package.parent
+
+
+class _WarmerRuntime(Construct):
+    """Per stack, created once: role, log group, the handler function and the provider."""
+
+    def __init__(self, scope: Construct, id: str, *, total_timeout_minutes: int) -> None:
+        super().__init__(scope, id)
+        self.total_timeout_minutes = total_timeout_minutes
+        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        # Our own role, not the function default: no AWSLambdaBasicExecutionRole, logs only to our group.
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                             description="ECR pull-through cache warmer: pulls images through the cache")
+        self.log_group.grant_write(self.role)
+        code = lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE)
+        # One function serves as both handlers: cache_warmer.handler.handler dispatches on the event.
+        self.function = lambda_.Function(
+            self, "Function", runtime=PYTHON, architecture=lambda_.Architecture.ARM_64, code=code,
+            handler="cache_warmer.handler.handler", role=self.role, timeout=FUNCTION_TIMEOUT, memory_size=256,
+            log_group=self.log_group, description="ECR pull-through cache warmer")
+        self.provider = cr.Provider(  # its framework functions log to the same group
+            self, "Provider",
+            on_event_handler=self.function,
+            is_complete_handler=self.function,
+            query_interval=QUERY_INTERVAL,
+            total_timeout=Duration.minutes(total_timeout_minutes),
+            log_group=self.log_group,
+        )
+        self._acknowledge()
+
+    @staticmethod
+    def of(stack: Stack, total_timeout_minutes: int) -> "_WarmerRuntime":
+        found = stack.node.try_find_child(RUNTIME_ID)
+        if found is None:
+            return _WarmerRuntime(stack, RUNTIME_ID, total_timeout_minutes=total_timeout_minutes)
+        assert isinstance(found, _WarmerRuntime)
+        return found
+
+    @staticmethod
+    def _invoke_finding(fn: Construct) -> str:
+        """cdk-nag's id for ``lambda:InvokeFunction`` on ``<function arn>:*`` (any version of ``fn``)."""
+        cfn = fn.node.default_child
+        assert isinstance(cfn, CfnElement)
+        return f"AwsSolutions-IAM5[Resource::<{Stack.of(fn).get_logical_id(cfn)}.Arn>:*]"
+
+    def _acknowledge(self) -> None:
+        """cdk-nag findings that come with the Provider framework or are inherent to the warmer."""
+        Validations.of(self.role).acknowledge(Acknowledgment(id="AwsSolutions-IAM5[Resource::*]",
+                                                             reason=AUTH_TOKEN_REASON))
+        invoked = [self.function] + [self.provider.node.find_child(f"framework-{name}")
+                                                       for name in ("isComplete", "onTimeout")]
+        Validations.of(self.provider).acknowledge(
+            *(Acknowledgment(id=self._invoke_finding(fn),
+                             reason=f"the CDK Provider framework invokes {fn.node.id} by its ARN with any "
+                                    "version or alias (<arn>:*); the wildcard covers that one function only")
+              for fn in invoked),
+            Acknowledgment(id=BASIC_EXECUTION_FINDING,
+                           reason="the CDK Provider framework's own functions (onEvent, isComplete, onTimeout) "
+                                  "use the basic execution role it creates; the warmer's functions do not"),
+            Acknowledgment(id="AwsSolutions-SF1",
+                           reason="the Provider framework's waiter state machine (logging off by default) only "
+                                  "calls isComplete; every call is logged by the warmer's function to its log group"),
+            Acknowledgment(id="AwsSolutions-SF2",
+                           reason="X-Ray tracing of the Provider framework's waiter state machine cannot be set "
+                                  "through the Provider construct"),
+        )
+
+
+class CacheWarmer(Construct):
+    """Pull each image through the cache while the stack deploys, and expose its digest.
+
+    One ``Custom::EcrPtcWarmImage`` per image, keyed by the image, so adding or removing an image
+    touches only that image's resource. ``on_failure='fail'`` rolls the deployment back when an
+    image cannot be warmed; ``'warn'`` logs it and goes on.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, cache: PullThroughCacheLike, settings: WarmSettings) -> None:
+        super().__init__(scope, id)
+        if not isinstance(settings, WarmSettings):
+            raise ValidationError("settings", f"expected WarmSettings, got {settings!r}",
+                                  "pass settings=WarmSettings(images=(...))")
+        self.settings = settings
+        rules = list(cache.rules)
+        images, warnings = resolve_warm_images(settings, rules)
+        for warning in warnings:
+            Annotations.of(self).add_warning_v2("ecr-ptc:warm-image", warning)
+        self.images: tuple[str, ...] = tuple(images)
+
+        runtime = self._runtime(settings)
+        cache.grant_pull_through(runtime.role)
+        # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes;
+        # DescribeRepositories tells "the pull created no repository" from "the import was denied".
+        home = Stack.of(cache)  # type: ignore[arg-type]
+        where = policies.ArnParts(home.partition, home.region, home.account)
+        runtime.role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ecr:DescribeImages", "ecr:DescribeRepositories"],
+            resources=policies.repository_arns(where, rules)))
+        self.resources: dict[str, CustomResource] = {}
+        self._by_name: dict[str, CustomResource] = {}
+        for given, image in zip(settings.images, images, strict=True):
+            resource = CustomResource(
+                self, image.replace("/", "+"),  # '+' never occurs in an image reference: ids stay unique
+                service_token=runtime.provider.service_token,
+                resource_type=RESOURCE_TYPE,
+                properties={
+                    "Image": image,
+                    "Platforms": list(settings.platforms),
+                    "TimeoutSeconds": settings.timeout_seconds,
+                    "OnFailure": settings.on_failure,
+                },
+            )
+            resource.node.add_dependency(cache)  # rules, templates and registry policy first
+            resource.node.add_dependency(runtime.role)
+            self.resources[image] = resource
+            self._by_name[image] = self._by_name[given] = resource
+
+    def _runtime(self, settings: WarmSettings) -> _WarmerRuntime:
+        wanted = settings.timeout_minutes + PROVIDER_MARGIN_MINUTES
+        runtime = _WarmerRuntime.of(Stack.of(self), wanted)
+        if runtime.total_timeout_minutes < wanted:
+            raise ValidationError(
+                "timeout_minutes",
+                f"{settings.timeout_minutes} minutes is longer than the {runtime.total_timeout_minutes - PROVIDER_MARGIN_MINUTES} "
+                "minutes of the first warmer in this stack (all warmers of a stack share one provider)",
+                "give every warmer in a stack the same timeoutMinutes, or create the longest one first")
+        return runtime
+
+    def digest(self, image: str) -> str:
+        """The image's digest as cached (a token for CfnOutput and the like). ``image`` as given or normalized."""
+        resource: Optional[CustomResource] = self._by_name.get(image.strip()) if isinstance(image, str) else None
+        if resource is None:
+            raise ValidationError("image", f"{image!r} is not warmed by {self.node.path}",
+                                  f"pass one of the warmed images: {', '.join(self.images)}")
+        return resource.get_att_string("Digest")
+
+
+__all__ = ["CacheWarmer", "PullThroughCacheLike", "RESOURCE_TYPE", "lambda_source_dir"]
