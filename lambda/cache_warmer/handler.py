@@ -1,7 +1,7 @@
 """CloudFormation custom resource (CDK Provider framework): warm one image in the caller's ECR.
 
-Entry points: :func:`on_event_handler` and :func:`is_complete_handler` (one per Provider handler),
-and :func:`handler`, which serves both from one function by dispatching on ``Data``.
+Entry points: :func:`on_event_handler` and :func:`is_complete_handler`, one Lambda function each (the
+Provider's onEvent and isComplete); a scheduled or CLI trigger gets an entry point of its own.
 ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
 TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
 """
@@ -89,7 +89,7 @@ def on_event(event: dict, context) -> dict:
     request = event.get("RequestType")
     props_in = event.get("ResourceProperties") or {}
     log("on-event", request=request, image=props_in.get("Image"), physical_id=event.get("PhysicalResourceId"))
-    if request == "Delete":  # Data, even empty, routes the framework's isComplete call (see handler)
+    if request == "Delete":
         return {"PhysicalResourceId": event.get("PhysicalResourceId") or props_in.get("Image", "none"), "Data": {}}
     props = Props(props_in)
     deadline_epoch = int(time.time() + props.timeout)
@@ -175,10 +175,3 @@ def on_event_handler(event: dict, context) -> dict:
 def is_complete_handler(event: dict, context) -> dict:
     """Lambda entry point for the Provider's isComplete."""
     return is_complete(event, context)
-
-
-def handler(event: dict, context) -> dict:
-    """One Lambda function for both Provider handlers. The framework calls isComplete with the event
-    merged with what on_event answered, so it carries ``Data`` (on_event always returns some);
-    CloudFormation's own events never do."""
-    return is_complete(event, context) if "Data" in event else on_event(event, context)

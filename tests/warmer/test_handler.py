@@ -137,21 +137,9 @@ def test_bad_properties_fail_even_with_warn(ecr_api):
         handler.on_event(event("Create", "cache/app:v1", TimeoutSeconds="soon"), Context())
 
 
-def test_one_function_serves_both_provider_handlers(monkeypatch):
-    """The Provider framework calls isComplete with on_event's answer merged in (so with Data)."""
-    calls = []
-    monkeypatch.setattr(handler, "on_event", lambda e, c: calls.append("on_event") or {"Data": {}})
-    monkeypatch.setattr(handler, "is_complete", lambda e, c: calls.append("is_complete") or {"IsComplete": True})
-    for request in ("Create", "Update", "Delete"):
-        cfn_event = event(request, "cache/app:v1", physical_id="cache/app:v1")
-        assert "Data" not in cfn_event  # CloudFormation's own events never carry Data
-        answer = handler.handler(cfn_event, Context())
-        handler.handler({**cfn_event, **answer}, Context())  # what the framework's isComplete sends
-    assert calls == ["on_event", "is_complete"] * 3
-
-
-def test_every_on_event_answer_routes_the_next_call_to_is_complete(ecr_api, ecr_registry, seeded):
-    """Create, warn-mode failures and Delete all answer with Data, or the waiter would loop on on_event."""
+def test_every_on_event_answer_carries_data_for_is_complete(ecr_api, ecr_registry, seeded):
+    """Create, warn-mode failures and Delete all answer with Data (the deadline, the digest, the warning),
+    which the framework merges into the isComplete calls."""
     answers = [handler.on_event(event("Create", seeded.ref), Context()),
                handler.on_event(event("Create", "cache/missing:v1", OnFailure="warn"), Context()),
                handler.on_event(event("Delete", seeded.ref, physical_id=seeded.ref), Context())]
@@ -228,4 +216,4 @@ def test_entry_points_run_the_real_handlers():
     delete = event("Delete", "cache/app:v1", physical_id="cache/app:v1")
     assert handler.on_event_handler(delete, Context()) == {"PhysicalResourceId": "cache/app:v1", "Data": {}}
     assert handler.is_complete_handler(delete, Context()) == {"IsComplete": True}  # no Data: still is_complete
-    assert handler.handler(delete, Context()) == {"PhysicalResourceId": "cache/app:v1", "Data": {}}
+    assert not hasattr(handler, "handler")  # no entry point that guesses its trigger

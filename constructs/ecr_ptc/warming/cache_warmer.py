@@ -77,20 +77,25 @@ class _WarmerRuntime(Construct):
                              description="ECR pull-through cache warmer: pulls images through the cache")
         self.log_group.grant_write(self.role)
         code = lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE)
-        # One function serves as both handlers: cache_warmer.handler.handler dispatches on the event.
-        self.function = lambda_.Function(
-            self, "Function", runtime=PYTHON, architecture=lambda_.Architecture.ARM_64, code=code,
-            handler="cache_warmer.handler.handler", role=self.role, timeout=FUNCTION_TIMEOUT, memory_size=256,
-            log_group=self.log_group, description="ECR pull-through cache warmer")
+        # One entry point per trigger over the same code: no event is ever routed by guessing.
+        self.function = self._function("Function", code, "on_event_handler", "ECR pull-through cache warmer")
+        self.is_complete_function = self._function("IsCompleteFunction", code, "is_complete_handler",
+                                                   "ECR pull-through cache warmer: waits until ECR holds the image")
         self.provider = cr.Provider(  # its framework functions log to the same group
             self, "Provider",
             on_event_handler=self.function,
-            is_complete_handler=self.function,
+            is_complete_handler=self.is_complete_function,
             query_interval=QUERY_INTERVAL,
             total_timeout=Duration.minutes(total_timeout_minutes),
             log_group=self.log_group,
         )
         self._acknowledge()
+
+    def _function(self, id: str, code: lambda_.Code, entry_point: str, description: str) -> lambda_.Function:
+        return lambda_.Function(
+            self, id, runtime=PYTHON, architecture=lambda_.Architecture.ARM_64, code=code,
+            handler=f"cache_warmer.handler.{entry_point}", role=self.role, timeout=FUNCTION_TIMEOUT, memory_size=256,
+            log_group=self.log_group, description=description)
 
     @staticmethod
     def of(stack: Stack, total_timeout_minutes: int) -> "_WarmerRuntime":
@@ -111,7 +116,7 @@ class _WarmerRuntime(Construct):
         """cdk-nag findings that come with the Provider framework or are inherent to the warmer."""
         Validations.of(self.role).acknowledge(Acknowledgment(id="AwsSolutions-IAM5[Resource::*]",
                                                              reason=AUTH_TOKEN_REASON))
-        invoked = [self.function] + [self.provider.node.find_child(f"framework-{name}")
+        invoked = [self.function, self.is_complete_function] + [self.provider.node.find_child(f"framework-{name}")
                                                        for name in ("isComplete", "onTimeout")]
         Validations.of(self.provider).acknowledge(
             *(Acknowledgment(id=self._invoke_finding(fn),

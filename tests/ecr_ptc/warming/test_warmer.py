@@ -59,7 +59,11 @@ def test_one_runtime_for_all_images(template):
     template.resource_count_is("AWS::Logs::LogGroup", 1)
     warmer_functions = template.find_resources("AWS::Lambda::Function", {
         "Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.handler\.")}})
-    assert [f["Properties"]["Handler"] for f in warmer_functions.values()] == ["cache_warmer.handler.handler"]
+    # one function per Provider handler, each with its own entry point over the same code asset
+    handlers = sorted(f["Properties"]["Handler"] for f in warmer_functions.values())
+    assert handlers == ["cache_warmer.handler.is_complete_handler", "cache_warmer.handler.on_event_handler"]
+    assert len({json.dumps(f["Properties"]["Code"]) for f in warmer_functions.values()}) == 1
+    assert len({json.dumps(f["Properties"]["Role"]) for f in warmer_functions.values()}) == 1
 
 
 def test_functions_arm64_latest_python_log_retention(template, cfn):
@@ -78,7 +82,7 @@ def test_code_asset_is_the_lambda_folder(synthesized, template):
     stack, _ = synthesized
     outdir = Path(stack.node.root.synth().directory)  # already synthesized: the same assembly
     fn = next(iter(template.find_resources("AWS::Lambda::Function", {
-        "Properties": {"Handler": "cache_warmer.handler.handler"}}).values()))
+        "Properties": {"Handler": "cache_warmer.handler.on_event_handler"}}).values()))
     asset = outdir / ("asset." + fn["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()}
     assert "cache_warmer/handler.py" in files and "cache_warmer/names.py" in files
