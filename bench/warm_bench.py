@@ -96,7 +96,7 @@ def time_skopeo(registry_cls, tmp: Path, upstream_url: str, refs: list[str], run
 
 
 def bench_many(registry_cls, seed_image, tmp: Path, upstream_url: str) -> None:
-    from tests.registry.faults import FaultProxy
+    from tests.cache_warmer.registry.faults import FaultProxy
 
     images = [seed_image(upstream_url, f"bench/app{i:02d}", "v1", platforms=PLATFORMS, layers=LAYERS,
                          layer_size=LAYER_SIZE, seed=100 + i) for i in range(IMAGES)]
@@ -144,8 +144,8 @@ def main() -> None:
         print(f"warm bench: skipped, {' and '.join(missing)} not installed (make setup installs them as root)")
         return
     try:
-        from tests.registry.fixtures import Registry
-        from tests.registry.seed import seed_image
+        from tests.cache_warmer.registry.fixtures import Registry
+        from tests.cache_warmer.registry.seed import seed_image
     except ImportError as exc:  # the fixtures module imports pytest (a dev requirement)
         print(f"warm bench: skipped, tests.registry helpers not importable ({exc})")
         return

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ..registry.fixtures import fault_proxy, htpasswd_file, seeded, start_registry, upstream  # noqa: F401
+from .registry.fixtures import fault_proxy, htpasswd_file, seeded, start_registry, upstream  # noqa: F401
 
 ACCOUNT_TOKEN_PASSWORD = "123456789012-auth-token"  # what moto's GetAuthorizationToken hands out
 

@@ -8,8 +8,8 @@ from botocore.exceptions import (ConnectionClosedError, ConnectTimeoutError, Pro
 
 from cache_warmer import ecr
 
-from ..registry.fixtures import free_port
-from ..registry.test_warm_cli import run_warm
+from .registry.fixtures import free_port
+from .registry.test_warm_cli import run_warm
 from .conftest import token_secrets
 from .test_handler import all_blobs, blob_gets
 

@@ -53,7 +53,7 @@ def test_create_with_one_platform_touches_only_its_blobs(ecr_api, ecr_registry, 
 
 
 def test_update_physical_id_follows_the_image(ecr_api, upstream, seeded):
-    from tests.registry.seed import seed_image
+    from tests.cache_warmer.registry.seed import seed_image
 
     other = seed_image(upstream.url, "cache/other", "v2", layers=1, seed=9)
     changed = handler.on_event(event("Update", other.ref, physical_id=seeded.ref, old_image=seeded.ref), Context())

@@ -114,7 +114,7 @@ def test_bearer_challenge_flow(proxy, seeded):
 
 
 def test_a_registry_that_is_down_fails_after_bounded_attempts_not_at_the_deadline():
-    from tests.registry.fixtures import free_port
+    from tests.cache_warmer.registry.fixtures import free_port
 
     client = RegistryClient(f"http://127.0.0.1:{free_port()}", timeout=1, backoff_base=0.01, backoff_cap=0.05,
                             max_attempts=4)

@@ -12,7 +12,7 @@ import pytest
 
 from ecr_ptc_app import commands
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 NAMES = [command.__name__.rsplit(".", 1)[-1] for command in commands.COMMANDS]
 
 

@@ -303,7 +303,7 @@ def test_cli_validate_default_config_ok():
 def test_every_example_config_validates():
     from pathlib import Path
 
-    configs = sorted(Path(__file__).resolve().parents[2].joinpath("config").glob("*.yaml"))
+    configs = sorted(Path(__file__).resolve().parents[3].joinpath("config").glob("*.yaml"))
     assert configs
     for path in configs:
         load_config(path)  # raises on any mistake
@@ -316,7 +316,7 @@ def test_validate_never_starts_the_cdk_runtime():
     from pathlib import Path
 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+                          cwd=Path(__file__).resolve().parents[3])
     assert done.returncode == 0, done.stderr
 
 
