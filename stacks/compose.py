@@ -45,8 +45,7 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
             station = WorkstationStack(
                 app, f"{name}-workstation", env=cdk_env, settings=config.workstation,
                 consumer_policy=cache.cache.consumer_policy, registry_uri=cache.cache.registry_uri,
-                smoke_test_images=[cache.cache.image_uri(r, *r.info.example_image.rsplit(":", 1))
-                                   for r in cache.cache.rules if "<" not in r.info.example_image],
+                smoke_test_images=cache.cache.smoke_test_images(),
                 cache_prefixes=list(cache.cache.prefixes),
                 description="ECR pull-through cache workstation (ecr-ptc)")
             station.add_stack_dependency(cache, "the workstation uses the cache's consumer policy")

@@ -12,6 +12,7 @@ _EXPORTS = {
     "Cloud9Workstation": "workstation.cloud9",
     "Ec2Workstation": "workstation.ec2",
     "Encryption": "cache.settings",
+    "IPullThroughCache": "cache.base",
     "PullThroughCache": "cache.pull_through_cache",
     "RepositorySettings": "cache.settings",
     "ScanOnPush": "cache.settings",

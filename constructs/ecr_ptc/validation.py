@@ -39,6 +39,21 @@ AZURE_URL_PATTERN = re.compile(r"^[a-zA-Z0-9]{5,50}\.azurecr\.io$")
 ECR_URL_PATTERN = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 
 
+def is_token(value: Any) -> bool:
+    """A CDK token (an ARN of an ``IRole``, ``IKey`` or ``ISecret`` made in the app): known at deploy time only."""
+    return isinstance(value, str) and "${Token[" in value
+
+
+def arn_of(value: Any, attribute: str, path: str, what: str) -> str:
+    """An ARN given as a string, or read from a CDK object that has it (``role.role_arn``, ``key.key_arn``)."""
+    if isinstance(value, str):
+        return value
+    arn = getattr(value, attribute, None)
+    if not isinstance(arn, str):
+        fail(path, f"expected {what} or its ARN, got {value!r}", f"pass {what} or its ARN as a string")
+    return arn  # type: ignore[return-value]
+
+
 def fail(path: str, problem: str, fix: str) -> None:
     raise ValidationError(path, problem, fix)
 
@@ -106,6 +121,8 @@ def check_secret_name(value: Any, path: str) -> str:
 
 def check_secret_arn(value: Any, path: str) -> str:
     check_type(value, str, path, "a Secrets Manager secret ARN")
+    if is_token(value):
+        return value
     if not SECRET_ARN_PATTERN.match(value) or not 50 <= len(value) <= 612:
         fail(path, f"{value!r} is not a Secrets Manager ARN of a secret named 'ecr-pullthroughcache/...'",
              "give the complete ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:"
@@ -141,7 +158,7 @@ def check_principal(value: Any, path: str) -> str:
 def check_pattern(value: Any, path: str, pattern: re.Pattern, what: str, fix: str) -> str:
     """A string that must match ``pattern``; ``what`` names it in the problem ("an IAM role ARN")."""
     check_type(value, str, path, what)
-    if not pattern.match(value):
+    if not is_token(value) and not pattern.match(value):
         fail(path, f"{value!r} is not {what}", fix)
     return value
 
@@ -193,6 +210,8 @@ def kms_key_location_problems(key_arn: str, region: Optional[str], account: Opti
 
     A key of another Region cannot encrypt a repository (KMS keys are regional); a key of another
     account works only if its key policy lets this account use it."""
+    if is_token(key_arn):
+        return None, None
     key_region, key_account = region_of_arn(key_arn)
     error = warning = None
     if region and key_region != region:

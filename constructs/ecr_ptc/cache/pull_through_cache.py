@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from aws_cdk import (
     Annotations,
@@ -12,14 +12,14 @@ from aws_cdk import (
     aws_ecr as ecr,
     aws_iam as iam,
 )
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 if TYPE_CHECKING:  # the module itself loads only when a secret is created
     from aws_cdk.aws_secretsmanager import ISecret
 
-from cache_warmer import names
 
 from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, acknowledge_sdk_call_provider, printed, wildcard_finding
@@ -31,8 +31,6 @@ SECRET_NAME_PREFIX = v.SECRET_NAME_PREFIX
 IMMUTABLE_WARNING_ID = "ecr-ptc:immutable-tags"
 KMS_ACCOUNT_WARNING_ID = "ecr-ptc:kms-key-account"
 AUTH_TOKEN_REASON = "ecr:GetAuthorizationToken has no resource-level permissions; '*' is its only resource"
-PULL_THROUGH_REASON = ("first pulls create repositories under the cache's prefixes, so their names are not "
-                       "known in advance; the wildcard stays inside one prefix")
 
 
 def construct_id_for(prefix: str) -> str:
@@ -45,7 +43,7 @@ def secret_name_for(prefix: str) -> str:
     return SECRET_NAME_PREFIX + ("root" if prefix == "ROOT" else prefix)
 
 
-class PullThroughCache(Construct):
+class PullThroughCache(PullThroughCacheBase):
     """An Amazon ECR pull-through cache: one rule per upstream, and what the cached repositories get.
 
     Creates, for each rule: an ``AWS::ECR::PullThroughCacheRule`` (credentials passed as a complete
@@ -75,17 +73,11 @@ class PullThroughCache(Construct):
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
         key_warning = self._check_key_location(repositories, stack)
-        super().__init__(scope, id)
+        super().__init__(scope, id, rules=rules, repositories=repositories)
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
 
-        self.rules: tuple[UpstreamRule, ...] = tuple(rules)
-        self.prefixes: tuple[str, ...] = tuple(r.prefix for r in rules)  # type: ignore[misc]
-        self.repositories: RepositorySettings = repositories or RepositorySettings()
         self.access: Optional[AccessSettings] = access
-        self._where = policies.ArnParts(stack.partition, stack.region, stack.account)
-
-        self.registry_uri: str = f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
         self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}
         self.templates: dict[str, ecr.CfnRepositoryCreationTemplate] = {}
         self.secrets: dict[str, ISecret] = {}
@@ -300,53 +292,19 @@ class PullThroughCache(Construct):
             scan_type="ENHANCED" if scan is ScanOnPush.ENHANCED else "BASIC",
             rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": filters}])
 
-    # --- nag acknowledgments ---------------------------------------------------------------------
-    def _acknowledge_pull_through(self, scope: IConstruct) -> None:
-        self._acknowledge_prefix_wildcards(scope, PULL_THROUGH_REASON)
+    @classmethod
+    def from_attributes(cls, scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
+                        repositories: Optional[RepositorySettings] = None, account: Optional[str] = None,
+                        region: Optional[str] = None) -> ImportedPullThroughCache:
+        """A cache another stack or app deployed, to grant pulls through and name images in (creates nothing).
 
-    def _acknowledge_prefix_wildcards(self, scope: IConstruct, reason: str,
-                                      rules: Optional[Sequence[UpstreamRule]] = None) -> None:
-        for arn in policies.repository_arns(self._where, rules if rules is not None else self.rules):
-            acknowledge(scope, wildcard_finding(printed(self, arn)), reason)
-
-    # --- public helpers ---------------------------------------------------------------------------
-    def grant_pull_through(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` pull through the cache, first pulls included (the consumer policy's statements).
-
-        When the grantee is a construct (a Role, a Function...), the cdk-nag findings for the
-        ``repository/<prefix>/*`` resources are acknowledged on it. The ``ecr:GetAuthorizationToken``
-        statement still shows as ``AwsSolutions-IAM5[Resource::*]``: acknowledge it on the grantee if
-        nothing else there uses ``*``.
+        :param rules: the rules it was deployed with (their prefixes scope the grants).
+        :param repositories: its repository settings (default: none); with tags, grants add ``ecr:TagResource``.
+        :param account: its registry's account (default: this stack's).
+        :param region: its registry's Region (default: this stack's).
+        :raises ValidationError: for bad rules.
         """
-        grant: Optional[iam.Grant] = None
-        for actions, resources in policies.pull_through_grants(self._where, self.rules,
-                                                               tagged=bool(self.repositories.tags)):
-            part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
-            grant = part if grant is None else grant.combine(part)
-        assert grant is not None
-        if isinstance(grantee, Construct):
-            self._acknowledge_pull_through(grantee)
-        return grant
-
-    def rule_for(self, rule_or_prefix: Union[UpstreamRule, str]) -> UpstreamRule:
-        prefix = rule_or_prefix.prefix if isinstance(rule_or_prefix, UpstreamRule) else rule_or_prefix
-        for rule in self.rules:
-            if rule.prefix == prefix:
-                return rule
-        raise ValidationError("rule_or_prefix", f"no rule of this cache has the prefix {prefix!r}",
-                              f"use one of: {', '.join(self.prefixes)}")
-
-    def image_uri(self, rule_or_prefix: Union[UpstreamRule, str], repository: str, tag: str = "latest", *,
-                  digest: Optional[str] = None) -> str:
-        """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` when a digest is given
-        (a ``sha256:`` tag counts as one; a token such as ``CacheWarmer.digest()`` needs ``digest=``)."""
-        rule = self.rule_for(rule_or_prefix)
-        return names.image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)  # type: ignore[arg-type]
-
-    def example_pull_command(self, rule_or_prefix: Union[UpstreamRule, str]) -> str:
-        """``docker pull <registry>/<prefix>/<an example repository of the upstream>``."""
-        rule = self.rule_for(rule_or_prefix)
-        return f"docker pull {self.registry_uri}/{rule.example_repository()}"
+        return import_cache(scope, id, rules=rules, repositories=repositories, account=account, region=region)
 
 
 __all__ = ["PullThroughCache", "construct_id_for", "secret_name_for"]

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:  # type hints only: rules never start the CDK's jsii runtime
+    from aws_cdk.aws_iam import IRole
+    from aws_cdk.aws_secretsmanager import ISecret
 
 from cache_warmer.names import ALIASES, UPSTREAMS, Auth, UpstreamInfo, repository_pattern, suggest_upstream
 
@@ -57,6 +61,19 @@ class UpstreamCredentials:
     @classmethod
     def from_secret_arn(cls, arn: str) -> "UpstreamCredentials":
         """An existing secret by its complete ARN (with the 6-character suffix)."""
+        return cls(secret_arn=arn)
+
+    @classmethod
+    def from_secret(cls, secret: "ISecret") -> "UpstreamCredentials":
+        """A secret of this app (or imported by its complete ARN): its ``secret_full_arn``.
+
+        :raises ValidationError: for a secret imported by name, whose complete ARN is not known.
+        """
+        arn = getattr(secret, "secret_full_arn", None)
+        if not isinstance(arn, str):
+            raise ValidationError("secret", f"{secret!r} has no complete ARN (imported by name or partial ARN)",
+                                  "use UpstreamCredentials.from_secret_name(name): its complete ARN is read at "
+                                  "deploy time")
         return cls(secret_arn=arn)
 
     @classmethod
@@ -181,10 +198,18 @@ class UpstreamRule:
         return cls("chainguard", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
 
     @classmethod
-    def ecr(cls, registry_url: str, *, role_arn: Optional[str] = None, prefix: Optional[str] = None,
-            upstream_prefix: Optional[str] = None) -> "UpstreamRule":
-        """Another private ECR registry (cross-account or cross-Region). Without ``role_arn`` the
-        construct creates the role the cache needs."""
+    def ecr(cls, registry_url: str, *, role_arn: Optional[str] = None, role: Optional["IRole"] = None,
+            prefix: Optional[str] = None, upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+        """Another private ECR registry (cross-account or cross-Region).
+
+        :param registry_url: ``<account>.dkr.ecr.<region>.amazonaws.com``.
+        :param role_arn: the role ECR assumes to read it (default: the construct creates one).
+        :param role: the same as an ``IRole`` of this app (its ``role_arn``); not with ``role_arn``.
+        """
+        if role is not None:
+            if role_arn is not None:
+                raise ValidationError("role", "both role and role_arn given", "pass one of them")
+            role_arn = v.arn_of(role, "role_arn", "role", "an IRole")
         return cls("ecr", prefix=prefix, upstream_prefix=upstream_prefix, registry_url=registry_url,
                    role_arn=role_arn)
 

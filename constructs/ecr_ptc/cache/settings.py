@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
+
+if TYPE_CHECKING:  # type hints only: settings never start the CDK's jsii runtime
+    from aws_cdk.aws_kms import IKey
 
 from ecr_ptc.errors import ValidationError
 from ecr_ptc import validation as v
@@ -63,8 +66,9 @@ class Encryption:
         return cls()
 
     @classmethod
-    def kms(cls, key_arn: str) -> "Encryption":
-        return cls(kms_key_arn=key_arn)
+    def kms(cls, key: Union[str, "IKey"]) -> "Encryption":
+        """Encrypt with a KMS key of the cache's Region: its ARN, or an ``IKey`` (its ``key_arn``)."""
+        return cls(kms_key_arn=v.arn_of(key, "key_arn", "kms_key_arn", "an IKey"))
 
     @property
     def encryption_type(self) -> str:

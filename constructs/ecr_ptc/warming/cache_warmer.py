@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Optional, Protocol, Sequence
+from typing import Optional
 
 from aws_cdk import (
     Acknowledgment,
@@ -25,11 +25,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import BASIC_EXECUTION_FINDING
-from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.cache.base import IPullThroughCache
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 
 RUNTIME_ID = "EcrPtcCacheWarmerRuntime"  # the per-stack singleton, found by this id
@@ -42,15 +41,6 @@ QUERY_INTERVAL = Duration.seconds(30)
 PROVIDER_MARGIN_MINUTES = 5
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/tests", "**/test_*.py", "**/conftest.py"]
-
-
-class PullThroughCacheLike(Protocol):
-    """What the warmer needs of ``ecr_ptc.cache.pull_through_cache.PullThroughCache``."""
-
-    @property
-    def rules(self) -> Sequence[UpstreamRule]: ...
-
-    def grant_pull_through(self, grantee: iam.IGrantable) -> iam.Grant: ...
 
 
 def lambda_source_dir() -> Path:
@@ -143,7 +133,11 @@ class CacheWarmer(Construct):
     image cannot be warmed; ``'warn'`` logs it and goes on.
     """
 
-    def __init__(self, scope: Construct, id: str, *, cache: PullThroughCacheLike, settings: WarmSettings) -> None:
+    def __init__(self, scope: Construct, id: str, *, cache: IPullThroughCache, settings: WarmSettings) -> None:
+        if not isinstance(cache, IPullThroughCache):
+            raise ValidationError("cache", f"expected a pull-through cache, got {cache!r}",
+                                  "pass a PullThroughCache, or PullThroughCache.from_attributes(...) for one "
+                                  "deployed elsewhere")
         super().__init__(scope, id)
         if not isinstance(settings, WarmSettings):
             raise ValidationError("settings", f"expected WarmSettings, got {settings!r}",
@@ -159,11 +153,8 @@ class CacheWarmer(Construct):
         cache.grant_pull_through(runtime.role)
         # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes;
         # DescribeRepositories tells "the pull created no repository" from "the import was denied".
-        home = Stack.of(cache)  # type: ignore[arg-type]
-        where = policies.ArnParts(home.partition, home.region, home.account)
         runtime.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ecr:DescribeImages", "ecr:DescribeRepositories"],
-            resources=policies.repository_arns(where, rules)))
+            actions=["ecr:DescribeImages", "ecr:DescribeRepositories"], resources=cache.repository_arns))
         self.resources: dict[str, CustomResource] = {}
         self._by_name: dict[str, CustomResource] = {}
         for given, image in zip(settings.images, images, strict=True):
@@ -203,4 +194,4 @@ class CacheWarmer(Construct):
         return resource.get_att_string("Digest")
 
 
-__all__ = ["CacheWarmer", "PullThroughCacheLike", "RESOURCE_TYPE", "lambda_source_dir"]
+__all__ = ["CacheWarmer", "RESOURCE_TYPE", "lambda_source_dir"]
