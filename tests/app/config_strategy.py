@@ -1,0 +1,625 @@
+"""Hypothesis strategies for ecr-ptc config files (README "Config reference").
+
+``config_documents()`` draws a :class:`Draft`: the YAML text of a whole config, the document it
+was made from, and the near-misses put in on purpose (none: the draft is meant to be valid).
+
+The strategy knows the config from the README, not from the product code: one ``Section`` per
+top-level key, each with a ``valid`` strategy (a value, or ``OMIT``) and a ``near_miss`` strategy
+(a value one mistake away from valid, and what the mistake is). A new top-level key is one more
+``Section`` in ``SECTIONS``; a new key inside a section is one more line in its ``valid``
+function (and, ideally, one more mutation in its ``near_miss`` list).
+
+Sections are drawn in dependency order (environments, then rules, then what refers to the rules)
+and share what later sections need through :class:`Context`; the YAML lists them in the usual
+order, rules first.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import yaml
+from hypothesis import strategies as st
+
+OMIT = object()  # a section (or key) left out of the document
+
+# --- facts from the README -------------------------------------------------------------------
+UPSTREAMS = {  # name -> (default prefix, fixed registry URL or None, kind of authentication)
+    "ecr-public": ("ecr-public", "public.ecr.aws", "none"),
+    "k8s": ("k8s", "registry.k8s.io", "none"),
+    "quay": ("quay", "quay.io", "none"),
+    "docker-hub": ("docker-hub", "registry-1.docker.io", "secret"),
+    "github-container-registry": ("ghcr", "ghcr.io", "secret"),
+    "gitlab-container-registry": ("gitlab", "registry.gitlab.com", "secret"),
+    "azure-container-registry": ("azure", None, "secret"),
+    "chainguard": ("chainguard", "cgr.dev", "secret"),
+    "ecr": ("ecr", None, "role"),
+}
+# Commercial Regions with Amazon ECR: long-standing ones and some of the newest (where fewer
+# services are offered, which is what a deployability check should see).
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "sa-east-1", "ap-northeast-1",
+           "ap-southeast-2", "ca-central-1", "ap-southeast-5", "mx-central-1", "ca-west-1", "il-central-1")
+ACCOUNTS = ("123456789012", "111122223333", "444455556666", "210987654321")
+# x86_64 and Graviton types of many families (README: t3.small, m7g.large).
+EC2_INSTANCE_TYPES = ("t3.small", "t3.micro", "m7g.large", "t4g.small", "c6in.xlarge", "m5.large", "t3a.medium",
+                      "c7g.medium", "m7i-flex.large", "r6i.large")
+# Cloud9 takes x86_64 types in its API's pattern (family letters and one digit before the dot).
+CLOUD9_INSTANCE_TYPES = ("t3.small", "t3.medium", "t2.micro", "m5.large", "c5.xlarge")
+GRAVITON_INSTANCE_TYPES = ("m7g.large", "t4g.small", "c7g.medium")
+PLATFORMS = ("linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/ppc64le", "linux/s390x")
+TAGS = ("latest", "1.27", "v3", "3.10", "stable-alpine", "2024.06.1", "v1_2")
+# A small pool of name parts makes names that differ only in their separators likely
+# (a-b, a.b, a_b, a/b): exactly what distinct construct ids and outputs must survive.
+WORDS = ("a", "b", "c1", "hub", "team", "io", "base", "x9")
+SEPARATORS = (".", "_", "__", "-", "--", "/")
+
+
+@dataclass
+class Rule:
+    """What later sections need to know about a rule the strategy drew."""
+
+    upstream: str
+    prefix: str  # effective: the default filled in, the trailing '/' dropped
+    create: bool = False  # credentials: {create: true}
+
+
+@dataclass
+class Context:
+    regions: list[str] = field(default_factory=list)  # of the environments; [] = environment-agnostic
+    accounts: list[Optional[str]] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+
+    @property
+    def single_region(self) -> Optional[str]:
+        """The one Region every stack is in, when there is exactly one."""
+        return self.regions[0] if len(set(self.regions)) == 1 else None
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str  # the YAML file
+    document: Any  # what the text was dumped from (before any text-level mistake)
+    near_misses: tuple[str, ...]  # () = meant to be valid
+
+    @property
+    def meant_valid(self) -> bool:
+        return not self.near_misses
+
+    def __repr__(self) -> str:  # what a failure report shows: the file as written
+        return f"Draft(near_misses={list(self.near_misses)!r}, text=<<<\n{self.text}>>>)"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # Hypothesis prints with this
+        printer.text(repr(self))
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    valid: Callable[[Context], st.SearchStrategy[Any]]  # a value or OMIT; records into the Context
+    near_miss: Callable[[Context], st.SearchStrategy[tuple[Any, str]]]  # (value, what is wrong)
+
+
+# --- small pieces ----------------------------------------------------------------------------
+@st.composite
+def name_path(draw, min_parts: int = 1, max_parts: int = 3, slash: bool = True) -> str:
+    """Lower-case name parts joined by separators: ``a``, ``team/hub``, ``c1.io__base``."""
+    parts = draw(st.lists(st.sampled_from(WORDS), min_size=min_parts, max_size=max_parts))
+    separators = SEPARATORS if slash else tuple(s for s in SEPARATORS if s != "/")
+    text = parts[0]
+    for part in parts[1:]:
+        text += draw(st.sampled_from(separators)) + part
+    return text
+
+
+@st.composite
+def custom_prefix(draw) -> str:
+    """A valid non-ROOT prefix, 2-30 characters, sometimes with the trailing '/' ECR drops."""
+    prefix = draw(name_path().filter(lambda p: 2 <= len(p) <= 29))
+    return prefix + "/" if draw(st.integers(0, 5)) == 0 else prefix
+
+
+def account() -> st.SearchStrategy[str]:
+    return st.sampled_from(ACCOUNTS)
+
+
+def region() -> st.SearchStrategy[str]:
+    return st.sampled_from(REGIONS)
+
+
+def secret_suffix() -> st.SearchStrategy[str]:
+    return st.text(string.ascii_letters + string.digits, min_size=6, max_size=6)
+
+
+def secret_leaf() -> st.SearchStrategy[str]:
+    return st.text(string.ascii_lowercase + string.digits + "/_+=.@-", min_size=1, max_size=20).filter(
+        lambda s: s[0].isalnum())
+
+
+@st.composite
+def secret_arn(draw, in_region: Optional[str], in_account: Optional[str]) -> str:
+    return (f"arn:aws:secretsmanager:{in_region or draw(region())}:{in_account or draw(account())}:secret:"
+            f"ecr-pullthroughcache/{draw(secret_leaf())}-{draw(secret_suffix())}")
+
+
+@st.composite
+def kms_key_arn(draw, in_region: str) -> str:
+    key = draw(st.uuids()).hex
+    return f"arn:aws:kms:{in_region}:{draw(account())}:key/{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:]}"
+
+
+def role_name() -> st.SearchStrategy[str]:
+    return st.from_regex(r"[A-Za-z][A-Za-z0-9+=,.@_-]{0,20}(/[A-Za-z0-9_-]{1,10})?", fullmatch=True)
+
+
+# --- environments ----------------------------------------------------------------------------
+@st.composite
+def environments_valid(draw, ctx: Context) -> Any:
+    if draw(st.booleans()):
+        return OMIT
+    with_account = draw(st.booleans())  # all with, or all without: two stacks never share a registry
+    pairs = draw(st.lists(st.tuples(account() if with_account else st.none(), region()),
+                          min_size=1, max_size=2, unique=True))
+    if not with_account:
+        pairs = list({r: (a, r) for a, r in pairs}.values())
+    ctx.regions = [r for _, r in pairs]
+    ctx.accounts = [a for a, _ in pairs]
+    return [{"region": r} if a is None else {"account": a, "region": r} for a, r in pairs]
+
+
+@st.composite
+def environments_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    good = {"account": draw(account()), "region": draw(region())}
+    choice = draw(st.sampled_from([
+        ("a Region that does not exist", {"region": "eu-west-10"}),
+        ("a Region in capitals", {"region": "EU-WEST-1"}),
+        ("a China Region", {"region": "cn-north-1"}),
+        ("a GovCloud Region", {"region": "us-gov-west-1"}),
+        ("a Region without its number", {"region": "eu-west"}),
+        ("an 11-digit account", {"account": "12345678901", "region": "eu-west-1"}),
+        ("no region", {"account": "123456789012"}),
+        ("a misspelt key", {"acount": "123456789012", "region": "eu-west-1"}),
+        ("the same environment twice", "duplicate"),
+        ("a mapping instead of a list", "mapping"),
+    ]))
+    what, value = choice
+    if value == "duplicate":
+        return [good, dict(good)], what
+    if value == "mapping":
+        return good, what
+    return [value], what
+
+
+# --- rules -----------------------------------------------------------------------------------
+@st.composite
+def one_rule(draw, ctx: Context, used: set[str]) -> dict:
+    upstream = draw(st.sampled_from(sorted(UPSTREAMS)))
+    default_prefix, fixed_url, auth = UPSTREAMS[upstream]
+    choices = [custom_prefix()]
+    if default_prefix not in used:
+        choices.append(st.none())
+    if "ROOT" not in used:
+        choices.append(st.just("ROOT"))
+    prefix = draw(st.one_of(*choices).filter(
+        lambda p: (p.rstrip("/") if p not in (None, "ROOT") else p or default_prefix) not in used))
+    effective = default_prefix if prefix is None else prefix if prefix == "ROOT" else prefix.rstrip("/")
+    used.add(effective)
+    rule: dict[str, Any] = {"upstream": upstream}
+    if prefix is not None:
+        rule["prefix"] = prefix
+    if prefix != "ROOT" and draw(st.integers(0, 3)) == 0:
+        rule["upstreamPrefix"] = draw(st.one_of(st.just("ROOT"), custom_prefix()))
+    if upstream == "azure-container-registry":
+        rule["registryUrl"] = draw(st.text(string.ascii_lowercase + string.digits, min_size=5, max_size=50)) \
+            + ".azurecr.io"
+    elif upstream == "ecr":
+        rule["registryUrl"] = f"{draw(account())}.dkr.ecr.{draw(region())}.amazonaws.com"
+    elif draw(st.integers(0, 6)) == 0:
+        rule["registryUrl"] = fixed_url  # the fixed URL, given anyway
+    create = False
+    if auth == "secret":
+        how = draw(st.sampled_from(["secretName", "secretArn", "create"]))
+        known_region = ctx.single_region if ctx.regions else None
+        if how == "secretArn" and ctx.regions and known_region is None:
+            how = "secretName"  # one ARN cannot be in every Region of several environments
+        if how == "secretName":
+            rule["credentials"] = {"secretName": "ecr-pullthroughcache/" + draw(secret_leaf())}
+        elif how == "secretArn":
+            same_account = ctx.accounts[0] if ctx.accounts and len(set(ctx.accounts)) == 1 else None
+            rule["credentials"] = {"secretArn": draw(secret_arn(known_region, same_account))}
+        else:
+            rule["credentials"] = {"create": True}
+            create = True
+    if upstream == "ecr" and draw(st.booleans()):
+        rule["roleArn"] = f"arn:aws:iam::{draw(account())}:role/{draw(role_name())}"
+    ctx.rules.append(Rule(upstream, effective, create))
+    return rule
+
+
+@st.composite
+def rules_valid(draw, ctx: Context) -> list[dict]:
+    used: set[str] = set()
+    count = draw(st.integers(1, 4))
+    return [draw(one_rule(ctx, used)) for _ in range(count)]
+
+
+@st.composite
+def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    rules = draw(rules_valid(ctx))
+    i = draw(st.integers(0, len(rules) - 1))
+    rule = rules[i]
+    mistakes: list[tuple[str, Callable[[], Any]]] = [
+        ("a 31-character prefix", lambda: rule.update(prefix="a" * 31)),
+        ("a 1-character prefix", lambda: rule.update(prefix="a")),
+        ("a prefix with capitals", lambda: rule.update(prefix="Docker-Hub")),
+        ("root in lower case", lambda: rule.update(prefix="root")),
+        ("a doubled slash", lambda: rule.update(prefix="team//hub")),
+        ("a leading separator", lambda: rule.update(prefix="-team")),
+        ("the same prefix twice", lambda: rules.append(dict(rule))),
+        ("upstreamPrefix with prefix ROOT", lambda: rule.update(prefix="ROOT", upstreamPrefix="base")),
+        ("docker-hub without credentials", lambda: rules.__setitem__(i, {"upstream": "docker-hub",
+                                                                        "prefix": "dh-missing"})),
+        ("credentials on a public upstream", lambda: rules.__setitem__(i, {
+            "upstream": "quay", "prefix": "q-creds", "credentials": {"create": True}})),
+        ("a secret name without ecr-pullthroughcache/", lambda: rules.__setitem__(i, {
+            "upstream": "chainguard", "prefix": "cg-name", "credentials": {"secretName": "chainguard-token"}})),
+        ("a secret ARN without its 6-character suffix", lambda: rules.__setitem__(i, {
+            "upstream": "chainguard", "prefix": "cg-arn", "credentials": {
+                "secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/cg"}})),
+        ("two kinds of credentials", lambda: rules.__setitem__(i, {
+            "upstream": "github-container-registry", "prefix": "gh-two", "credentials": {
+                "secretName": "ecr-pullthroughcache/gh", "create": True}})),
+        ("create: 'yes' as a string", lambda: rules.__setitem__(i, {
+            "upstream": "gitlab-container-registry", "prefix": "gl-yes", "credentials": {"create": "yes"}})),
+        ("azure without registryUrl", lambda: rules.__setitem__(i, {
+            "upstream": "azure-container-registry", "prefix": "az-url", "credentials": {"create": True}})),
+        ("a 3-character Azure registry name", lambda: rules.__setitem__(i, {
+            "upstream": "azure-container-registry", "prefix": "az-short", "registryUrl": "abc.azurecr.io",
+            "credentials": {"create": True}})),
+        ("an ECR registry URL with a short account", lambda: rules.__setitem__(i, {
+            "upstream": "ecr", "prefix": "ecr-short", "registryUrl": "12345.dkr.ecr.eu-west-1.amazonaws.com"})),
+        ("another registryUrl for a fixed upstream", lambda: rules.__setitem__(i, {
+            "upstream": "quay", "prefix": "q-url", "registryUrl": "quay.example.com"})),
+        ("roleArn on a non-ecr upstream", lambda: rules.__setitem__(i, {
+            "upstream": "k8s", "prefix": "k-role", "roleArn": "arn:aws:iam::123456789012:role/x"})),
+        ("a user ARN as roleArn", lambda: rules.__setitem__(i, {
+            "upstream": "ecr", "prefix": "ecr-user", "registryUrl": "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            "roleArn": "arn:aws:iam::123456789012:user/x"})),
+        ("an unknown upstream", lambda: rule.update(upstream="dockerhub")),
+        ("a misspelt key", lambda: rule.update(upstreamPrefx="base")),
+        ("a rule written as a string", lambda: rules.__setitem__(i, "ecr-public")),
+        ("no rules", lambda: rules.clear()),
+        ("51 rules", lambda: rules.__setitem__(slice(None), [{"upstream": "quay", "prefix": f"q{n:02d}"}
+                                                             for n in range(51)])),
+    ]
+    if ctx.single_region:  # README: the secret is in the rule's own Region
+        other = "us-west-2" if ctx.single_region != "us-west-2" else "eu-west-1"
+        mistakes.append(("a secret ARN in another Region than the stack", lambda: rules.__setitem__(i, {
+            "upstream": "chainguard", "prefix": "cg-region", "credentials": {
+                "secretArn": f"arn:aws:secretsmanager:{other}:123456789012:secret:ecr-pullthroughcache/cg-AbC123"}})))
+    what, mutate = draw(st.sampled_from(mistakes))
+    mutate()
+    return rules, what
+
+
+# --- repositories ----------------------------------------------------------------------------
+@st.composite
+def repositories_valid(draw, ctx: Context) -> Any:
+    if draw(st.integers(0, 2)) == 0:
+        return OMIT
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["tagMutability"] = draw(st.sampled_from(["MUTABLE", "IMMUTABLE", "mutable"]))
+    if draw(st.booleans()):
+        out["expireUntaggedAfterDays"] = draw(st.integers(1, 3650))
+    if draw(st.booleans()):
+        out["keepLastImages"] = draw(st.integers(1, 10000))
+    if draw(st.booleans()):
+        # a key of the stacks' Region (KMS keys are regional); any Region when it is not known
+        key_region = ctx.single_region or (None if ctx.regions else draw(region()))
+        out["encryption"] = {"kmsKeyArn": draw(kms_key_arn(key_region))} if key_region and draw(st.booleans()) \
+            else "AES256"
+    if draw(st.booleans()):
+        out["tags"] = draw(st.dictionaries(st.sampled_from(["team", "cost-center", "env", "owner", "app:tier"]),
+                                           st.sampled_from(["platform", "42", "dev", "a b", "x" * 256]),
+                                           min_size=1, max_size=3))
+    if draw(st.booleans()):
+        out["scanOnPush"] = draw(st.sampled_from(["basic", "enhanced", "off"]))
+    return out
+
+
+@st.composite
+def repositories_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    base = draw(repositories_valid(ctx))
+    base = {} if base is OMIT else base
+    mistakes = [
+        ("tagMutability neither MUTABLE nor IMMUTABLE", {"tagMutability": "MUTABLE_ISH"}),
+        ("expireUntaggedAfterDays 0", {"expireUntaggedAfterDays": 0}),
+        ("expireUntaggedAfterDays 3651", {"expireUntaggedAfterDays": 3651}),
+        ("expireUntaggedAfterDays as a string", {"expireUntaggedAfterDays": "7"}),
+        ("expireUntaggedAfterDays true", {"expireUntaggedAfterDays": True}),
+        ("keepLastImages 10001", {"keepLastImages": 10001}),
+        ("encryption KMS without a key", {"encryption": "KMS"}),
+        ("a key alias instead of a key ARN",
+         {"encryption": {"kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/ecr"}}),
+        ("a tag key starting with aws:", {"tags": {"aws:owner": "me"}}),
+        ("51 tags", {"tags": {f"t{n}": "v" for n in range(51)}}),
+        ("a 257-character tag value", {"tags": {"team": "x" * 257}}),
+        ("scanOnPush on", {"scanOnPush": True}),
+        ("scanOnPush continuous", {"scanOnPush": "continuous"}),
+        ("a misspelt key", {"expireAfterDays": 7}),
+    ]
+    if ctx.single_region:
+        other = "us-west-2" if ctx.single_region != "us-west-2" else "eu-west-1"
+        mistakes.append(("a KMS key of another Region", {"encryption": {"kmsKeyArn": draw(kms_key_arn(other))}}))
+    what, change = draw(st.sampled_from(mistakes))
+    return {**base, **change}, what
+
+
+# --- access ----------------------------------------------------------------------------------
+@st.composite
+def principal(draw) -> str:
+    acct = draw(account())
+    return draw(st.sampled_from([acct, f"arn:aws:iam::{acct}:root", f"arn:aws:iam::{acct}:role/ci-builder",
+                                 f"arn:aws:iam::{acct}:user/jane", f"arn:aws:iam::{acct}:role/team/pull.er"]))
+
+
+@st.composite
+def access_valid(draw, ctx: Context) -> Any:
+    if draw(st.integers(0, 2)) > 0:
+        return OMIT
+    out: dict[str, Any] = {}
+    principals = draw(st.lists(principal(), max_size=3, unique=True))
+    if principals or draw(st.booleans()):
+        out["principals"] = principals
+    if not principals or draw(st.booleans()):
+        out["organizationId"] = "o-" + draw(st.text(string.ascii_lowercase + string.digits, min_size=10, max_size=32))
+    return out
+
+
+@st.composite
+def access_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    what, value = draw(st.sampled_from([
+        ("an 11-digit account", {"principals": ["12345678901"]}),
+        ("a group ARN", {"principals": ["arn:aws:iam::123456789012:group/devs"]}),
+        ("a short organization id", {"organizationId": "o-abc"}),
+        ("access naming nobody", {}),
+        ("principals as one string", {"principals": "123456789012"}),
+        ("a misspelt key", {"orgId": "o-a1b2c3d4e5"}),
+    ]))
+    return value, what
+
+
+# --- warm ------------------------------------------------------------------------------------
+def owning_rule(repository: str, rules: list[Rule]) -> Optional[Rule]:
+    """README: the longest matching prefix wins; ROOT matches everything, last."""
+    matching = [r for r in rules if r.prefix == "ROOT" or repository.startswith(r.prefix + "/")]
+    return max(matching, key=lambda r: -1 if r.prefix == "ROOT" else len(r.prefix), default=None)
+
+
+def warmed_name(repository: str, tag: str, rule: Rule) -> str:
+    """README: a docker-hub official image without library/ is warmed as <prefix>/library/<name>."""
+    rest = repository[len(rule.prefix) + 1:] if rule.prefix != "ROOT" else repository
+    if rule.upstream == "docker-hub" and rule.prefix != "ROOT" and "/" not in rest:
+        return f"{rule.prefix}/library/{rest}:{tag}"
+    return f"{repository}:{tag}"
+
+
+@st.composite
+def warm_images(draw, ctx: Context) -> list[tuple[str, Rule]]:
+    """1-3 images under the rules' prefixes, distinct as warmed; with the rule that caches each."""
+    images: dict[str, tuple[str, Rule]] = {}
+    for _ in range(draw(st.integers(1, 3))):
+        rule = draw(st.sampled_from(ctx.rules))
+        if rule.prefix == "ROOT":
+            repository = draw(name_path(slash=False)) + "/" + draw(name_path(max_parts=2))
+        else:
+            repository = rule.prefix + "/" + draw(name_path(max_parts=2))
+        image = f"{repository}:{draw(st.sampled_from(TAGS))}"
+        owner = owning_rule(repository, ctx.rules)
+        if owner is None:
+            continue
+        images.setdefault(warmed_name(repository, image.rsplit(":", 1)[1], owner), (image, owner))
+    return list(images.values())
+
+
+@st.composite
+def warm_valid(draw, ctx: Context) -> Any:
+    if draw(st.booleans()) or not ctx.rules:
+        return OMIT
+    images = draw(warm_images(ctx))
+    if not images:
+        return OMIT
+    out: dict[str, Any] = {"images": [image for image, _ in images]}
+    if draw(st.booleans()):
+        out["platforms"] = draw(st.lists(st.sampled_from(PLATFORMS), min_size=1, max_size=3, unique=True))
+    if draw(st.booleans()):
+        out["timeoutMinutes"] = draw(st.integers(1, 50))
+    # README: warming through a create: true rule is refused with onFailure: fail
+    placeholder = any(rule.create for _, rule in images)
+    on_failure = "warn" if placeholder else draw(st.sampled_from(["fail", "warn", None]))
+    if on_failure is not None:
+        out["onFailure"] = on_failure
+    return out
+
+
+@st.composite
+def warm_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    base = draw(warm_valid(ctx))
+    base = {"images": ["nope/x:1"]} if base is OMIT else base
+    first = base["images"][0]
+    mistakes = [
+        ("an image without a tag", {"images": [first.rsplit(":", 1)[0]]}),
+        ("an image by digest", {"images": [first.rsplit(":", 1)[0] + "@sha256:" + "a" * 64]}),
+        ("an image under no rule prefix", {"images": ["zz-none/x:1"] if not any(
+            r.prefix == "ROOT" for r in ctx.rules) else ["Upper/x:1"]}),
+        ("an image in capitals", {"images": [first.upper()]}),
+        ("no images", {"images": []}),
+        ("a platform without its architecture", {"platforms": ["linux"]}),
+        ("the same platform twice", {"platforms": ["linux/amd64", "linux/amd64"]}),
+        ("timeoutMinutes 0", {"timeoutMinutes": 0}),
+        ("timeoutMinutes 51", {"timeoutMinutes": 51}),
+        ("timeoutMinutes as a string", {"timeoutMinutes": "30"}),
+        ("onFailure ignore", {"onFailure": "ignore"}),
+        ("the same image twice", {"images": [first, first]}),
+        ("a misspelt key", {"image": [first]}),
+        ("no images key", "drop:images"),
+    ]
+    created = [r for r in ctx.rules if r.create and r.prefix != "ROOT"]
+    if created:
+        mistakes.append(("warming through a placeholder secret with onFailure fail", {
+            "images": [f"{created[0].prefix}/x/y:1"], "onFailure": "fail"}))
+    hub = [r for r in ctx.rules if r.upstream == "docker-hub" and r.prefix != "ROOT"]
+    if hub:
+        mistakes.append(("an official image with and without library/", {
+            "images": [f"{hub[0].prefix}/nginx:1", f"{hub[0].prefix}/library/nginx:1"], "onFailure": "warn"}))
+    what, change = draw(st.sampled_from(mistakes))
+    if change == "drop:images":
+        return {k: v for k, v in base.items() if k != "images"} or {"onFailure": "warn"}, what
+    return {**base, **change}, what
+
+
+# --- workstation -----------------------------------------------------------------------------
+def subnet_id() -> st.SearchStrategy[str]:
+    return st.one_of(st.text("0123456789abcdef", min_size=8, max_size=8),
+                     st.text("0123456789abcdef", min_size=17, max_size=17)).map(lambda h: "subnet-" + h)
+
+
+@st.composite
+def owner_arn(draw) -> str:
+    acct = draw(account())
+    return draw(st.sampled_from([f"arn:aws:iam::{acct}:user/jane", f"arn:aws:sts::{acct}:assumed-role/Admin/jane",
+                                 f"arn:aws:iam::{acct}:root"]))
+
+
+@st.composite
+def workstation_valid(draw, ctx: Context) -> Any:
+    if draw(st.booleans()):
+        return OMIT
+    kind = draw(st.sampled_from(["ec2", "cloud9"]))
+    out: dict[str, Any] = {"kind": kind}
+    if draw(st.integers(0, 4)) > 0:
+        out["instanceType"] = draw(st.sampled_from(EC2_INSTANCE_TYPES if kind == "ec2" else CLOUD9_INSTANCE_TYPES))
+    if kind == "cloud9":
+        if draw(st.booleans()):
+            out["automaticStopMinutes"] = draw(st.integers(0, 20160))
+        if draw(st.booleans()):
+            out["ownerArn"] = draw(owner_arn())
+    if draw(st.booleans()):
+        out["subnetId"] = draw(subnet_id())
+    return out
+
+
+@st.composite
+def workstation_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    what, value = draw(st.sampled_from([
+        ("an unknown kind", {"kind": "cloud-9"}),
+        ("a misspelt instance type", {"kind": "ec2", "instanceType": "t3.smal"}),
+        ("an instance type that does not exist", {"kind": "ec2", "instanceType": "t3.metal"}),
+        ("a size that does not exist", {"kind": "ec2", "instanceType": "m7g.13xlarge"}),
+        ("a Mac instance type", {"kind": "ec2", "instanceType": "mac2.metal"}),
+        ("cloud9 on Graviton", {"kind": "cloud9", "instanceType": draw(st.sampled_from(GRAVITON_INSTANCE_TYPES))}),
+        ("cloud9 with a type outside its pattern", {"kind": "cloud9",
+                                                    "instanceType": draw(st.sampled_from(["c6in.xlarge", "t3a.medium"]))}),
+        ("automaticStopMinutes on ec2", {"kind": "ec2", "automaticStopMinutes": 30}),
+        ("automaticStopMinutes 20161", {"kind": "cloud9", "automaticStopMinutes": 20161}),
+        ("a plain role ARN as owner", {"kind": "cloud9", "ownerArn": "arn:aws:iam::123456789012:role/Admin"}),
+        ("ownerArn on ec2", {"kind": "ec2", "ownerArn": "arn:aws:iam::123456789012:user/jane"}),
+        ("a short subnet id", {"kind": "ec2", "subnetId": "subnet-123"}),
+        ("no kind", {"instanceType": "t3.small"}),
+    ]))
+    return value, what
+
+
+# --- any section: a value of the wrong shape -----------------------------------------------
+WRONG_SHAPES = (None, [], {}, 5, True, "x", ["x"], {"x": 1})
+
+
+@st.composite
+def wrong_shape(draw, value: Any) -> tuple[Any, str]:
+    """``value`` with one part (the whole, a key's value, a list item's value) of another type."""
+    if value is OMIT or draw(st.integers(0, 3)) == 0:
+        shape = draw(st.sampled_from(WRONG_SHAPES))
+        return shape, f"the section as {shape!r}"
+    target = value
+    if isinstance(target, list) and target:
+        target = draw(st.sampled_from(target))
+    if not isinstance(target, dict) or not target:
+        shape = draw(st.sampled_from(WRONG_SHAPES))
+        return shape, f"the section as {shape!r}"
+    key = draw(st.sampled_from(sorted(target)))
+    shape = draw(st.sampled_from(WRONG_SHAPES))
+    target[key] = shape
+    return value, f"{key} as {shape!r}"
+
+
+def shape_or(near_miss: Callable[[Context], st.SearchStrategy[tuple[Any, str]]],
+             valid: Callable[[Context], st.SearchStrategy[Any]]) -> Callable[[Context], st.SearchStrategy]:
+    """A section's own near-misses, or a valid value with one part of the wrong shape."""
+    def strategy(ctx: Context) -> st.SearchStrategy[tuple[Any, str]]:
+        return st.one_of(near_miss(ctx), valid(ctx).flatmap(wrong_shape))
+    return strategy
+
+
+# --- the whole document ----------------------------------------------------------------------
+SECTIONS: tuple[Section, ...] = (  # dependency order: later sections read what earlier ones drew
+    Section("environments", environments_valid, shape_or(environments_near_miss, environments_valid)),
+    Section("rules", rules_valid, shape_or(rules_near_miss, rules_valid)),
+    Section("repositories", repositories_valid, shape_or(repositories_near_miss, repositories_valid)),
+    Section("access", access_valid, shape_or(access_near_miss, access_valid)),
+    Section("warm", warm_valid, shape_or(warm_near_miss, warm_valid)),
+    Section("workstation", workstation_valid, shape_or(workstation_near_miss, workstation_valid)),
+)
+YAML_ORDER = ("rules", "repositories", "access", "environments", "warm", "workstation")
+
+# Mistakes in the file itself rather than in one section: (what, edit of the YAML text).
+TEXT_MISTAKES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("a misspelt top-level key", lambda text: text.replace("rules:", "rule:", 1)),
+    ("a YAML syntax error", lambda text: text + "warm: [unclosed\n"),
+    ("a tab for indentation", lambda text: text.replace("\n  ", "\n\t", 1)),
+    ("a duplicate top-level key", lambda text: text + "rules:\n- upstream: quay\n"),
+    ("a list at the top level", lambda text: "- " + text.replace("\n", "\n  ")),
+    ("an empty file", lambda text: ""),
+)
+
+
+def dump(document: dict[str, Any]) -> str:
+    ordered = {k: document[k] for k in YAML_ORDER if k in document}
+    ordered.update((k, v) for k, v in document.items() if k not in ordered)  # keys added later
+    return yaml.safe_dump(ordered, sort_keys=False, default_flow_style=False, width=200)
+
+
+@st.composite
+def config_documents(draw, near_miss_chance: int = 3, sections: tuple[Section, ...] = SECTIONS) -> Draft:
+    """A config file; about one in ``near_miss_chance`` has one mistake on purpose (in one section,
+    or in the file itself)."""
+    ctx = Context()
+    broken: Optional[str] = None
+    if draw(st.integers(1, near_miss_chance)) == 1:
+        broken = draw(st.sampled_from([s.key for s in sections] + ["file"]))
+    document: dict[str, Any] = {}
+    near_misses: list[str] = []
+    for section in sections:
+        if section.key == broken:
+            value, what = draw(section.near_miss(ctx))
+            near_misses.append(f"{section.key}: {what}")
+        else:
+            value = draw(section.valid(ctx))
+        if value is not OMIT:
+            document[section.key] = value
+    text = dump(document)
+    if broken == "file":
+        what, edit = draw(st.sampled_from(TEXT_MISTAKES))
+        near_misses.append(f"file: {what}")
+        text = edit(text)
+    return Draft(text, document, tuple(near_misses))
+
+
+def with_section(section: Section, sections: tuple[Section, ...] = SECTIONS) -> tuple[Section, ...]:
+    """``sections`` with ``section`` added, or replacing the one of the same key: pass the result
+    to ``config_documents(sections=...)`` to try a new config key before it joins SECTIONS."""
+    return tuple(s for s in sections if s.key != section.key) + (section,)
+
+
+__all__ = ["Context", "Draft", "OMIT", "Rule", "SECTIONS", "Section", "config_documents", "dump",
+           "owning_rule", "warmed_name", "with_section"]
