@@ -13,6 +13,7 @@ Sections are drawn in dependency order (environments, then rules, then what refe
 and share what later sections need through :class:`Context`; the YAML lists them in the usual
 order, rules first.
 """
+
 from __future__ import annotations
 
 import string
@@ -38,12 +39,34 @@ UPSTREAMS = {  # name -> (default prefix, fixed registry URL or None, kind of au
 }
 # Commercial Regions with Amazon ECR: long-standing ones and some of the newest (where fewer
 # services are offered, which is what a deployability check should see).
-REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "sa-east-1", "ap-northeast-1",
-           "ap-southeast-2", "ca-central-1", "ap-southeast-5", "mx-central-1", "ca-west-1", "il-central-1")
+REGIONS = (
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "sa-east-1",
+    "ap-northeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "ap-southeast-5",
+    "mx-central-1",
+    "ca-west-1",
+    "il-central-1",
+)
 ACCOUNTS = ("123456789012", "111122223333", "444455556666", "210987654321")
 # x86_64 and Graviton types of many families (README: t3.small, m7g.large).
-EC2_INSTANCE_TYPES = ("t3.small", "t3.micro", "m7g.large", "t4g.small", "c6in.xlarge", "m5.large", "t3a.medium",
-                      "c7g.medium", "m7i-flex.large", "r6i.large")
+EC2_INSTANCE_TYPES = (
+    "t3.small",
+    "t3.micro",
+    "m7g.large",
+    "t4g.small",
+    "c6in.xlarge",
+    "m5.large",
+    "t3a.medium",
+    "c7g.medium",
+    "m7i-flex.large",
+    "r6i.large",
+)
 # Cloud9 takes x86_64 types in its API's pattern (family letters and one digit before the dot).
 CLOUD9_INSTANCE_TYPES = ("t3.small", "t3.medium", "t2.micro", "m5.large", "c5.xlarge")
 GRAVITON_INSTANCE_TYPES = ("m7g.large", "t4g.small", "c7g.medium")
@@ -133,13 +156,16 @@ def secret_suffix() -> st.SearchStrategy[str]:
 
 def secret_leaf() -> st.SearchStrategy[str]:
     return st.text(string.ascii_lowercase + string.digits + "/_+=.@-", min_size=1, max_size=20).filter(
-        lambda s: s[0].isalnum())
+        lambda s: s[0].isalnum()
+    )
 
 
 @st.composite
 def secret_arn(draw, in_region: Optional[str], in_account: Optional[str]) -> str:
-    return (f"arn:aws:secretsmanager:{in_region or draw(region())}:{in_account or draw(account())}:secret:"
-            f"ecr-pullthroughcache/{draw(secret_leaf())}-{draw(secret_suffix())}")
+    return (
+        f"arn:aws:secretsmanager:{in_region or draw(region())}:{in_account or draw(account())}:secret:"
+        f"ecr-pullthroughcache/{draw(secret_leaf())}-{draw(secret_suffix())}"
+    )
 
 
 @st.composite
@@ -158,8 +184,9 @@ def environments_valid(draw, ctx: Context) -> Any:
     if draw(st.booleans()):
         return OMIT
     with_account = draw(st.booleans())  # all with, or all without: two stacks never share a registry
-    pairs = draw(st.lists(st.tuples(account() if with_account else st.none(), region()),
-                          min_size=1, max_size=2, unique=True))
+    pairs = draw(
+        st.lists(st.tuples(account() if with_account else st.none(), region()), min_size=1, max_size=2, unique=True)
+    )
     if not with_account:
         pairs = list({r: (a, r) for a, r in pairs}.values())
     ctx.regions = [r for _, r in pairs]
@@ -170,18 +197,22 @@ def environments_valid(draw, ctx: Context) -> Any:
 @st.composite
 def environments_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     good = {"account": draw(account()), "region": draw(region())}
-    choice = draw(st.sampled_from([
-        ("a Region that does not exist", {"region": "eu-west-10"}),
-        ("a Region in capitals", {"region": "EU-WEST-1"}),
-        ("a China Region", {"region": "cn-north-1"}),
-        ("a GovCloud Region", {"region": "us-gov-west-1"}),
-        ("a Region without its number", {"region": "eu-west"}),
-        ("an 11-digit account", {"account": "12345678901", "region": "eu-west-1"}),
-        ("no region", {"account": "123456789012"}),
-        ("a misspelt key", {"acount": "123456789012", "region": "eu-west-1"}),
-        ("the same environment twice", "duplicate"),
-        ("a mapping instead of a list", "mapping"),
-    ]))
+    choice = draw(
+        st.sampled_from(
+            [
+                ("a Region that does not exist", {"region": "eu-west-10"}),
+                ("a Region in capitals", {"region": "EU-WEST-1"}),
+                ("a China Region", {"region": "cn-north-1"}),
+                ("a GovCloud Region", {"region": "us-gov-west-1"}),
+                ("a Region without its number", {"region": "eu-west"}),
+                ("an 11-digit account", {"account": "12345678901", "region": "eu-west-1"}),
+                ("no region", {"account": "123456789012"}),
+                ("a misspelt key", {"acount": "123456789012", "region": "eu-west-1"}),
+                ("the same environment twice", "duplicate"),
+                ("a mapping instead of a list", "mapping"),
+            ]
+        )
+    )
     what, value = choice
     if value == "duplicate":
         return [good, dict(good)], what
@@ -200,8 +231,11 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
         choices.append(st.none())
     if "ROOT" not in used:
         choices.append(st.just("ROOT"))
-    prefix = draw(st.one_of(*choices).filter(
-        lambda p: (p.rstrip("/") if p not in (None, "ROOT") else p or default_prefix) not in used))
+    prefix = draw(
+        st.one_of(*choices).filter(
+            lambda p: (p.rstrip("/") if p not in (None, "ROOT") else p or default_prefix) not in used
+        )
+    )
     effective = default_prefix if prefix is None else prefix if prefix == "ROOT" else prefix.rstrip("/")
     used.add(effective)
     rule: dict[str, Any] = {"upstream": upstream}
@@ -210,8 +244,9 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
     if prefix != "ROOT" and draw(st.integers(0, 3)) == 0:
         rule["upstreamPrefix"] = draw(st.one_of(st.just("ROOT"), custom_prefix()))
     if upstream == "azure-container-registry":
-        rule["registryUrl"] = draw(st.text(string.ascii_lowercase + string.digits, min_size=5, max_size=50)) \
-            + ".azurecr.io"
+        rule["registryUrl"] = (
+            draw(st.text(string.ascii_lowercase + string.digits, min_size=5, max_size=50)) + ".azurecr.io"
+        )
     elif upstream == "ecr":
         rule["registryUrl"] = f"{draw(account())}.dkr.ecr.{draw(region())}.amazonaws.com"
     elif draw(st.integers(0, 6)) == 0:
@@ -257,46 +292,122 @@ def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("a leading separator", lambda: rule.update(prefix="-team")),
         ("the same prefix twice", lambda: rules.append(dict(rule))),
         ("upstreamPrefix with prefix ROOT", lambda: rule.update(prefix="ROOT", upstreamPrefix="base")),
-        ("docker-hub without credentials", lambda: rules.__setitem__(i, {"upstream": "docker-hub",
-                                                                        "prefix": "dh-missing"})),
-        ("credentials on a public upstream", lambda: rules.__setitem__(i, {
-            "upstream": "quay", "prefix": "q-creds", "credentials": {"create": True}})),
-        ("a secret name without ecr-pullthroughcache/", lambda: rules.__setitem__(i, {
-            "upstream": "chainguard", "prefix": "cg-name", "credentials": {"secretName": "chainguard-token"}})),
-        ("a secret ARN without its 6-character suffix", lambda: rules.__setitem__(i, {
-            "upstream": "chainguard", "prefix": "cg-arn", "credentials": {
-                "secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/cg"}})),
-        ("two kinds of credentials", lambda: rules.__setitem__(i, {
-            "upstream": "github-container-registry", "prefix": "gh-two", "credentials": {
-                "secretName": "ecr-pullthroughcache/gh", "create": True}})),
-        ("create: 'yes' as a string", lambda: rules.__setitem__(i, {
-            "upstream": "gitlab-container-registry", "prefix": "gl-yes", "credentials": {"create": "yes"}})),
-        ("azure without registryUrl", lambda: rules.__setitem__(i, {
-            "upstream": "azure-container-registry", "prefix": "az-url", "credentials": {"create": True}})),
-        ("a 3-character Azure registry name", lambda: rules.__setitem__(i, {
-            "upstream": "azure-container-registry", "prefix": "az-short", "registryUrl": "abc.azurecr.io",
-            "credentials": {"create": True}})),
-        ("an ECR registry URL with a short account", lambda: rules.__setitem__(i, {
-            "upstream": "ecr", "prefix": "ecr-short", "registryUrl": "12345.dkr.ecr.eu-west-1.amazonaws.com"})),
-        ("another registryUrl for a fixed upstream", lambda: rules.__setitem__(i, {
-            "upstream": "quay", "prefix": "q-url", "registryUrl": "quay.example.com"})),
-        ("roleArn on a non-ecr upstream", lambda: rules.__setitem__(i, {
-            "upstream": "k8s", "prefix": "k-role", "roleArn": "arn:aws:iam::123456789012:role/x"})),
-        ("a user ARN as roleArn", lambda: rules.__setitem__(i, {
-            "upstream": "ecr", "prefix": "ecr-user", "registryUrl": "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-            "roleArn": "arn:aws:iam::123456789012:user/x"})),
+        (
+            "docker-hub without credentials",
+            lambda: rules.__setitem__(i, {"upstream": "docker-hub", "prefix": "dh-missing"}),
+        ),
+        (
+            "credentials on a public upstream",
+            lambda: rules.__setitem__(i, {"upstream": "quay", "prefix": "q-creds", "credentials": {"create": True}}),
+        ),
+        (
+            "a secret name without ecr-pullthroughcache/",
+            lambda: rules.__setitem__(
+                i, {"upstream": "chainguard", "prefix": "cg-name", "credentials": {"secretName": "chainguard-token"}}
+            ),
+        ),
+        (
+            "a secret ARN without its 6-character suffix",
+            lambda: rules.__setitem__(
+                i,
+                {
+                    "upstream": "chainguard",
+                    "prefix": "cg-arn",
+                    "credentials": {
+                        "secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/cg"
+                    },
+                },
+            ),
+        ),
+        (
+            "two kinds of credentials",
+            lambda: rules.__setitem__(
+                i,
+                {
+                    "upstream": "github-container-registry",
+                    "prefix": "gh-two",
+                    "credentials": {"secretName": "ecr-pullthroughcache/gh", "create": True},
+                },
+            ),
+        ),
+        (
+            "create: 'yes' as a string",
+            lambda: rules.__setitem__(
+                i, {"upstream": "gitlab-container-registry", "prefix": "gl-yes", "credentials": {"create": "yes"}}
+            ),
+        ),
+        (
+            "azure without registryUrl",
+            lambda: rules.__setitem__(
+                i, {"upstream": "azure-container-registry", "prefix": "az-url", "credentials": {"create": True}}
+            ),
+        ),
+        (
+            "a 3-character Azure registry name",
+            lambda: rules.__setitem__(
+                i,
+                {
+                    "upstream": "azure-container-registry",
+                    "prefix": "az-short",
+                    "registryUrl": "abc.azurecr.io",
+                    "credentials": {"create": True},
+                },
+            ),
+        ),
+        (
+            "an ECR registry URL with a short account",
+            lambda: rules.__setitem__(
+                i, {"upstream": "ecr", "prefix": "ecr-short", "registryUrl": "12345.dkr.ecr.eu-west-1.amazonaws.com"}
+            ),
+        ),
+        (
+            "another registryUrl for a fixed upstream",
+            lambda: rules.__setitem__(i, {"upstream": "quay", "prefix": "q-url", "registryUrl": "quay.example.com"}),
+        ),
+        (
+            "roleArn on a non-ecr upstream",
+            lambda: rules.__setitem__(
+                i, {"upstream": "k8s", "prefix": "k-role", "roleArn": "arn:aws:iam::123456789012:role/x"}
+            ),
+        ),
+        (
+            "a user ARN as roleArn",
+            lambda: rules.__setitem__(
+                i,
+                {
+                    "upstream": "ecr",
+                    "prefix": "ecr-user",
+                    "registryUrl": "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                    "roleArn": "arn:aws:iam::123456789012:user/x",
+                },
+            ),
+        ),
         ("an unknown upstream", lambda: rule.update(upstream="dockerhub")),
         ("a misspelt key", lambda: rule.update(upstreamPrefx="base")),
         ("a rule written as a string", lambda: rules.__setitem__(i, "ecr-public")),
         ("no rules", lambda: rules.clear()),
-        ("51 rules", lambda: rules.__setitem__(slice(None), [{"upstream": "quay", "prefix": f"q{n:02d}"}
-                                                             for n in range(51)])),
+        (
+            "51 rules",
+            lambda: rules.__setitem__(slice(None), [{"upstream": "quay", "prefix": f"q{n:02d}"} for n in range(51)]),
+        ),
     ]
     if ctx.single_region:  # README: the secret is in the rule's own Region
         other = "us-west-2" if ctx.single_region != "us-west-2" else "eu-west-1"
-        mistakes.append(("a secret ARN in another Region than the stack", lambda: rules.__setitem__(i, {
-            "upstream": "chainguard", "prefix": "cg-region", "credentials": {
-                "secretArn": f"arn:aws:secretsmanager:{other}:123456789012:secret:ecr-pullthroughcache/cg-AbC123"}})))
+        mistakes.append(
+            (
+                "a secret ARN in another Region than the stack",
+                lambda: rules.__setitem__(
+                    i,
+                    {
+                        "upstream": "chainguard",
+                        "prefix": "cg-region",
+                        "credentials": {
+                            "secretArn": f"arn:aws:secretsmanager:{other}:123456789012:secret:ecr-pullthroughcache/cg-AbC123"
+                        },
+                    },
+                ),
+            )
+        )
     what, mutate = draw(st.sampled_from(mistakes))
     mutate()
     return rules, what
@@ -317,12 +428,18 @@ def repositories_valid(draw, ctx: Context) -> Any:
     if draw(st.booleans()):
         # a key of the stacks' Region (KMS keys are regional); any Region when it is not known
         key_region = ctx.single_region or (None if ctx.regions else draw(region()))
-        out["encryption"] = {"kmsKeyArn": draw(kms_key_arn(key_region))} if key_region and draw(st.booleans()) \
-            else "AES256"
+        out["encryption"] = (
+            {"kmsKeyArn": draw(kms_key_arn(key_region))} if key_region and draw(st.booleans()) else "AES256"
+        )
     if draw(st.booleans()):
-        out["tags"] = draw(st.dictionaries(st.sampled_from(["team", "cost-center", "env", "owner", "app:tier"]),
-                                           st.sampled_from(["platform", "42", "dev", "a b", "x" * 256]),
-                                           min_size=1, max_size=3))
+        out["tags"] = draw(
+            st.dictionaries(
+                st.sampled_from(["team", "cost-center", "env", "owner", "app:tier"]),
+                st.sampled_from(["platform", "42", "dev", "a b", "x" * 256]),
+                min_size=1,
+                max_size=3,
+            )
+        )
     if draw(st.booleans()):
         out["scanOnPush"] = draw(st.sampled_from(["basic", "enhanced", "off"]))
     return out
@@ -340,8 +457,10 @@ def repositories_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("expireUntaggedAfterDays true", {"expireUntaggedAfterDays": True}),
         ("keepLastImages 10001", {"keepLastImages": 10001}),
         ("encryption KMS without a key", {"encryption": "KMS"}),
-        ("a key alias instead of a key ARN",
-         {"encryption": {"kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/ecr"}}),
+        (
+            "a key alias instead of a key ARN",
+            {"encryption": {"kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/ecr"}},
+        ),
         ("a tag key starting with aws:", {"tags": {"aws:owner": "me"}}),
         ("51 tags", {"tags": {f"t{n}": "v" for n in range(51)}}),
         ("a 257-character tag value", {"tags": {"team": "x" * 257}}),
@@ -360,8 +479,17 @@ def repositories_near_miss(draw, ctx: Context) -> tuple[Any, str]:
 @st.composite
 def principal(draw) -> str:
     acct = draw(account())
-    return draw(st.sampled_from([acct, f"arn:aws:iam::{acct}:root", f"arn:aws:iam::{acct}:role/ci-builder",
-                                 f"arn:aws:iam::{acct}:user/jane", f"arn:aws:iam::{acct}:role/team/pull.er"]))
+    return draw(
+        st.sampled_from(
+            [
+                acct,
+                f"arn:aws:iam::{acct}:root",
+                f"arn:aws:iam::{acct}:role/ci-builder",
+                f"arn:aws:iam::{acct}:user/jane",
+                f"arn:aws:iam::{acct}:role/team/pull.er",
+            ]
+        )
+    )
 
 
 @st.composite
@@ -379,14 +507,18 @@ def access_valid(draw, ctx: Context) -> Any:
 
 @st.composite
 def access_near_miss(draw, ctx: Context) -> tuple[Any, str]:
-    what, value = draw(st.sampled_from([
-        ("an 11-digit account", {"principals": ["12345678901"]}),
-        ("a group ARN", {"principals": ["arn:aws:iam::123456789012:group/devs"]}),
-        ("a short organization id", {"organizationId": "o-abc"}),
-        ("access naming nobody", {}),
-        ("principals as one string", {"principals": "123456789012"}),
-        ("a misspelt key", {"orgId": "o-a1b2c3d4e5"}),
-    ]))
+    what, value = draw(
+        st.sampled_from(
+            [
+                ("an 11-digit account", {"principals": ["12345678901"]}),
+                ("a group ARN", {"principals": ["arn:aws:iam::123456789012:group/devs"]}),
+                ("a short organization id", {"organizationId": "o-abc"}),
+                ("access naming nobody", {}),
+                ("principals as one string", {"principals": "123456789012"}),
+                ("a misspelt key", {"orgId": "o-a1b2c3d4e5"}),
+            ]
+        )
+    )
     return value, what
 
 
@@ -399,7 +531,7 @@ def owning_rule(repository: str, rules: list[Rule]) -> Optional[Rule]:
 
 def warmed_name(repository: str, tag: str, rule: Rule) -> str:
     """README: a docker-hub official image without library/ is warmed as <prefix>/library/<name>."""
-    rest = repository[len(rule.prefix) + 1:] if rule.prefix != "ROOT" else repository
+    rest = repository[len(rule.prefix) + 1 :] if rule.prefix != "ROOT" else repository
     if rule.upstream == "docker-hub" and rule.prefix != "ROOT" and "/" not in rest:
         return f"{rule.prefix}/library/{rest}:{tag}"
     return f"{repository}:{tag}"
@@ -451,8 +583,10 @@ def warm_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     mistakes = [
         ("an image without a tag", {"images": [first.rsplit(":", 1)[0]]}),
         ("an image by digest", {"images": [first.rsplit(":", 1)[0] + "@sha256:" + "a" * 64]}),
-        ("an image under no rule prefix", {"images": ["zz-none/x:1"] if not any(
-            r.prefix == "ROOT" for r in ctx.rules) else ["Upper/x:1"]}),
+        (
+            "an image under no rule prefix",
+            {"images": ["zz-none/x:1"] if not any(r.prefix == "ROOT" for r in ctx.rules) else ["Upper/x:1"]},
+        ),
         ("an image in capitals", {"images": [first.upper()]}),
         ("no images", {"images": []}),
         ("a platform without its architecture", {"platforms": ["linux"]}),
@@ -467,12 +601,20 @@ def warm_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     ]
     created = [r for r in ctx.rules if r.create and r.prefix != "ROOT"]
     if created:
-        mistakes.append(("warming through a placeholder secret with onFailure fail", {
-            "images": [f"{created[0].prefix}/x/y:1"], "onFailure": "fail"}))
+        mistakes.append(
+            (
+                "warming through a placeholder secret with onFailure fail",
+                {"images": [f"{created[0].prefix}/x/y:1"], "onFailure": "fail"},
+            )
+        )
     hub = [r for r in ctx.rules if r.upstream == "docker-hub" and r.prefix != "ROOT"]
     if hub:
-        mistakes.append(("an official image with and without library/", {
-            "images": [f"{hub[0].prefix}/nginx:1", f"{hub[0].prefix}/library/nginx:1"], "onFailure": "warn"}))
+        mistakes.append(
+            (
+                "an official image with and without library/",
+                {"images": [f"{hub[0].prefix}/nginx:1", f"{hub[0].prefix}/library/nginx:1"], "onFailure": "warn"},
+            )
+        )
     what, change = draw(st.sampled_from(mistakes))
     if change == "drop:images":
         return {k: v for k, v in base.items() if k != "images"} or {"onFailure": "warn"}, what
@@ -481,15 +623,23 @@ def warm_near_miss(draw, ctx: Context) -> tuple[Any, str]:
 
 # --- workstation -----------------------------------------------------------------------------
 def subnet_id() -> st.SearchStrategy[str]:
-    return st.one_of(st.text("0123456789abcdef", min_size=8, max_size=8),
-                     st.text("0123456789abcdef", min_size=17, max_size=17)).map(lambda h: "subnet-" + h)
+    return st.one_of(
+        st.text("0123456789abcdef", min_size=8, max_size=8), st.text("0123456789abcdef", min_size=17, max_size=17)
+    ).map(lambda h: "subnet-" + h)
 
 
 @st.composite
 def owner_arn(draw) -> str:
     acct = draw(account())
-    return draw(st.sampled_from([f"arn:aws:iam::{acct}:user/jane", f"arn:aws:sts::{acct}:assumed-role/Admin/jane",
-                                 f"arn:aws:iam::{acct}:root"]))
+    return draw(
+        st.sampled_from(
+            [
+                f"arn:aws:iam::{acct}:user/jane",
+                f"arn:aws:sts::{acct}:assumed-role/Admin/jane",
+                f"arn:aws:iam::{acct}:root",
+            ]
+        )
+    )
 
 
 @st.composite
@@ -512,22 +662,31 @@ def workstation_valid(draw, ctx: Context) -> Any:
 
 @st.composite
 def workstation_near_miss(draw, ctx: Context) -> tuple[Any, str]:
-    what, value = draw(st.sampled_from([
-        ("an unknown kind", {"kind": "cloud-9"}),
-        ("a misspelt instance type", {"kind": "ec2", "instanceType": "t3.smal"}),
-        ("an instance type that does not exist", {"kind": "ec2", "instanceType": "t3.metal"}),
-        ("a size that does not exist", {"kind": "ec2", "instanceType": "m7g.13xlarge"}),
-        ("a Mac instance type", {"kind": "ec2", "instanceType": "mac2.metal"}),
-        ("cloud9 on Graviton", {"kind": "cloud9", "instanceType": draw(st.sampled_from(GRAVITON_INSTANCE_TYPES))}),
-        ("cloud9 with a type outside its pattern", {"kind": "cloud9",
-                                                    "instanceType": draw(st.sampled_from(["c6in.xlarge", "t3a.medium"]))}),
-        ("automaticStopMinutes on ec2", {"kind": "ec2", "automaticStopMinutes": 30}),
-        ("automaticStopMinutes 20161", {"kind": "cloud9", "automaticStopMinutes": 20161}),
-        ("a plain role ARN as owner", {"kind": "cloud9", "ownerArn": "arn:aws:iam::123456789012:role/Admin"}),
-        ("ownerArn on ec2", {"kind": "ec2", "ownerArn": "arn:aws:iam::123456789012:user/jane"}),
-        ("a short subnet id", {"kind": "ec2", "subnetId": "subnet-123"}),
-        ("no kind", {"instanceType": "t3.small"}),
-    ]))
+    what, value = draw(
+        st.sampled_from(
+            [
+                ("an unknown kind", {"kind": "cloud-9"}),
+                ("a misspelt instance type", {"kind": "ec2", "instanceType": "t3.smal"}),
+                ("an instance type that does not exist", {"kind": "ec2", "instanceType": "t3.metal"}),
+                ("a size that does not exist", {"kind": "ec2", "instanceType": "m7g.13xlarge"}),
+                ("a Mac instance type", {"kind": "ec2", "instanceType": "mac2.metal"}),
+                (
+                    "cloud9 on Graviton",
+                    {"kind": "cloud9", "instanceType": draw(st.sampled_from(GRAVITON_INSTANCE_TYPES))},
+                ),
+                (
+                    "cloud9 with a type outside its pattern",
+                    {"kind": "cloud9", "instanceType": draw(st.sampled_from(["c6in.xlarge", "t3a.medium"]))},
+                ),
+                ("automaticStopMinutes on ec2", {"kind": "ec2", "automaticStopMinutes": 30}),
+                ("automaticStopMinutes 20161", {"kind": "cloud9", "automaticStopMinutes": 20161}),
+                ("a plain role ARN as owner", {"kind": "cloud9", "ownerArn": "arn:aws:iam::123456789012:role/Admin"}),
+                ("ownerArn on ec2", {"kind": "ec2", "ownerArn": "arn:aws:iam::123456789012:user/jane"}),
+                ("a short subnet id", {"kind": "ec2", "subnetId": "subnet-123"}),
+                ("no kind", {"instanceType": "t3.small"}),
+            ]
+        )
+    )
     return value, what
 
 
@@ -553,11 +712,15 @@ def wrong_shape(draw, value: Any) -> tuple[Any, str]:
     return value, f"{key} as {shape!r}"
 
 
-def shape_or(near_miss: Callable[[Context], st.SearchStrategy[tuple[Any, str]]],
-             valid: Callable[[Context], st.SearchStrategy[Any]]) -> Callable[[Context], st.SearchStrategy]:
+def shape_or(
+    near_miss: Callable[[Context], st.SearchStrategy[tuple[Any, str]]],
+    valid: Callable[[Context], st.SearchStrategy[Any]],
+) -> Callable[[Context], st.SearchStrategy]:
     """A section's own near-misses, or a valid value with one part of the wrong shape."""
+
     def strategy(ctx: Context) -> st.SearchStrategy[tuple[Any, str]]:
         return st.one_of(near_miss(ctx), valid(ctx).flatmap(wrong_shape))
+
     return strategy
 
 
@@ -621,5 +784,16 @@ def with_section(section: Section, sections: tuple[Section, ...] = SECTIONS) -> 
     return tuple(s for s in sections if s.key != section.key) + (section,)
 
 
-__all__ = ["Context", "Draft", "OMIT", "Rule", "SECTIONS", "Section", "config_documents", "dump",
-           "owning_rule", "warmed_name", "with_section"]
+__all__ = [
+    "Context",
+    "Draft",
+    "OMIT",
+    "Rule",
+    "SECTIONS",
+    "Section",
+    "config_documents",
+    "dump",
+    "owning_rule",
+    "warmed_name",
+    "with_section",
+]

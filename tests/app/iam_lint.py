@@ -12,11 +12,14 @@ each statement against the Service Authorization Reference data that policy_sent
   ``"*"``;
 * ``"*"`` in an Allow statement only for actions that support no resource-level permissions;
 * an action with no resource types given an ARN (IAM would never match it: the grant is dead);
-* identity-policy statements have a ``Resource``; ``NotAction``/``NotResource`` in Allow statements.
+* identity-policy statements have a ``Resource``; ``NotAction``/``NotResource`` in Allow statements;
+* every ``Condition`` operator is one IAM has, and every condition key is a global ``aws:`` key or
+  one the statement's services define.
 
 The result is a list of readable lines, one per problem, each naming the resource, the policy
 and the statement.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -62,8 +65,9 @@ def lookup_actions(action: str) -> list[Action]:
         for type_name in privilege["resource_types"]:
             if not type_name:  # condition keys only: not a resource type
                 continue
-            arn = data["resources"].get(type_name, {}).get("arn") or \
-                data["resources"].get(type_name.lower(), {}).get("arn")
+            arn = data["resources"].get(type_name, {}).get("arn") or data["resources"].get(type_name.lower(), {}).get(
+                "arn"
+            )
             if arn is None:  # a resource type of another service, e.g. iam:role for sts
                 arn = _foreign_resource_arn(type_name)
             if arn:
@@ -104,8 +108,7 @@ def _policy_tokens(resource: str) -> list[Token]:
     tokens: list[Token] = []
     for literal, _variable in re.findall(r"([^$]+|\$(?!\{))|\$\{([^}]+)\}", resource):
         if literal:
-            tokens += [("star", "any") if c == "*" else ("one", "any") if c == "?" else ("lit", c)
-                       for c in literal]
+            tokens += [("star", "any") if c == "*" else ("one", "any") if c == "?" else ("lit", c) for c in literal]
         else:
             tokens += [("one", "any"), ("star", "any")]
     return tokens
@@ -163,8 +166,10 @@ _ARNS: dict[str, tuple[str, str]] = {
     "AWS::Logs::LogGroup": ("arn:{p}:logs:{r}:{a}:log-group:{name}:*", "name"),
     "AWS::StepFunctions::StateMachine": ("arn:{p}:states:{r}:{a}:stateMachine:{name}", "arn"),
     "AWS::SecretsManager::Secret": ("arn:{p}:secretsmanager:{r}:{a}:secret:{name}-AbCdEf", "arn"),
-    "AWS::KMS::Key": ("arn:{p}:kms:{r}:{a}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                      "1234abcd-12ab-34cd-56ef-1234567890ab"),
+    "AWS::KMS::Key": (
+        "arn:{p}:kms:{r}:{a}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+    ),
     "AWS::SNS::Topic": ("arn:{p}:sns:{r}:{a}:{name}", "arn"),
     "AWS::SQS::Queue": ("arn:{p}:sqs:{r}:{a}:{name}", "https://sqs.{r}.{u}/{a}/{name}"),
     "AWS::S3::Bucket": ("arn:{p}:s3:::{lname}", "lname"),
@@ -172,10 +177,11 @@ _ARNS: dict[str, tuple[str, str]] = {
     "AWS::EC2::Instance": ("arn:{p}:ec2:{r}:{a}:instance/i-0123456789abcdef0", "i-0123456789abcdef0"),
     "AWS::EC2::VPC": ("arn:{p}:ec2:{r}:{a}:vpc/vpc-0123456789abcdef0", "vpc-0123456789abcdef0"),
     "AWS::EC2::Subnet": ("arn:{p}:ec2:{r}:{a}:subnet/subnet-0123456789abcdef0", "subnet-0123456789abcdef0"),
-    "AWS::EC2::SecurityGroup": ("arn:{p}:ec2:{r}:{a}:security-group/sg-0123456789abcdef0",
-                                "sg-0123456789abcdef0"),
-    "AWS::Cloud9::EnvironmentEC2": ("arn:{p}:cloud9:{r}:{a}:environment:0123456789abcdef0123456789abcdef",
-                                    "0123456789abcdef0123456789abcdef"),
+    "AWS::EC2::SecurityGroup": ("arn:{p}:ec2:{r}:{a}:security-group/sg-0123456789abcdef0", "sg-0123456789abcdef0"),
+    "AWS::Cloud9::EnvironmentEC2": (
+        "arn:{p}:cloud9:{r}:{a}:environment:0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef",
+    ),
 }
 
 
@@ -194,15 +200,22 @@ class Resolver:
     account: str = ACCOUNT
 
     def _fill(self, pattern: str, logical_id: str) -> str:
-        return pattern.format(p=self.partition, r=self.region, a=self.account, u=URL_SUFFIX,
-                              name=logical_id, lname=logical_id.lower())
+        return pattern.format(
+            p=self.partition, r=self.region, a=self.account, u=URL_SUFFIX, name=logical_id, lname=logical_id.lower()
+        )
 
     def ref(self, name: str) -> Any:
-        pseudo = {"AWS::Partition": self.partition, "AWS::Region": self.region, "AWS::AccountId": self.account,
-                  "AWS::URLSuffix": URL_SUFFIX, "AWS::StackName": "EcrPtc",
-                  "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account}:stack/EcrPtc/"
-                                  "12345678-1234-1234-1234-123456789012",
-                  "AWS::NotificationARNs": [], "AWS::NoValue": None}
+        pseudo = {
+            "AWS::Partition": self.partition,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::URLSuffix": URL_SUFFIX,
+            "AWS::StackName": "EcrPtc",
+            "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account}:stack/EcrPtc/"
+            "12345678-1234-1234-1234-123456789012",
+            "AWS::NotificationARNs": [],
+            "AWS::NoValue": None,
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.template.get("Parameters", {}):
@@ -235,7 +248,7 @@ class Resolver:
             return value
         if len(value) != 1:
             return {k: self.resolve(v) for k, v in value.items()}
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Ref":
             return self.ref(arg)
         if key == "Fn::GetAtt":
@@ -345,8 +358,14 @@ def policy_documents(template: dict[str, Any], resolver: Optional[Resolver] = No
                 continue
             if isinstance(function, str) and not function.startswith("arn:"):
                 function = f"arn:{resolver.partition}:lambda:{resolver.region}:{resolver.account}:function:{function}"
-            yield Document(f"{logical_id} ({kind})", "resource", {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": props.get("Action"), "Resource": function}]})
+            yield Document(
+                f"{logical_id} ({kind})",
+                "resource",
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": props.get("Action"), "Resource": function}],
+                },
+            )
 
 
 # --- the checks ------------------------------------------------------------------------------
@@ -383,6 +402,8 @@ def _statement_problems(statement: Any, kind: str) -> Iterator[str]:
             yield f"unknown action {action!r} (not in the IAM database)"
         else:
             known.append((action, found))
+    if "Condition" in statement:
+        yield from _condition_problems(statement["Condition"], known)
     if kind == "trust":
         return
     if "Resource" not in statement and "NotResource" not in statement:
@@ -417,11 +438,134 @@ def _resource_problems(resource: str, written: str, actions: list[Action], effec
     if len(actions) > 1:
         yield f"none of the {len(actions)} actions {written!r} names can act on {resource!r}"
     elif not actions[0].resource_types:
-        yield (f"{actions[0]} supports no resource-level permissions, so {resource!r} never matches "
-               "(its only resource is '*')")
+        yield (
+            f"{actions[0]} supports no resource-level permissions, so {resource!r} never matches "
+            "(its only resource is '*')"
+        )
     else:
         formats = "; ".join(f"{t}: {arn}" for t, arn in actions[0].resource_types)
         yield f"{actions[0]} cannot act on {resource!r}: it takes {formats}"
+
+
+# The global condition keys (IAM User Guide, "AWS global condition context keys"); a trailing '/'
+# takes any tag key or name after it.
+GLOBAL_CONDITION_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "aws:CalledVia",
+        "aws:CalledViaFirst",
+        "aws:CalledViaLast",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:Ec2InstanceSourcePrivateIPv4",
+        "aws:Ec2InstanceSourceVpc",
+        "aws:FederatedProvider",
+        "aws:MultiFactorAuthAge",
+        "aws:MultiFactorAuthPresent",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:PrincipalIsAWSService",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalServiceName",
+        "aws:PrincipalServiceNamesList",
+        "aws:PrincipalType",
+        "aws:Referer",
+        "aws:RequestedRegion",
+        "aws:ResourceAccount",
+        "aws:ResourceOrgID",
+        "aws:ResourceOrgPaths",
+        "aws:SecureTransport",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "aws:SourceIdentity",
+        "aws:SourceIp",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:TagKeys",
+        "aws:TokenIssueTime",
+        "aws:UserAgent",
+        "aws:userid",
+        "aws:username",
+        "aws:ViaAWSService",
+        "aws:VpcSourceIp",
+        "aws:VpceAccount",
+        "aws:VpceOrgID",
+        "aws:VpceOrgPaths",
+    )
+)
+GLOBAL_CONDITION_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
+CONDITION_OPERATORS = frozenset(
+    k.lower()
+    for k in (
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "Null",
+    )
+)
+
+
+def _service_condition_keys(service: str) -> list[str]:
+    data = _database().get(service)
+    return list(data.get("conditions", {})) if isinstance(data, dict) else []
+
+
+def _condition_key_known(key: str, services: set[str]) -> bool:
+    lowered = key.lower()
+    if lowered in GLOBAL_CONDITION_KEYS or lowered.startswith(GLOBAL_CONDITION_PREFIXES):
+        return True
+    service = lowered.partition(":")[0]
+    for known in _service_condition_keys(service) if service in services else []:
+        head, _, _ = known.partition("${")  # ecr:ResourceTag/${TagKey} takes any tag key
+        if lowered == known.lower() or (
+            "${" in known and lowered.startswith(head.lower()) and len(lowered) > len(head)
+        ):
+            return True
+    return False
+
+
+def _condition_problems(condition: Any, actions: list[tuple[str, list[Action]]]) -> Iterator[str]:
+    if not isinstance(condition, dict):
+        yield f"Condition is not an object: {condition!r}"
+        return
+    services = {a.service for _, found in actions for a in found}
+    for operator, tests in condition.items():
+        base = operator.split(":", 1)[1] if operator.startswith(("ForAllValues:", "ForAnyValue:")) else operator
+        base = base[: -len("IfExists")] if base.endswith("IfExists") else base
+        if base.lower() not in CONDITION_OPERATORS:
+            yield f"unknown condition operator {operator!r}"
+        for key in tests if isinstance(tests, dict) else []:
+            if not _condition_key_known(key, services):
+                yield (
+                    f"condition key {key!r} is neither a global aws: key nor one that "
+                    f"{', '.join(sorted(services)) or 'the actions'} define"
+                )
 
 
 def document_problems(document: Any, kind: str = "identity") -> list[str]:
@@ -441,13 +585,26 @@ def document_problems(document: Any, kind: str = "identity") -> list[str]:
     return out
 
 
-def problems(template: dict[str, Any], *, partition: str = PARTITION, region: str = REGION,
-             account: str = ACCOUNT) -> list[str]:
+def problems(
+    template: dict[str, Any], *, partition: str = PARTITION, region: str = REGION, account: str = ACCOUNT
+) -> list[str]:
     """Every IAM problem of every policy in the template, as readable lines."""
     resolver = Resolver(template, partition, region, account)
-    return [f"{doc.where}: {p}" for doc in policy_documents(template, resolver)
-            for p in document_problems(doc.document, doc.kind)]
+    return [
+        f"{doc.where}: {p}"
+        for doc in policy_documents(template, resolver)
+        for p in document_problems(doc.document, doc.kind)
+    ]
 
 
-__all__ = ["Action", "Document", "Resolver", "arn_matches_format", "document_problems", "lookup_actions",
-           "patterns_intersect", "policy_documents", "problems"]
+__all__ = [
+    "Action",
+    "Document",
+    "Resolver",
+    "arn_matches_format",
+    "document_problems",
+    "lookup_actions",
+    "patterns_intersect",
+    "policy_documents",
+    "problems",
+]

@@ -14,6 +14,7 @@ the time budget; ``ECR_PTC_PROPERTY_SHRINK=1`` turns it on to get a minimal conf
 ``ECR_PTC_PROPERTY_EXAMPLES`` sets the number of files (default 60, about two minutes: most of it
 cfn-lint, about 1 s a template).
 """
+
 from __future__ import annotations
 
 import functools
@@ -92,11 +93,13 @@ def ec2_instance_types() -> frozenset[str]:
 def instance_type_problems(template: dict) -> list[str]:
     """Instance types are ones EC2 has (botocore's EC2 model lists them all)."""
     known = ec2_instance_types()
-    return [f"{logical_id}: instance type {resource['Properties']['InstanceType']!r} does not exist"
-            for logical_id, resource in template["Resources"].items()
-            if resource["Type"] in ("AWS::EC2::Instance", "AWS::Cloud9::EnvironmentEC2")
-            and isinstance(resource.get("Properties", {}).get("InstanceType"), str)
-            and resource["Properties"]["InstanceType"] not in known]
+    return [
+        f"{logical_id}: instance type {resource['Properties']['InstanceType']!r} does not exist"
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] in ("AWS::EC2::Instance", "AWS::Cloud9::EnvironmentEC2")
+        and isinstance(resource.get("Properties", {}).get("InstanceType"), str)
+        and resource["Properties"]["InstanceType"] not in known
+    ]
 
 
 def credential_problems(template: dict, region: Optional[str], account: Optional[str]) -> list[str]:
@@ -122,10 +125,12 @@ def region_problems(region: Optional[str]) -> list[str]:
 
 def limit_problems(template: dict) -> list[str]:
     out = []
-    for what, count, limit in (("resources", len(template["Resources"]), MAX_RESOURCES),
-                               ("outputs", len(template.get("Outputs", {})), MAX_OUTPUTS),
-                               ("parameters", len(template.get("Parameters", {})), MAX_PARAMETERS),
-                               ("bytes", len(json.dumps(template)), MAX_TEMPLATE_BYTES)):
+    for what, count, limit in (
+        ("resources", len(template["Resources"]), MAX_RESOURCES),
+        ("outputs", len(template.get("Outputs", {})), MAX_OUTPUTS),
+        ("parameters", len(template.get("Parameters", {})), MAX_PARAMETERS),
+        ("bytes", len(json.dumps(template)), MAX_TEMPLATE_BYTES),
+    ):
         if count > limit:
             out.append(f"{count} {what}; CloudFormation allows {limit}")
     return out
@@ -148,8 +153,10 @@ def synthesize(config: Any, outdir: Path) -> dict[str, tuple[dict, Optional[str]
     app.synth()
     manifest = json.loads((outdir / "manifest.json").read_text())
     if manifest.get("missing"):
-        raise AssertionError("synth needs context lookups (README: no lookups, no credentials): "
-                             + json.dumps(manifest["missing"])[:1000])
+        raise AssertionError(
+            "synth needs context lookups (README: no lookups, no credentials): "
+            + json.dumps(manifest["missing"])[:1000]
+        )
     stacks = {}
     for artifact in manifest["artifacts"].values():
         if artifact["type"] != "aws:cloudformation:stack":
@@ -157,8 +164,11 @@ def synthesize(config: Any, outdir: Path) -> dict[str, tuple[dict, Optional[str]
         account, region = artifact["environment"].removeprefix("aws://").split("/")
         template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
         name = artifact["properties"].get("stackName") or artifact["displayName"]
-        stacks[name] = (template, None if region == "unknown-region" else region,
-                        None if account == "unknown-account" else account)
+        stacks[name] = (
+            template,
+            None if region == "unknown-region" else region,
+            None if account == "unknown-account" else account,
+        )
     return stacks
 
 
@@ -168,10 +178,13 @@ def validation_report(outdir: Path) -> list[str]:
     if not path.exists():
         return []
     report = json.loads(path.read_text())
-    return [f"{plugin.get('pluginName')}: {v.get('ruleName')} on "
-            f"{', '.join(r.get('constructPath', '?') for r in v.get('violatingResources', []))}: "
-            f"{v.get('description', '')[:300]}"
-            for plugin in report.get("pluginReports", []) for v in plugin.get("violations", [])]
+    return [
+        f"{plugin.get('pluginName')}: {v.get('ruleName')} on "
+        f"{', '.join(r.get('constructPath', '?') for r in v.get('violatingResources', []))}: "
+        f"{v.get('description', '')[:300]}"
+        for plugin in report.get("pluginReports", [])
+        for v in plugin.get("violations", [])
+    ]
 
 
 def deployability_problems(config: Any, outdir: Path) -> list[str]:
@@ -181,10 +194,15 @@ def deployability_problems(config: Any, outdir: Path) -> list[str]:
         return [f"synth failed: {type(err).__name__}: {str(err)[:3000]}", *validation_report(outdir)]
     out = []
     for name, (template, region, account) in stacks.items():
-        checks = (region_problems(region) + limit_problems(template) + image_problems(template)
-                  + instance_type_problems(template) + credential_problems(template, region, account)
-                  + findings(template, region or "us-east-1")
-                  + iam_problems(template, region=region or "us-east-1", account=account or "123456789012"))
+        checks = (
+            region_problems(region)
+            + limit_problems(template)
+            + image_problems(template)
+            + instance_type_problems(template)
+            + credential_problems(template, region, account)
+            + findings(template, region or "us-east-1")
+            + iam_problems(template, region=region or "us-east-1", account=account or "123456789012")
+        )
         out += [f"{name}: {p}" for p in checks]
     return out
 
@@ -236,10 +254,20 @@ def check_draft(draft: Draft, workdir: Path, tally: Counter) -> None:
 def test_validate_means_deployable(tmp_path):
     tally: Counter = Counter()
 
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
-              print_blob=False,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.filter_too_much, HealthCheck.large_base_example])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=PHASES,
+        print_blob=False,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.large_base_example,
+        ],
+    )
     @given(draft=config_documents())
     def validate_means_deployable(draft: Draft) -> None:
         check_draft(draft, tmp_path, tally)
