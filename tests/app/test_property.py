@@ -224,6 +224,12 @@ def validate_cli(path: Path) -> tuple[int, str]:
 
 
 # --- the property ----------------------------------------------------------------------------------
+def failure(draft: Draft, what: str) -> AssertionError:
+    """A failure that shows the config file it happened with."""
+    near = "; ".join(draft.near_misses) or "none, meant to be valid"
+    return AssertionError(f"{what}\n--- config.yaml (near-misses: {near}) ---\n{draft.text}")
+
+
 def check_draft(draft: Draft, workdir: Path, tally: Counter) -> None:
     from ecr_ptc_app.config import ConfigError, load_config
 
@@ -233,21 +239,27 @@ def check_draft(draft: Draft, workdir: Path, tally: Counter) -> None:
         config = load_config(path)
     except ConfigError as err:
         tally["refused"] += 1
-        assert not draft.meant_valid, f"a valid config was refused:\n{err}"
+        if draft.meant_valid:
+            raise failure(draft, f"a valid config was refused:\n{err}") from None
         code, printed = validate_cli(path)
-        assert code == 2 and "Traceback" not in printed, f"ecr-ptc validate exit {code}:\n{printed}"
-        assert printed.startswith("error: ") and "Fix:" in printed, printed
+        if code != 2 or "Traceback" in printed or not printed.startswith("error: ") or "Fix:" not in printed:
+            raise failure(draft, f"ecr-ptc validate exit {code} on a refused config:\n{printed}") from None
         return
+    except Exception:  # noqa: BLE001 - anything but ConfigError reaches the user as a traceback
+        raise failure(
+            draft, f"the config loader crashed (ecr-ptc validate prints this):\n{traceback.format_exc()}"
+        ) from None
     tally["accepted"] += 1
     code, printed = validate_cli(path)
-    assert code == 0 and "Traceback" not in printed, f"ecr-ptc validate exit {code} on an accepted config:\n{printed}"
+    if code != 0 or "Traceback" in printed:
+        raise failure(draft, f"ecr-ptc validate exit {code} on an accepted config:\n{printed}")
     outdir = workdir / "cdk.out"
     try:
         problems = deployability_problems(config, outdir)
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
     if problems:
-        pytest.fail("accepted by validate, but not deployable:\n" + "\n".join(problems), pytrace=False)
+        raise failure(draft, "accepted by validate, but not deployable:\n" + "\n".join(problems))
 
 
 @pytest.mark.synth
