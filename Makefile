@@ -47,8 +47,11 @@ synth: $(STAMPS)/venv $(STAMPS)/node
 validate: $(STAMPS)/venv
 	$(BIN)/python -m ecr_ptc_app.cli validate $(CONFIG)
 
+# Static checks: ruff (pyflakes, bugbear, import order), the formatter, and mypy over the product code.
 lint: $(STAMPS)/venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: setup lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)

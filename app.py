@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """CDK entry point: `npx cdk synth [-c config=path/to/file.yaml]`."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """`make bench`: prints medians and ratios; never a pass/fail test (shared, noisy machines)."""
+
 from . import synth_bench, warm_bench
 
 synth_bench.main()

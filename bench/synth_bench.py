@@ -1,4 +1,5 @@
 """Synth cost: the app on the default config vs a bare L1 app; and a 50-rule config."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 RULES_50 = "rules:\n" + "".join(f"  - {{upstream: quay, prefix: q{i:02d}}}\n" for i in range(50))
 WARM_200 = "rules:\n  - upstream: quay\nwarm:\n  images:\n" + "".join(
-    f"    - quay/team/image{i:03d}:v1\n" for i in range(200))
+    f"    - quay/team/image{i:03d}:v1\n" for i in range(200)
+)
 
 
 def timed_synth(args: list[str], outdir: str, context: dict | None = None) -> float:
@@ -45,8 +47,10 @@ def main() -> None:
     app, _ = median_synth(["app.py"], context)
     bare, _ = median_synth(["bench/bare_app.py"], context)
     unchecked, _ = median_synth(["app.py"], dict(context, nag="false"))
-    print(f"synth default config: app {app:.2f} s, bare L1 app {bare:.2f} s, "
-          f"ratio {app / bare:.2f} (goal <= 1.10), median of {RUNS}")
+    print(
+        f"synth default config: app {app:.2f} s, bare L1 app {bare:.2f} s, "
+        f"ratio {app / bare:.2f} (goal <= 1.10), median of {RUNS}"
+    )
     print(f"  of which the cdk-nag checks: app with -c nag=false {unchecked:.2f} s, ratio {unchecked / bare:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         for label, text in (("50 rules", RULES_50), ("200 warmed images", WARM_200)):
@@ -55,8 +59,10 @@ def main() -> None:
             seconds, templates = median_synth(["app.py"], dict(context, config=str(config)))
             template = templates["EcrPtc.template.json"]
             resources = len(json.loads(template)["Resources"])
-            print(f"synth {label}: {seconds:.2f} s, {resources} resources (limit 500), "
-                  f"{len(template.encode())} template bytes (limit 1000000)")
+            print(
+                f"synth {label}: {seconds:.2f} s, {resources} resources (limit 500), "
+                f"{len(template.encode())} template bytes (limit 1000000)"
+            )
 
 
 if __name__ == "__main__":

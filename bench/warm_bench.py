@@ -1,6 +1,7 @@
 """Warm cost against real registries on loopback: `ecr-ptc warm --registry` vs the `skopeo copy` loop
 teams use today, each run against a fresh docker-registry pull-through cache; and the CLI's peak
 memory while it warms one image with a 256 MB layer. Prints medians and ratios; never a pass/fail test."""
+
 from __future__ import annotations
 
 import contextlib
@@ -87,10 +88,20 @@ def time_skopeo(registry_cls, tmp: Path, upstream_url: str, refs: list[str], run
     layout = tmp / f"skopeo-{run}"
     try:
         with fresh_cache(registry_cls, tmp / f"cache-skopeo-{run}", upstream_url) as cache:
-            return sum(run_child(["skopeo", "copy", "--all", "--src-tls-verify=false",
-                                  f"docker://{host_of(cache.url)}/{ref}", f"oci:{layout}:{n}"],
-                                 tmp / f"skopeo-{run}-{n}.log")[0]
-                       for n, ref in enumerate(refs))
+            return sum(
+                run_child(
+                    [
+                        "skopeo",
+                        "copy",
+                        "--all",
+                        "--src-tls-verify=false",
+                        f"docker://{host_of(cache.url)}/{ref}",
+                        f"oci:{layout}:{n}",
+                    ],
+                    tmp / f"skopeo-{run}-{n}.log",
+                )[0]
+                for n, ref in enumerate(refs)
+            )
     finally:
         shutil.rmtree(layout, ignore_errors=True)
 
@@ -98,11 +109,22 @@ def time_skopeo(registry_cls, tmp: Path, upstream_url: str, refs: list[str], run
 def bench_many(registry_cls, seed_image, tmp: Path, upstream_url: str) -> None:
     from tests.cache_warmer.registry.faults import FaultProxy
 
-    images = [seed_image(upstream_url, f"bench/app{i:02d}", "v1", platforms=PLATFORMS, layers=LAYERS,
-                         layer_size=LAYER_SIZE, seed=100 + i) for i in range(IMAGES)]
+    images = [
+        seed_image(
+            upstream_url,
+            f"bench/app{i:02d}",
+            "v1",
+            platforms=PLATFORMS,
+            layers=LAYERS,
+            layer_size=LAYER_SIZE,
+            seed=100 + i,
+        )
+        for i in range(IMAGES)
+    ]
     refs = [image.ref for image in images]
-    total = sum(sum({d: n for p in image.platforms.values() for d, n in p.sizes.items()}.values())
-                for image in images)  # distinct blobs: the shared layer once per image
+    total = sum(
+        sum({d: n for p in image.platforms.values() for d, n in p.sizes.items()}.values()) for image in images
+    )  # distinct blobs: the shared layer once per image
     # Loopback measures the local cache's own throughput; a real upstream (Docker Hub, Quay) is
     # tens of milliseconds away per request, which is what warming one image at a time pays for.
     scenarios = [("loopback upstream", 0.0)]
@@ -120,19 +142,31 @@ def bench_many(registry_cls, seed_image, tmp: Path, upstream_url: str) -> None:
             if distant:
                 distant.stop()
         w, s = statistics.median(warm), statistics.median(skopeo)
-        print(f"warm {IMAGES} images ({len(PLATFORMS)} platforms, ~{total / MiB:.0f} MB, {label}): "
-              f"ecr-ptc warm {w:.2f} s, skopeo copy loop {s:.2f} s, ratio {s / w:.1f}x (goal >= 5x), "
-              f"median of {RUNS}")
+        print(
+            f"warm {IMAGES} images ({len(PLATFORMS)} platforms, ~{total / MiB:.0f} MB, {label}): "
+            f"ecr-ptc warm {w:.2f} s, skopeo copy loop {s:.2f} s, ratio {s / w:.1f}x (goal >= 5x), "
+            f"median of {RUNS}"
+        )
 
 
 def bench_memory(registry_cls, seed_image, tmp: Path, upstream_url: str) -> None:
     free = shutil.disk_usage(tmp).free
     if free < MIN_FREE:
-        print(f"peak memory warming a 256 MB layer: skipped, {free / MiB:.0f} MB free in {tmp} "
-              f"(needs ~{MIN_FREE / MiB:.0f} MB)")
+        print(
+            f"peak memory warming a 256 MB layer: skipped, {free / MiB:.0f} MB free in {tmp} "
+            f"(needs ~{MIN_FREE / MiB:.0f} MB)"
+        )
         return
-    image = seed_image(upstream_url, "bench/big", "v1", platforms=PLATFORMS[:1], layers=1,
-                       layer_size=BIG_LAYER, shared_layer=False, seed=999)
+    image = seed_image(
+        upstream_url,
+        "bench/big",
+        "v1",
+        platforms=PLATFORMS[:1],
+        layers=1,
+        layer_size=BIG_LAYER,
+        shared_layer=False,
+        seed=999,
+    )
     with fresh_cache(registry_cls, tmp / "cache-big", upstream_url) as cache:
         seconds, peak_kib = run_child([*warm_command(), "--registry", cache.url, image.ref], tmp / "warm-big.log")
     print(f"peak memory warming a 256 MB layer: {peak_kib / 1024:.0f} MB (goal < 100 MB), in {seconds:.2f} s")

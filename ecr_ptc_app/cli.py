@@ -1,4 +1,5 @@
 """`ecr-ptc`: check a config (`validate`) and warm a cache (`warm`). Exit 0 ok, 1 failed, 2 bad input."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,8 @@ from .commands import COMMANDS
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as dist_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
 
     try:
         return dist_version("ecr-ptc")

@@ -3,6 +3,7 @@
 The rules themselves live in the construct library (``ecr_ptc``); this module only knows the
 file: its keys (camelCase of the props' snake_case names), its lines, and where it is.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,9 +17,9 @@ from typing import Any, Callable, Optional, Sequence
 import yaml
 
 from ecr_ptc import validation as v
-from ecr_ptc.errors import ValidationError, join_path
-from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
+from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings
+from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 from ecr_ptc.workstation.settings import WorkstationSettings
 
@@ -48,8 +49,15 @@ class ConfigError(Exception):
     ``problems`` holds every independent mistake found (the first 20, in file order); ``path``,
     ``problem``, ``fix`` and ``line`` are the first one's."""
 
-    def __init__(self, file: str, problem: str, fix: str, path: str = "", line: Optional[int] = None,
-                 more: Sequence[Problem] = ()) -> None:
+    def __init__(
+        self,
+        file: str,
+        problem: str,
+        fix: str,
+        path: str = "",
+        line: Optional[int] = None,
+        more: Sequence[Problem] = (),
+    ) -> None:
         self.file = file
         self.problems: list[Problem] = [Problem(path, problem, fix, line), *more]
         self.file, self.problem, self.fix, self.path, self.line = file, problem, fix, path, line
@@ -114,10 +122,22 @@ def camel_path(path: str) -> str:
 
 
 # Props fields whose snake_case names may appear in library messages; the file speaks camelCase.
-_PROPS_CLASSES = (UpstreamRule, UpstreamCredentials, RepositorySettings, Encryption, AccessSettings, WarmSettings,
-                  WorkstationSettings)
-_FIELD = re.compile(r"\b(" + "|".join(sorted({f.name for c in _PROPS_CLASSES for f in dataclasses.fields(c)
-                                               if "_" in f.name}, key=len, reverse=True)) + r")\b")
+_PROPS_CLASSES = (
+    UpstreamRule,
+    UpstreamCredentials,
+    RepositorySettings,
+    Encryption,
+    AccessSettings,
+    WarmSettings,
+    WorkstationSettings,
+)
+_FIELD = re.compile(
+    r"\b("
+    + "|".join(
+        sorted({f.name for c in _PROPS_CLASSES for f in dataclasses.fields(c) if "_" in f.name}, key=len, reverse=True)
+    )
+    + r")\b"
+)
 
 
 def camel_words(text: str) -> str:
@@ -147,37 +167,43 @@ class Problems:
 
 
 # --- shapes --------------------------------------------------------------------------------
-def _mapping(value: Any, path: str, allowed: tuple[str, ...], what: str,
-             problems: Optional[Problems] = None) -> dict:
+def _mapping(value: Any, path: str, allowed: tuple[str, ...], what: str, problems: Optional[Problems] = None) -> dict:
     """The mapping; unknown keys are mistakes of their own (recorded, or the first one raised)."""
     if not isinstance(value, dict):
-        raise ValidationError(path, f"expected a mapping ({what}), got {value!r}",
-                              f"write {path or 'the file'} as 'key: value' lines with keys among: "
-                              f"{', '.join(allowed)}")
+        raise ValidationError(
+            path,
+            f"expected a mapping ({what}), got {value!r}",
+            f"write {path or 'the file'} as 'key: value' lines with keys among: {', '.join(allowed)}",
+        )
     unknown = []
     for key in value:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(allowed)}"
             unknown.append(ValidationError(join_path(path, str(key)), f"unknown key {key!r}", hint))
-    if unknown and problems is None:
-        raise unknown[0]
     if unknown:
-        problems.errors += unknown[1:]
+        if problems is not None:
+            problems.errors += unknown[1:]
         raise unknown[0]  # the object is not built: its other errors would follow from the typo
     return value
 
 
 def _list(value: Any, path: str, what: str) -> list:
     if not isinstance(value, list):
-        raise ValidationError(path, f"expected a list of {what}, got {value!r}",
-                              f"write {path} as a YAML list ('- item' lines or [a, b])")
+        raise ValidationError(
+            path, f"expected a list of {what}, got {value!r}", f"write {path} as a YAML list ('- item' lines or [a, b])"
+        )
     return value
 
 
-def _props(cls: type, raw: Any, path: str, what: str,
-           convert: Optional[dict[str, Callable[[Any, str], Any]]] = None,
-           problems: Optional[Problems] = None) -> Any:
+def _props(
+    cls: type,
+    raw: Any,
+    path: str,
+    what: str,
+    convert: Optional[dict[str, Callable[[Any, str], Any]]] = None,
+    problems: Optional[Problems] = None,
+) -> Any:
     """Build a props dataclass from a YAML mapping whose keys are its fields in camelCase."""
     names = tuple(camel(f.name) for f in dataclasses.fields(cls))
     raw = _mapping(raw, path, names, what, problems)
@@ -200,8 +226,11 @@ def _encryption(raw: Any, path: str) -> Encryption:
         return Encryption.aes256()
     if isinstance(raw, dict):
         return _props(Encryption, raw, path, "kmsKeyArn")
-    raise ValidationError(path, f"{raw!r} is not an encryption setting",
-                          "write 'encryption: AES256' or 'encryption: {kmsKeyArn: <key arn>}'")
+    raise ValidationError(
+        path,
+        f"{raw!r} is not an encryption setting",
+        "write 'encryption: AES256' or 'encryption: {kmsKeyArn: <key arn>}'",
+    )
 
 
 def _rule(raw: Any, path: str, problems: Problems) -> UpstreamRule:
@@ -240,8 +269,13 @@ def _environments(doc: dict, problems: Problems) -> tuple[Environment, ...]:
         if env is None:
             continue
         if env in seen:
-            problems.errors.append(ValidationError(
-                f"environments[{i}]", f"same account and region as environments[{seen[env]}]", "remove the duplicate"))
+            problems.errors.append(
+                ValidationError(
+                    f"environments[{i}]",
+                    f"same account and region as environments[{seen[env]}]",
+                    "remove the duplicate",
+                )
+            )
         seen.setdefault(env, i)
     return tuple(e for e in envs if e is not None)
 
@@ -268,9 +302,13 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
         if key:
             error, warning = v.kms_key_location_problems(key, env.region, env.account)
             if error:
-                problems.errors.append(ValidationError(
-                    "repositories.encryption.kmsKeyArn", f"{error} (environments[{i}])",
-                    f"use a key of {env.region}, or deploy the cache to {v.region_of_arn(key)[0]}"))
+                problems.errors.append(
+                    ValidationError(
+                        "repositories.encryption.kmsKeyArn",
+                        f"{error} (environments[{i}])",
+                        f"use a key of {env.region}, or deploy the cache to {v.region_of_arn(key)[0]}",
+                    )
+                )
             if warning:
                 warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
     if out.get("rules") and out.get("warm"):
@@ -292,8 +330,9 @@ def build(document: Any) -> tuple[dict, list[str]]:
 def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     """Typed props, warnings and every independent mistake (camelCase key paths) of a parsed document."""
     problems = Problems()
-    doc = problems.attempt(_mapping, {} if document is None else document, "", TOP_KEYS, "the config's top level",
-                           problems)
+    doc = problems.attempt(
+        _mapping, {} if document is None else document, "", TOP_KEYS, "the config's top level", problems
+    )
     if doc is None:
         if not isinstance(document, dict):
             return {}, [], problems.errors
@@ -303,14 +342,22 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     rules = problems.attempt(_rules, doc, problems)
     if rules is not None:
         out["rules"] = tuple(rules)
-    repositories = problems.attempt(_props, RepositorySettings, doc.get("repositories") or {}, "repositories",
-                                    "repository settings", {"encryption": _encryption}, problems)
+    repositories = problems.attempt(
+        _props,
+        RepositorySettings,
+        doc.get("repositories") or {},
+        "repositories",
+        "repository settings",
+        {"encryption": _encryption},
+        problems,
+    )
     if repositories is not None:
         out["repositories"] = repositories
         warnings += repositories.warnings
     if "access" in doc:
-        out["access"] = problems.attempt(_props, AccessSettings, doc["access"], "access",
-                                         "principals and/or organizationId", None, problems)
+        out["access"] = problems.attempt(
+            _props, AccessSettings, doc["access"], "access", "principals and/or organizationId", None, problems
+        )
     out["environments"] = problems.attempt(_environments, doc, problems) or ()
     if "warm" in doc:
         warm = problems.attempt(_warm, doc["warm"], rules)
@@ -318,8 +365,9 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
             out["warm"], warm_warnings = warm
             warnings += warm_warnings
     if "workstation" in doc:
-        out["workstation"] = problems.attempt(_props, WorkstationSettings, doc["workstation"], "workstation",
-                                              "workstation settings", None, problems)
+        out["workstation"] = problems.attempt(
+            _props, WorkstationSettings, doc["workstation"], "workstation", "workstation settings", None, problems
+        )
     warnings += _stack_checks(out, problems)
     return out, warnings, problems.errors
 
@@ -331,21 +379,23 @@ def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(shown, "no such file", "check the path (cdk: -c config=PATH; ecr-ptc: the PATH or --config "
-                                                 "argument)") from None
+        raise ConfigError(
+            shown, "no such file", "check the path (cdk: -c config=PATH; ecr-ptc: the PATH or --config argument)"
+        ) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise ConfigError(shown, f"cannot read the file ({err.__class__.__name__})",
-                          "give a readable UTF-8 YAML file") from None
+        raise ConfigError(
+            shown, f"cannot read the file ({err.__class__.__name__})", "give a readable UTF-8 YAML file"
+        ) from None
     try:
         document = yaml_source.parse(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = yaml_source.plain_problem(getattr(err, "problem", None) or str(err))
         fix = getattr(err, "fix", None) or "correct the YAML at that line (check indentation, colons and quotes)"
-        raise ConfigError(shown, f"YAML syntax error: {problem}", fix,
-                          line=mark.line + 1 if mark else None) from None
+        raise ConfigError(shown, f"YAML syntax error: {problem}", fix, line=mark.line + 1 if mark else None) from None
     props, warnings, errors = build_all(document)
     if errors:
-        raise ConfigError.of(shown, [Problem(e.path, e.problem, e.fix, yaml_source.line_of(document, e.path))
-                                     for e in errors])
+        raise ConfigError.of(
+            shown, [Problem(e.path, e.problem, e.fix, yaml_source.line_of(document, e.path)) for e in errors]
+        )
     return AppConfig(file=shown, warnings=tuple(warnings), **props)

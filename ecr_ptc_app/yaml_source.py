@@ -1,4 +1,5 @@
 """Reading the YAML config: line numbers for every key, and key paths back to lines."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -48,9 +48,12 @@ def _int(loader: _Loader, node: yaml.ScalarNode) -> int:
     account id with a leading zero would silently become another account."""
     value = loader.construct_yaml_int(node)
     if not _DECIMAL.fullmatch(node.value):
-        raise NumberError(f"{node.value} is not a plain decimal number: YAML reads it as {value}", node.start_mark,
-                          f"quote it if it is an id ('{node.value}'), or write the number without leading "
-                          "zeros, underscores or colons")
+        raise NumberError(
+            f"{node.value} is not a plain decimal number: YAML reads it as {value}",
+            node.start_mark,
+            f"quote it if it is an id ('{node.value}'), or write the number without leading "
+            "zeros, underscores or colons",
+        )
     return value
 
 
@@ -68,15 +71,22 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequen
 
 
 # PyYAML's words for a line that is indented wrongly (or lacks the space after a colon).
-_INDENTATION = ("mapping values are not allowed here", "did not find expected key",
-                "expected <block end>", "did not find expected '-' indicator", "could not find expected ':'")
+_INDENTATION = (
+    "mapping values are not allowed here",
+    "did not find expected key",
+    "expected <block end>",
+    "did not find expected '-' indicator",
+    "could not find expected ':'",
+)
 
 
 def plain_problem(problem: str) -> str:
     """A PyYAML problem in plain words where it usually means an indentation mistake."""
     if any(problem.startswith(p) for p in _INDENTATION):
-        return (f"the indentation is off ({problem}): keys of one mapping must start in the same column, "
-                "list items ('- ') under their key, and every 'key:' needs a space after the colon")
+        return (
+            f"the indentation is off ({problem}): keys of one mapping must start in the same column, "
+            "list items ('- ') under their key, and every 'key:' needs a space after the colon"
+        )
     return problem
 
 

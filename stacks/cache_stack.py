@@ -1,39 +1,66 @@
 """The cache stack: rules, templates, policies and (optionally) the warmer, with outputs."""
+
 from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
 from aws_cdk import Annotations, CfnOutput, Stack
-from constructs import Construct
 
+from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
-from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.warming.settings import WarmSettings
 
 from .outputs import digest_outputs_warning, output_id, wants_digest_outputs
 
 
 class CacheStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, rules: Sequence[UpstreamRule],
-                 repositories: Optional[RepositorySettings] = None, access: Optional[AccessSettings] = None,
-                 warm: Optional[WarmSettings] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rules: Sequence[UpstreamRule],
+        repositories: Optional[RepositorySettings] = None,
+        access: Optional[AccessSettings] = None,
+        warm: Optional[WarmSettings] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.cache = PullThroughCache(self, "Cache", rules=rules, repositories=repositories, access=access)
-        CfnOutput(self, "RegistryUri", value=self.cache.registry_uri,
-                  description="Log in with: aws ecr get-login-password | docker login --username AWS "
-                              "--password-stdin <this value>")
-        CfnOutput(self, "ConsumerPolicyArn", value=self.cache.consumer_policy.managed_policy_arn,
-                  description="Attach to roles that pull through the cache (first pulls included)")
+        CfnOutput(
+            self,
+            "RegistryUri",
+            value=self.cache.registry_uri,
+            description="Log in with: aws ecr get-login-password | docker login --username AWS "
+            "--password-stdin <this value>",
+        )
+        CfnOutput(
+            self,
+            "ConsumerPolicyArn",
+            value=self.cache.consumer_policy.managed_policy_arn,
+            description="Attach to roles that pull through the cache (first pulls included)",
+        )
         for rule in self.cache.rules:
-            CfnOutput(self, f"ExamplePull{output_id(rule.prefix)}", value=self.cache.example_pull_command(rule),
-                      description=f"Pull through the {rule.upstream} rule")
+            CfnOutput(
+                self,
+                f"ExamplePull{output_id(rule.prefix)}",
+                value=self.cache.example_pull_command(rule),
+                description=f"Pull through the {rule.upstream} rule",
+            )
         for prefix, command in self.cache.credential_commands.items():
-            CfnOutput(self, f"SetCredentials{output_id(prefix)}", value=command,
-                      description=f"Run once to store the real upstream credentials for {prefix}/")
+            CfnOutput(
+                self,
+                f"SetCredentials{output_id(prefix)}",
+                value=command,
+                description=f"Run once to store the real upstream credentials for {prefix}/",
+            )
         self.warmer = None
         if warm is not None:
-            from ecr_ptc.warming.cache_warmer import CacheWarmer  # its Lambda/Step Functions modules load only when used
+            from ecr_ptc.warming.cache_warmer import (
+                CacheWarmer,  # its Lambda/Step Functions modules load only when used
+            )
 
             self.warmer = CacheWarmer(self, "Warmer", cache=self.cache, settings=warm)
             self._digest_outputs(warm)
@@ -46,5 +73,9 @@ class CacheStack(Stack):
             Annotations.of(self).add_warning_v2("ecr-ptc:digest-outputs", warning)
             return
         for image in warm.images:
-            CfnOutput(self, f"Digest{output_id(image)}", value=self.warmer.digest(image),
-                      description=f"Digest of {image} as cached")
+            CfnOutput(
+                self,
+                f"Digest{output_id(image)}",
+                value=self.warmer.digest(image),
+                description=f"Digest of {image} as cached",
+            )

@@ -1,9 +1,11 @@
 """The app's composition: one cache stack (plus an optional workstation stack) per environment."""
+
 from __future__ import annotations
 
 from typing import Optional
 
-from aws_cdk import App, Environment as CdkEnvironment, Stack
+from aws_cdk import App, Stack
+from aws_cdk import Environment as CdkEnvironment
 
 from ecr_ptc_app.config import AppConfig, Environment
 
@@ -35,19 +37,31 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
     for env in config.environments or (None,):
         name = stack_name(env)
         cdk_env = CdkEnvironment(account=env.account, region=env.region) if env else None
-        cache = CacheStack(app, name, env=cdk_env, rules=config.rules, repositories=config.repositories,
-                           access=config.access, warm=config.warm,
-                           description="ECR pull-through cache (ecr-ptc)")
+        cache = CacheStack(
+            app,
+            name,
+            env=cdk_env,
+            rules=config.rules,
+            repositories=config.repositories,
+            access=config.access,
+            warm=config.warm,
+            description="ECR pull-through cache (ecr-ptc)",
+        )
         stacks.append(cache)
         if config.workstation is not None:
             from .workstation_stack import WorkstationStack
 
             station = WorkstationStack(
-                app, f"{name}-workstation", env=cdk_env, settings=config.workstation,
-                consumer_policy=cache.cache.consumer_policy, registry_uri=cache.cache.registry_uri,
+                app,
+                f"{name}-workstation",
+                env=cdk_env,
+                settings=config.workstation,
+                consumer_policy=cache.cache.consumer_policy,
+                registry_uri=cache.cache.registry_uri,
                 smoke_test_images=cache.cache.smoke_test_images(),
                 cache_prefixes=list(cache.cache.prefixes),
-                description="ECR pull-through cache workstation (ecr-ptc)")
+                description="ECR pull-through cache workstation (ecr-ptc)",
+            )
             station.add_stack_dependency(cache, "the workstation uses the cache's consumer policy")
             stacks.append(station)
     return stacks

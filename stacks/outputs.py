@@ -1,4 +1,5 @@
 """The cache stack's outputs, counted without building anything (``ecr-ptc validate`` uses this too)."""
+
 from __future__ import annotations
 
 import re
@@ -33,6 +34,8 @@ def digest_outputs_warning(rules: Sequence[UpstreamRule], warm: WarmSettings) ->
     """Why the warmed images get no Digest outputs, when they would pass CloudFormation's limit."""
     if not wants_digest_outputs(warm) or base_output_count(rules) + len(warm.images) <= MAX_OUTPUTS:
         return None
-    return (f"{len(warm.images)} warmed images would pass CloudFormation's {MAX_OUTPUTS} outputs per stack, so no "
-            "Digest outputs are made; read digests with 'ecr-ptc warm' or 'aws ecr describe-images', or use "
-            "CacheWarmer.digest() in the same app")
+    return (
+        f"{len(warm.images)} warmed images would pass CloudFormation's {MAX_OUTPUTS} outputs per stack, so no "
+        "Digest outputs are made; read digests with 'ecr-ptc warm' or 'aws ecr describe-images', or use "
+        "CacheWarmer.digest() in the same app"
+    )

@@ -1,11 +1,13 @@
 """The workstation in a stack of its own, so it can come and go without touching the cache."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from aws_cdk import CfnOutput, Stack, aws_iam as iam
-from constructs import Construct
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 
+from constructs import Construct
 from ecr_ptc.workstation.kinds import WORKSTATION_KINDS
 from ecr_ptc.workstation.settings import WorkstationSettings
 

@@ -3,6 +3,7 @@
 Names load lazily, so the props and checks (``ecr_ptc.cache.rules``, ``ecr_ptc.validation``...) can
 be used - by ``ecr-ptc validate`` for one - without starting the CDK's jsii runtime.
 """
+
 from importlib import import_module
 from typing import Any
 

@@ -1,4 +1,5 @@
 """The one error type for bad input, shared by the constructs, the config loader and the CLI."""
+
 from __future__ import annotations
 
 import contextlib

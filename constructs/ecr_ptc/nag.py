@@ -1,15 +1,18 @@
 """cdk-nag acknowledgments, built one way: the finding id as cdk-nag prints it, and a reason for each."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
+
 from constructs import IConstruct
 
 # AwsCustomResource runs every SDK call of a stack through one Lambda function with this id.
 SDK_CALL_PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
-BASIC_EXECUTION_FINDING = ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                           "AWSLambdaBasicExecutionRole]")
+BASIC_EXECUTION_FINDING = (
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
+)
 
 
 def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
@@ -45,6 +48,8 @@ def acknowledge_sdk_call_provider(stack: Stack) -> None:
     """The finding on the stack-wide Lambda function behind every ``AwsCustomResource`` (if any yet)."""
     provider = stack.node.try_find_child(SDK_CALL_PROVIDER_ID)
     if provider is not None:
-        acknowledge(provider, BASIC_EXECUTION_FINDING,
-                    "the CDK AwsCustomResource Lambda only writes its own logs; AWS keeps the basic execution "
-                    "policy current")
+        acknowledge(
+            provider,
+            BASIC_EXECUTION_FINDING,
+            "the CDK AwsCustomResource Lambda only writes its own logs; AWS keeps the basic execution policy current",
+        )

@@ -2,19 +2,18 @@
 
 Every check raises :class:`ValidationError` with a path, the problem and the fix.
 """
+
 from __future__ import annotations
 
 import difflib
 import functools
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, NoReturn, Optional
 
 from ecr_ptc.errors import ValidationError
 
 # From the AWS::ECR::PullThroughCacheRule schema (EcrRepositoryPrefix / UpstreamRepositoryPrefix).
-PREFIX_PATTERN = re.compile(
-    r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$"
-)
+PREFIX_PATTERN = re.compile(r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$")
 PREFIX_MIN, PREFIX_MAX = 2, 30
 MAX_RULES = 50
 UNSUPPORTED_REGIONS = ("cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1")
@@ -28,13 +27,9 @@ SECRET_ARN_PATTERN = re.compile(
 SECRET_ARN_SUFFIX = re.compile(r"-[a-zA-Z0-9]{6}$")
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 ORG_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
-IAM_PRINCIPAL_PATTERN = re.compile(
-    r"^arn:aws(-[a-z]+)*:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$"
-)
+IAM_PRINCIPAL_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$")
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-KMS_KEY_ARN_PATTERN = re.compile(
-    r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$"
-)
+KMS_KEY_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
 AZURE_URL_PATTERN = re.compile(r"^[a-zA-Z0-9]{5,50}\.azurecr\.io$")
 ECR_URL_PATTERN = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
 
@@ -51,10 +46,10 @@ def arn_of(value: Any, attribute: str, path: str, what: str) -> str:
     arn = getattr(value, attribute, None)
     if not isinstance(arn, str):
         fail(path, f"expected {what} or its ARN, got {value!r}", f"pass {what} or its ARN as a string")
-    return arn  # type: ignore[return-value]
+    return arn
 
 
-def fail(path: str, problem: str, fix: str) -> None:
+def fail(path: str, problem: str, fix: str) -> NoReturn:
     raise ValidationError(path, problem, fix)
 
 
@@ -68,22 +63,31 @@ def check_prefix(value: Any, path: str) -> str:
     """Return the repository prefix without its trailing slash (ECR assumes one)."""
     check_type(value, str, path, "a string such as 'docker-hub'")
     if not PREFIX_MIN <= len(value) <= PREFIX_MAX:
-        fail(path, f"prefix {value!r} is {len(value)} characters long; ECR allows {PREFIX_MIN} to {PREFIX_MAX}",
-             "choose a shorter or longer prefix")
+        fail(
+            path,
+            f"prefix {value!r} is {len(value)} characters long; ECR allows {PREFIX_MIN} to {PREFIX_MAX}",
+            "choose a shorter or longer prefix",
+        )
     if value.lower() == "root" and value != "ROOT":
         fail(path, f"{value!r} is not a valid prefix", "write ROOT in capitals to map repository names 1:1")
     if not PREFIX_PATTERN.match(value):
-        fail(path, f"prefix {value!r} is not a valid repository prefix",
-             "use lower-case letters and digits separated by '.', '_', '__', '-' or '/' "
-             "(for example 'docker-hub' or 'team/quay'), or ROOT")
+        fail(
+            path,
+            f"prefix {value!r} is not a valid repository prefix",
+            "use lower-case letters and digits separated by '.', '_', '__', '-' or '/' "
+            "(for example 'docker-hub' or 'team/quay'), or ROOT",
+        )
     return value if value == "ROOT" else value.rstrip("/")
 
 
 def check_upstream_prefix(value: Any, ecr_prefix: str, path: str) -> str:
     result = check_prefix(value, path)
     if ecr_prefix == "ROOT" and result != "ROOT":
-        fail(path, "an upstream prefix needs an ECR prefix other than ROOT",
-             "remove upstreamPrefix, or give the rule a prefix")
+        fail(
+            path,
+            "an upstream prefix needs an ECR prefix other than ROOT",
+            "remove upstreamPrefix, or give the rule a prefix",
+        )
     return result
 
 
@@ -94,9 +98,11 @@ def check_unique_prefixes(prefixes: Iterable[Optional[str]], path: str) -> None:
         if prefix is None:
             continue
         if prefix in seen:
-            fail(f"{path}[{index}].prefix",
-                 f"prefix {prefix!r} is already used by {path}[{seen[prefix]}]",
-                 "give each rule its own prefix")
+            fail(
+                f"{path}[{index}].prefix",
+                f"prefix {prefix!r} is already used by {path}[{seen[prefix]}]",
+                "give each rule its own prefix",
+            )
         seen[prefix] = index
 
 
@@ -104,18 +110,27 @@ def check_rule_count(count: int, path: str) -> None:
     if count == 0:
         fail(path, "no pull-through cache rules are defined", "add at least one rule")
     if count > MAX_RULES:
-        fail(path, f"{count} rules given; ECR allows {MAX_RULES} per registry and Region (not adjustable)",
-             "split the rules across Regions or accounts")
+        fail(
+            path,
+            f"{count} rules given; ECR allows {MAX_RULES} per registry and Region (not adjustable)",
+            "split the rules across Regions or accounts",
+        )
 
 
 def check_secret_name(value: Any, path: str) -> str:
     check_type(value, str, path, "a secret name")
     if not value.startswith(SECRET_NAME_PREFIX):
-        fail(path, f"secret name {value!r} does not start with {SECRET_NAME_PREFIX!r}",
-             f"ECR only reads secrets named '{SECRET_NAME_PREFIX}<name>'; rename the secret")
+        fail(
+            path,
+            f"secret name {value!r} does not start with {SECRET_NAME_PREFIX!r}",
+            f"ECR only reads secrets named '{SECRET_NAME_PREFIX}<name>'; rename the secret",
+        )
     if not SECRET_NAME_PATTERN.match(value):
-        fail(path, f"secret name {value!r} has characters Secrets Manager does not allow",
-             "use letters, digits and /_+=.@- only")
+        fail(
+            path,
+            f"secret name {value!r} has characters Secrets Manager does not allow",
+            "use letters, digits and /_+=.@- only",
+        )
     return value
 
 
@@ -124,12 +139,18 @@ def check_secret_arn(value: Any, path: str) -> str:
     if is_token(value):
         return value
     if not SECRET_ARN_PATTERN.match(value) or not 50 <= len(value) <= 612:
-        fail(path, f"{value!r} is not a Secrets Manager ARN of a secret named 'ecr-pullthroughcache/...'",
-             "give the complete ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:"
-             "secret:ecr-pullthroughcache/docker-hub-AbCdEf")
+        fail(
+            path,
+            f"{value!r} is not a Secrets Manager ARN of a secret named 'ecr-pullthroughcache/...'",
+            "give the complete ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:"
+            "secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+        )
     if not SECRET_ARN_SUFFIX.search(value):
-        fail(path, f"{value!r} lacks the 6-character suffix Secrets Manager adds to secret ARNs",
-             "copy the complete ARN from 'aws secretsmanager describe-secret', or use secretName instead")
+        fail(
+            path,
+            f"{value!r} lacks the 6-character suffix Secrets Manager adds to secret ARNs",
+            "copy the complete ARN from 'aws secretsmanager describe-secret', or use secretName instead",
+        )
     return value
 
 
@@ -144,14 +165,19 @@ def check_account_id(value: Any, path: str) -> str:
 
 def check_principal(value: Any, path: str) -> str:
     """An account id or an IAM root/user/role ARN."""
-    if isinstance(value, int) and not isinstance(value, bool) or (
-        isinstance(value, str) and not value.startswith("arn:")
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        or (isinstance(value, str) and not value.startswith("arn:"))
     ):
         return check_account_id(value, path)
     check_type(value, str, path, "an account id or IAM ARN")
     if not IAM_PRINCIPAL_PATTERN.match(value):
-        fail(path, f"{value!r} is not an account id or IAM user/role ARN",
-             "give a 12-digit account id or an ARN like arn:aws:iam::123456789012:role/Builder")
+        fail(
+            path,
+            f"{value!r} is not an account id or IAM user/role ARN",
+            "give a 12-digit account id or an ARN like arn:aws:iam::123456789012:role/Builder",
+        )
     return value
 
 
@@ -164,8 +190,13 @@ def check_pattern(value: Any, path: str, pattern: re.Pattern, what: str, fix: st
 
 
 def check_organization_id(value: Any, path: str) -> str:
-    return check_pattern(value, path, ORG_PATTERN, "an AWS Organizations id",
-                         "give the id from 'aws organizations describe-organization', like o-a1b2c3d4e5")
+    return check_pattern(
+        value,
+        path,
+        ORG_PATTERN,
+        "an AWS Organizations id",
+        "give the id from 'aws organizations describe-organization', like o-a1b2c3d4e5",
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -174,8 +205,11 @@ def ecr_regions() -> dict[str, str]:
     import botocore.session  # only here: validation must stay cheap to import
 
     session = botocore.session.get_session()
-    return {region: partition for partition in session.get_available_partitions()
-            for region in session.get_available_regions("ecr", partition_name=partition)}
+    return {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ecr", partition_name=partition)
+    }
 
 
 def check_region(value: Any, path: str) -> str:
@@ -183,18 +217,27 @@ def check_region(value: Any, path: str) -> str:
     offered in China or GovCloud; other partitions are not supported by ecr-ptc)."""
     check_type(value, str, path, "a Region name")
     if value in UNSUPPORTED_REGIONS:
-        fail(path, f"ECR pull-through cache rules cannot be created in {value}",
-             "deploy to a commercial Region such as us-east-1 (not available in China or GovCloud)")
+        fail(
+            path,
+            f"ECR pull-through cache rules cannot be created in {value}",
+            "deploy to a commercial Region such as us-east-1 (not available in China or GovCloud)",
+        )
     partition = ecr_regions().get(value)
     if partition is None:
         known = [r for r, p in ecr_regions().items() if p == COMMERCIAL_PARTITION]
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        fail(path, f"{value!r} is not an AWS Region that Amazon ECR is offered in",
-             f"{hint}give a Region such as eu-west-1 (aws ec2 describe-regions lists yours)")
+        fail(
+            path,
+            f"{value!r} is not an AWS Region that Amazon ECR is offered in",
+            f"{hint}give a Region such as eu-west-1 (aws ec2 describe-regions lists yours)",
+        )
     if partition != COMMERCIAL_PARTITION:
-        fail(path, f"{value} is in the {partition} partition, which ecr-ptc does not support",
-             "deploy to a Region of the commercial partition (aws), such as us-east-1")
+        fail(
+            path,
+            f"{value} is in the {partition} partition, which ecr-ptc does not support",
+            "deploy to a Region of the commercial partition (aws), such as us-east-1",
+        )
     return value
 
 
@@ -204,8 +247,9 @@ def region_of_arn(arn: str) -> tuple[str, str]:
     return parts[3], parts[4]
 
 
-def kms_key_location_problems(key_arn: str, region: Optional[str], account: Optional[str]) -> tuple[
-        Optional[str], Optional[str]]:
+def kms_key_location_problems(
+    key_arn: str, region: Optional[str], account: Optional[str]
+) -> tuple[Optional[str], Optional[str]]:
     """(error, warning) for a KMS key used by repositories in ``region``/``account`` (None: not known).
 
     A key of another Region cannot encrypt a repository (KMS keys are regional); a key of another
@@ -215,23 +259,33 @@ def kms_key_location_problems(key_arn: str, region: Optional[str], account: Opti
     key_region, key_account = region_of_arn(key_arn)
     error = warning = None
     if region and key_region != region:
-        error = (f"the KMS key is in {key_region}, the repositories in {region}: ECR needs a key of the "
-                 "repository's own Region")
+        error = (
+            f"the KMS key is in {key_region}, the repositories in {region}: ECR needs a key of the "
+            "repository's own Region"
+        )
     if account and key_account != account:
-        warning = (f"the KMS key belongs to account {key_account}, the repositories to {account}: its key policy "
-                   f"must let {account} use it (kms:CreateGrant, kms:DescribeKey), or ECR cannot create them")
+        warning = (
+            f"the KMS key belongs to account {key_account}, the repositories to {account}: its key policy "
+            f"must let {account} use it (kms:CreateGrant, kms:DescribeKey), or ECR cannot create them"
+        )
     return error, warning
 
 
 def check_role_arn(value: Any, path: str) -> str:
-    return check_pattern(value, path, ROLE_ARN_PATTERN, "an IAM role ARN",
-                         "give an ARN like arn:aws:iam::123456789012:role/PtcUpstream")
+    return check_pattern(
+        value, path, ROLE_ARN_PATTERN, "an IAM role ARN", "give an ARN like arn:aws:iam::123456789012:role/PtcUpstream"
+    )
 
 
 def check_kms_key_arn(value: Any, path: str) -> str:
-    return check_pattern(value, path, KMS_KEY_ARN_PATTERN, "a KMS key ARN",
-                         "give the key's ARN (aliases cannot be granted in IAM policies), like "
-                         "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    return check_pattern(
+        value,
+        path,
+        KMS_KEY_ARN_PATTERN,
+        "a KMS key ARN",
+        "give the key's ARN (aliases cannot be granted in IAM policies), like "
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
 
 
 def check_positive_int(value: Any, path: str, *, maximum: int | None = None) -> int:
@@ -251,8 +305,9 @@ def check_tags(value: Any, path: str) -> dict[str, str]:
     result = {}
     for key, val in value.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.startswith("aws:"):
-            fail(f"{path}.{key}", f"tag key {key!r} is not allowed",
-                 "use 1-128 characters that do not start with 'aws:'")
+            fail(
+                f"{path}.{key}", f"tag key {key!r} is not allowed", "use 1-128 characters that do not start with 'aws:'"
+            )
         if not isinstance(val, (str, int, float)) or isinstance(val, bool) or len(str(val)) > 256:
             fail(f"{path}.{key}", f"tag value {val!r} is not allowed", "use a string of up to 256 characters")
         result[key] = str(val)
@@ -263,9 +318,11 @@ def check_registry_url(upstream: str, value: Any, path: str) -> str:
     check_type(value, str, path, "a registry host name")
     host = value.removeprefix("https://").rstrip("/")
     if upstream == "azure-container-registry" and not AZURE_URL_PATTERN.match(host):
-        fail(path, f"{value!r} is not an Azure Container Registry host",
-             "give '<registry name>.azurecr.io' (5-50 letters or digits)")
+        fail(
+            path,
+            f"{value!r} is not an Azure Container Registry host",
+            "give '<registry name>.azurecr.io' (5-50 letters or digits)",
+        )
     if upstream == "ecr" and not ECR_URL_PATTERN.match(host):
-        fail(path, f"{value!r} is not a private ECR registry host",
-             "give '<account>.dkr.ecr.<region>.amazonaws.com'")
+        fail(path, f"{value!r} is not a private ECR registry host", "give '<account>.dkr.ecr.<region>.amazonaws.com'")
     return host

@@ -6,6 +6,7 @@ each error with a ``Fix:`` line. A command module imports only the standard libr
 library code (the config loader, ``ecr_ptc``, ``cache_warmer``) from ``run``. A new command is a new module
 here and one entry in ``COMMANDS``.
 """
+
 from . import validate, warm
 
 COMMANDS = (validate, warm)

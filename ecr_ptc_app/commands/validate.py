@@ -3,6 +3,7 @@
 Exit codes: 0 valid (a summary on stdout, warnings on stderr), 2 mistakes (each on stderr with its ``Fix:`` line).
 Only the config loader is imported, inside ``run``: no CDK runtime (jsii) and no warming runtime.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,10 @@ def summary(config: AppConfig) -> str:
     for rule in config.rules:
         auth = " (credentials)" if rule.credentials else ""
         lines.append(f"  rule {rule.prefix}/ -> {rule.upstream_url}{auth}")
-    envs = ", ".join(f"{e.account or '(deploying account)'}/{e.region}" for e in config.environments) or "environment-agnostic"
+    envs = (
+        ", ".join(f"{e.account or '(deploying account)'}/{e.region}" for e in config.environments)
+        or "environment-agnostic"
+    )
     lines.append(f"  stacks: {envs}")
     if config.warm:
         lines.append(f"  warm: {len(config.warm.images)} image(s)")

@@ -5,6 +5,7 @@ The table of results goes to stdout; progress and errors (with a ``Fix:`` line w
 Only the standard library is imported here: the warming runtime (``cache_warmer``, boto3) and the config
 loader load inside ``run``, so ``ecr-ptc validate`` and ``ecr-ptc --help`` never pay for them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,14 +24,16 @@ DEFAULT_TIMEOUT = 3600.0
 # What to do about the botocore errors a first run meets most (by class name: botocore loads lazily).
 AWS_SETUP_FIXES = {
     "NoRegionError": "set AWS_REGION (or a profile's region) to the Region of the cache, "
-                     "or give --registry URL for another registry",
+    "or give --registry URL for another registry",
     "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or SSO login) for the "
-                          "cache's account, or give --registry URL for another registry",
+    "cache's account, or give --registry URL for another registry",
 }
 # For every botocore error that means the ECR API endpoint could not be reached or did not answer.
-UNREACHABLE_FIX = ("check that this machine can reach the Amazon ECR API (network, firewall, proxy settings "
-                   "HTTPS_PROXY/NO_PROXY), that AWS_REGION names the cache's Region (and AWS_ENDPOINT_URL_ECR, "
-                   "if set, is right), or give --registry URL for another registry")
+UNREACHABLE_FIX = (
+    "check that this machine can reach the Amazon ECR API (network, firewall, proxy settings "
+    "HTTPS_PROXY/NO_PROXY), that AWS_REGION names the cache's Region (and AWS_ENDPOINT_URL_ECR, "
+    "if set, is right), or give --registry URL for another registry"
+)
 
 
 class UsageError(Exception):
@@ -39,24 +42,49 @@ class UsageError(Exception):
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "warm", help="pull images through the cache so that it holds them",
+        "warm",
+        help="pull images through the cache so that it holds them",
         description="Pull each image's manifests and blobs through the pull-through cache. Without --registry: "
-                    "the caller's Amazon ECR registry (default AWS credentials and Region), blobs touched "
-                    "without moving bytes. With --registry: any OCI registry cache, every blob read to the end.")
-    p.add_argument("images", nargs="*", metavar="IMAGE", help="<prefix>/<repository>:<tag> (default: the config's warm.images)")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file: its warm.images when no IMAGE is given, its warm.platforms when no "
-                        "--platform is given (default without IMAGE: config/default.yaml)")
-    p.add_argument("--registry", metavar="URL",
-                   help="a generic OCI registry's base URL (https, or http on loopback; a trailing /v2/ is dropped)")
+        "the caller's Amazon ECR registry (default AWS credentials and Region), blobs touched "
+        "without moving bytes. With --registry: any OCI registry cache, every blob read to the end.",
+    )
+    p.add_argument(
+        "images", nargs="*", metavar="IMAGE", help="<prefix>/<repository>:<tag> (default: the config's warm.images)"
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file: its warm.images when no IMAGE is given, its warm.platforms when no "
+        "--platform is given (default without IMAGE: config/default.yaml)",
+    )
+    p.add_argument(
+        "--registry",
+        metavar="URL",
+        help="a generic OCI registry's base URL (https, or http on loopback; a trailing /v2/ is dropped)",
+    )
     p.add_argument("--username", help="basic-auth user for --registry")
     p.add_argument("--password", help="basic-auth password for --registry (or env ECR_PTC_PASSWORD)")
-    p.add_argument("--platform", action="append", default=[], metavar="OS/ARCH",
-                   help="warm only this platform (repeatable; default: all platforms of each image)")
-    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
-                   help=f"images warmed at once (default {DEFAULT_CONCURRENCY})")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help="overall deadline for the whole run (default %(default)s)")
+    p.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="OS/ARCH",
+        help="warm only this platform (repeatable; default: all platforms of each image)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"images warmed at once (default {DEFAULT_CONCURRENCY})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="overall deadline for the whole run (default %(default)s)",
+    )
     p.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS", help=argparse.SUPPRESS)
     p.add_argument("--verbose", action="store_true", help="JSON log lines on stderr")
     p.set_defaults(func=run)
@@ -93,20 +121,28 @@ class _Progress:
 
 
 def _human(n: int) -> str:
+    size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
 
 
 def _table(outcomes, out: TextIO) -> None:
     rows = [("IMAGE", "DIGEST", "PLATFORMS", "BYTES", "SECONDS", "RESULT")]
     for o in outcomes:
         r = o.result
-        rows.append((o.image, r.digest if r else "-", ",".join(r.platforms) or "-" if r else "-",
-                     _human(r.bytes_read) if r else "-", f"{o.seconds:.1f}",
-                     "ok" if o.ok else f"FAILED ({o.error.reason}): {o.error}"))
+        rows.append(
+            (
+                o.image,
+                r.digest if r else "-",
+                ",".join(r.platforms) or "-" if r else "-",
+                _human(r.bytes_read) if r else "-",
+                f"{o.seconds:.1f}",
+                "ok" if o.ok else f"FAILED ({o.error.reason}): {o.error}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5], file=out)
@@ -150,7 +186,7 @@ def registry_url(url: str) -> str:
     """The registry's base URL: people paste the API root (``http://host:5000/v2/``); requests add /v2/ themselves."""
     base = url.strip().rstrip("/")
     if base.endswith("/v2"):
-        base = base[:-len("/v2")].rstrip("/")
+        base = base[: -len("/v2")].rstrip("/")
     return base
 
 
@@ -162,7 +198,7 @@ def _client(args):
         password = args.password if args.password is not None else os.environ.get("ECR_PTC_PASSWORD")
         if bool(args.username) != bool(password):
             raise UsageError("--username and --password go together")
-        creds = Credentials(args.username, password) if args.username else None
+        creds = Credentials(args.username, password) if args.username and password else None
         try:
             return RegistryClient(registry_url(args.registry), creds, timeout=args.request_timeout), "stream"
         except ValueError as exc:
@@ -230,8 +266,15 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         return 2
     names = [str(r) for r in refs]
     progress = _Progress(names, err)
-    outcomes = warm.warm_many(client, refs, selected, mode=mode, deadline=time.monotonic() + args.timeout,
-                              concurrency=args.concurrency, progress=progress)
+    outcomes = warm.warm_many(
+        client,
+        refs,
+        selected,
+        mode=mode,
+        deadline=time.monotonic() + args.timeout,
+        concurrency=args.concurrency,
+        progress=progress,
+    )
     if mode == "ecr":
         from cache_warmer import ecr
 
@@ -246,4 +289,3 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         text = str(o.error)  # most errors already start with the image
         print(f"ecr-ptc warm: {text if text.startswith(o.image) else f'{o.image}: {text}'}", file=err)
     return 1 if failed else 0
-

@@ -1,19 +1,23 @@
 """Amazon ECR specifics (boto3): the registry token, error explanations, import status."""
+
 from __future__ import annotations
 
 import base64
 import os
 from typing import Iterable, Optional
 
+try:  # boto3 ships in the Lambda runtime; the package itself loads on the standard library alone
+    import botocore.exceptions as _botocore_errors
+
+    ClientError: type[Exception] = _botocore_errors.ClientError
+    BotoCoreError: type[Exception] = _botocore_errors.BotoCoreError
+except ImportError:  # pragma: no cover - then no botocore call can raise them either
+    ClientError = BotoCoreError = type("BotocoreMissing", (Exception,), {})
+
 from . import errors
 from .logs import log, register_secret
 from .names import ImageRef
 from .registry import Credentials, RegistryClient
-
-try:  # botocore ships with boto3 in Lambda; imported lazily-tolerant for unit tests of other modules
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover
-    BotoCoreError = ClientError = Exception  # type: ignore[misc, assignment]
 
 
 def client(region: Optional[str] = None):
@@ -32,21 +36,33 @@ def registry_client(ecr, *, timeout: float = 30.0, upstream_hint: Optional[str] 
     try:
         data = ecr.get_authorization_token()["authorizationData"][0]
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = _code(exc)
         if code in ("AccessDeniedException", "AccessDenied"):
-            raise errors.AccessDenied("ecr:GetAuthorizationToken was denied: the caller needs it on resource *",
-                                      action="ecr:GetAuthorizationToken") from None
+            raise errors.AccessDenied(
+                "ecr:GetAuthorizationToken was denied: the caller needs it on resource *",
+                action="ecr:GetAuthorizationToken",
+            ) from None
         raise errors.RegistryUnavailable(f"ecr:GetAuthorizationToken failed: {code}") from None
     token = data["authorizationToken"]
     register_secret(token)
     username, _, password = base64.b64decode(token).decode().partition(":")
     register_secret(password)
-    return RegistryClient(data["proxyEndpoint"], Credentials(username, password), preemptive_basic=True,
-                          timeout=timeout, upstream_hint=upstream_hint)
+    return RegistryClient(
+        data["proxyEndpoint"],
+        Credentials(username, password),
+        preemptive_basic=True,
+        timeout=timeout,
+        upstream_hint=upstream_hint,
+    )
 
 
 def _error_code(exc: Exception) -> str:
-    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+    return _code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+
+
+def _code(exc: Exception) -> str:
+    """The error code of a botocore ClientError (``AccessDeniedException``...)."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def repository_exists(ecr, repository: str) -> Optional[bool]:
@@ -89,24 +105,32 @@ def _explain(err: errors.WarmError, ref: ImageRef, ecr) -> errors.WarmError:
             return errors.AccessDenied(
                 f"{ref}: access denied on an existing cache repository: the caller lacks "
                 f"ecr:BatchImportUpstreamImage (or ecr:BatchGetImage) on {ref.repository} ({err})",
-                action="ecr:BatchImportUpstreamImage")
+                action="ecr:BatchImportUpstreamImage",
+            )
         if isinstance(err, errors.ImageNotFound):
             return errors.ImageNotFound(
                 f"{ref}: tag {ref.tag} not found: it does not exist upstream, or the caller lacks "
-                f"ecr:BatchImportUpstreamImage on {ref.repository} ({err})")
+                f"ecr:BatchImportUpstreamImage on {ref.repository} ({err})"
+            )
         return err
     # The repository is not there (or we may not look): the pull did not create it.
     prefixes = rule_prefixes(ecr)
     if prefixes is not None and not any(ref.has_prefix(p) for p in prefixes):
         return errors.NoSuchRule(
             f"{ref}: no pull-through cache rule covers this repository (rule prefixes: "
-            f"{', '.join(prefixes) or 'none'}); the image's first path segment(s) must be a rule's prefix")
+            f"{', '.join(prefixes) or 'none'}); the image's first path segment(s) must be a rule's prefix"
+        )
     upstream_missing = isinstance(err, errors.ImageNotFound)
-    causes = (["no pull-through cache rule covers its prefix"] if prefixes is None else []) + \
-        (["the image does not exist upstream"] if upstream_missing else []) + \
-        ["the caller lacks ecr:CreateRepository (needed for the first pull through the cache rule)"]
-    text = f"{ref}: repository {ref.repository} does not exist and the pull did not create it: " + \
-        (causes[0] if len(causes) == 1 else "either " + ", or ".join(causes)) + f" ({err})"
+    causes = (
+        (["no pull-through cache rule covers its prefix"] if prefixes is None else [])
+        + (["the image does not exist upstream"] if upstream_missing else [])
+        + ["the caller lacks ecr:CreateRepository (needed for the first pull through the cache rule)"]
+    )
+    text = (
+        f"{ref}: repository {ref.repository} does not exist and the pull did not create it: "
+        + (causes[0] if len(causes) == 1 else "either " + ", or ".join(causes))
+        + f" ({err})"
+    )
     if len(causes) == 1:
         return errors.AccessDenied(text, action="ecr:CreateRepository")
     return (errors.ImageNotFound if upstream_missing else errors.RepositoryNotFound)(text)
@@ -128,14 +152,15 @@ def missing_blobs(ecr, repository: str, digests: Iterable[str]) -> list[str]:
     digests = list(digests)
     missing: list[str] = []
     for i in range(0, len(digests), 100):
-        batch = digests[i:i + 100]
+        batch = digests[i : i + 100]
         try:
             answer = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=batch)
         except ClientError as exc:
             if _error_code(exc) == "RepositoryNotFoundException":
                 return digests
             raise
-        available = {layer["layerDigest"] for layer in answer.get("layers", [])
-                     if layer.get("layerAvailability") == "AVAILABLE"}
+        available = {
+            layer["layerDigest"] for layer in answer.get("layers", []) if layer.get("layerAvailability") == "AVAILABLE"
+        }
         missing += [d for d in batch if d not in available]
     return missing

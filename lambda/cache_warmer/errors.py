@@ -1,4 +1,5 @@
 """Errors a user can act on. Every message passes through :func:`logs.redact`."""
+
 from __future__ import annotations
 
 from .logs import redact

@@ -5,6 +5,7 @@ Provider's onEvent and isComplete); a scheduled or CLI trigger gets an entry poi
 ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
 TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
 """
+
 from __future__ import annotations
 
 import time
@@ -34,7 +35,9 @@ class Props:
         try:
             self.timeout = int(props.get("TimeoutSeconds", DEFAULT_TIMEOUT))
         except (TypeError, ValueError):
-            raise ValueError(f"TimeoutSeconds {props.get('TimeoutSeconds')!r} is not a whole number of seconds") from None
+            raise ValueError(
+                f"TimeoutSeconds {props.get('TimeoutSeconds')!r} is not a whole number of seconds"
+            ) from None
         if self.timeout <= 0:
             raise ValueError(f"TimeoutSeconds must be positive, got {self.timeout}")
         self.on_failure = str(props.get("OnFailure", "fail")).lower()
@@ -59,8 +62,13 @@ def _budget(context, deadline_epoch: Optional[float] = None) -> float:
 def _failed(props: Props, err: Exception, data: dict) -> dict:
     """OnFailure=fail: raise (the Provider framework reports the message); warn: succeed with a Warning."""
     reason = redact(str(err))
-    log("warm-failed", image=props.image, on_failure=props.on_failure, reason=getattr(err, "reason", "error"),
-        error=reason)
+    log(
+        "warm-failed",
+        image=props.image,
+        on_failure=props.on_failure,
+        reason=getattr(err, "reason", "error"),
+        error=reason,
+    )
     if props.on_failure == "fail":
         raise errors.WarmError(reason) if not isinstance(err, errors.WarmError) else err
     return {**data, "Digest": "", "Image": props.image, "Warning": reason}
@@ -71,8 +79,14 @@ def _touch(registry, props: Props, blobs: dict, deadline: float) -> list[Excepti
     A registry-wide error, or anything unexpected, ends the round and is the last failure."""
     failed: list[Exception] = []
     try:
-        warm.touch(registry, props.ref.repository, blobs, "ecr", deadline=deadline,
-                   on_error=lambda digest, err: failed.append(err))
+        warm.touch(
+            registry,
+            props.ref.repository,
+            blobs,
+            "ecr",
+            deadline=deadline,
+            on_error=lambda digest, err: failed.append(err),
+        )
     except Exception as err:  # noqa: BLE001 - is_complete retries whatever this is and reports it at the deadline
         failed.append(err)
     return failed
@@ -112,10 +126,20 @@ def on_event(event: dict, context) -> dict:
     # is_complete re-touches what is missing and fails at the deadline, naming it.
     failed = _touch(registry, props, resolved.blobs(), budget)
     if failed:
-        log("touch-deferred", image=props.image, blobs_failed=len(failed), blobs=len(resolved.blobs()),
-            **_describe(failed[-1]))
-    log("on-event-done", image=props.image, digest=resolved.digest, platforms=resolved.platforms,
-        blobs=len(resolved.blobs()))
+        log(
+            "touch-deferred",
+            image=props.image,
+            blobs_failed=len(failed),
+            blobs=len(resolved.blobs()),
+            **_describe(failed[-1]),
+        )
+    log(
+        "on-event-done",
+        image=props.image,
+        digest=resolved.digest,
+        platforms=resolved.platforms,
+        blobs=len(resolved.blobs()),
+    )
     return answer
 
 
@@ -158,13 +182,15 @@ def is_complete(event: dict, context) -> dict:
     if not listed:
         what.append(f"ecr:DescribeImages does not list tag {props.ref.tag}")
     if missing:
-        what.append(f"{len(missing)} blob(s) not AVAILABLE: {', '.join(missing[:10])}"
-                    + (" ..." if len(missing) > 10 else ""))
+        what.append(
+            f"{len(missing)} blob(s) not AVAILABLE: {', '.join(missing[:10])}" + (" ..." if len(missing) > 10 else "")
+        )
     if problem:
         what.append(f"last error: {problem}")
-    err = errors.DeadlineExceeded(
-        f"{props.image} not fully cached after {props.timeout}s: " + ("; ".join(what) or "unknown state"))
-    return {"IsComplete": True, "Data": _failed(props, err, {"Image": props.image})}
+    late = errors.DeadlineExceeded(
+        f"{props.image} not fully cached after {props.timeout}s: " + ("; ".join(what) or "unknown state")
+    )
+    return {"IsComplete": True, "Data": _failed(props, late, {"Image": props.image})}
 
 
 def on_event_handler(event: dict, context) -> dict:

@@ -1,4 +1,5 @@
 """One JSON object per log line; registered secrets never leave this process in a log."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ I/O-free, with no CDK or boto3 import, and shipped in the warmer's runtime packa
 asset carries it): the constructs, the Lambda, the CLI and its commands all read it, and nobody
 keeps a copy. It never imports the constructs.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -39,8 +40,9 @@ UPSTREAMS: dict[str, UpstreamInfo] = {
         UpstreamInfo("quay", "quay.io", Auth.NONE, "quay", "prometheus/prometheus:latest"),
         UpstreamInfo("docker-hub", "registry-1.docker.io", Auth.SECRET, "docker-hub", "library/nginx:latest"),
         UpstreamInfo("github-container-registry", "ghcr.io", Auth.SECRET, "ghcr", "<owner>/<image>:<tag>"),
-        UpstreamInfo("gitlab-container-registry", "registry.gitlab.com", Auth.SECRET, "gitlab",
-                     "<group>/<project>/<image>:<tag>"),
+        UpstreamInfo(
+            "gitlab-container-registry", "registry.gitlab.com", Auth.SECRET, "gitlab", "<group>/<project>/<image>:<tag>"
+        ),
         UpstreamInfo("azure-container-registry", None, Auth.SECRET, "azure", "<image>:<tag>"),
         UpstreamInfo("chainguard", "cgr.dev", Auth.SECRET, "chainguard", "chainguard/nginx:latest"),
         UpstreamInfo("ecr", None, Auth.ROLE, "ecr", "<repository>:<tag>"),
@@ -51,9 +53,16 @@ UPSTREAMS: dict[str, UpstreamInfo] = {
 ALIASES: dict[str, str] = {
     **{u.default_prefix: u.name for u in UPSTREAMS.values()},
     **{u.url: u.name for u in UPSTREAMS.values() if u.url},
-    "docker": "docker-hub", "dockerhub": "docker-hub", "docker.io": "docker-hub", "index.docker.io": "docker-hub",
-    "github": "github-container-registry", "acr": "azure-container-registry",
-    "public-ecr": "ecr-public", "ecr-private": "ecr", "registry.k8s": "k8s", "kubernetes": "k8s",
+    "docker": "docker-hub",
+    "dockerhub": "docker-hub",
+    "docker.io": "docker-hub",
+    "index.docker.io": "docker-hub",
+    "github": "github-container-registry",
+    "acr": "azure-container-registry",
+    "public-ecr": "ecr-public",
+    "ecr-private": "ecr",
+    "registry.k8s": "k8s",
+    "kubernetes": "k8s",
 }
 
 
@@ -105,8 +114,11 @@ class Platform(NamedTuple):
 
     @classmethod
     def of(cls, descriptor_platform: dict) -> "Platform":
-        return cls(descriptor_platform.get("os", "?"), descriptor_platform.get("architecture", "?"),
-                   descriptor_platform.get("variant") or None)
+        return cls(
+            descriptor_platform.get("os", "?"),
+            descriptor_platform.get("architecture", "?"),
+            descriptor_platform.get("variant") or None,
+        )
 
 
 def parse_image(ref: str) -> ImageRef:
@@ -117,19 +129,24 @@ def parse_image(ref: str) -> ImageRef:
     if "@" in ref:
         raise ValueError(
             f"image {ref!r} is pinned by digest: a first pull by digest does not fill a "
-            "pull-through cache; use a tag (<prefix>/<repository>:<tag>)")
+            "pull-through cache; use a tag (<prefix>/<repository>:<tag>)"
+        )
     name, sep, tag = ref.rpartition(":")
     if not sep or "/" in tag:
-        raise ValueError(f"image {ref!r} has no tag; expected <prefix>/<repository>:<tag>, e.g. ecr-public/nginx/nginx:1.27")
+        raise ValueError(
+            f"image {ref!r} has no tag; expected <prefix>/<repository>:<tag>, e.g. ecr-public/nginx/nginx:1.27"
+        )
     if not REPOSITORY_RE.fullmatch(name):
         raise ValueError(
             f"image {ref!r}: repository {name!r} is not a valid name (lowercase letters, digits and "
-            "separators . _ __ - between them, path segments joined by /)")
+            "separators . _ __ - between them, path segments joined by /)"
+        )
     if "/" not in name:
         raise ValueError(f"image {ref!r} has no cache prefix; expected <prefix>/<repository>:<tag>")
     if not TAG_RE.fullmatch(tag):
         raise ValueError(
-            f"image {ref!r}: tag {tag!r} is not valid (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)")
+            f"image {ref!r}: tag {tag!r} is not valid (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)"
+        )
     return ImageRef(name, tag)
 
 
@@ -152,8 +169,7 @@ def cache_repository(prefix: str, repository: str) -> str:
     return repository if prefix == "ROOT" else f"{prefix}/{repository}"
 
 
-def image_uri(registry: str, prefix: str, repository: str, tag: str = "latest", *,
-              digest: Optional[str] = None) -> str:
+def image_uri(registry: str, prefix: str, repository: str, tag: str = "latest", *, digest: Optional[str] = None) -> str:
     """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` (a ``sha256:`` tag counts as one)."""
     if digest is None and tag.startswith("sha256:"):
         digest = tag
@@ -173,5 +189,5 @@ def official_image(image: ImageRef, prefix: str, upstream: str, upstream_prefix:
     official images under ``library/`` and refuses the short form through a cache. None: no change."""
     if upstream != "docker-hub" or prefix == "ROOT" or upstream_prefix not in (None, "ROOT"):
         return None
-    rest = image.repository[len(prefix) + 1:]
+    rest = image.repository[len(prefix) + 1 :]
     return None if "/" in rest else ImageRef(f"{prefix}/library/{rest}", image.tag)

@@ -2,6 +2,7 @@
 
 Deadlines are absolute ``time.monotonic()`` values. Nothing here logs or raises a credential.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,7 @@ import ssl
 import threading
 import time
 import urllib.parse
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional, TypeVar
 
 from . import errors
 from .logs import log, register_secret
@@ -32,6 +33,7 @@ MAX_MANIFEST = 8 << 20
 MAX_ERROR_BODY = 64 << 10
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 _DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}")
+T = TypeVar("T")
 
 
 class Credentials(NamedTuple):
@@ -85,8 +87,7 @@ def _error_text(body: bytes) -> tuple[str, str]:
     """(codes, messages) of a registry error body, or ("", raw text)."""
     try:
         errs = json.loads(body).get("errors") or []
-        return (",".join(str(e.get("code", "")) for e in errs),
-                "; ".join(str(e.get("message", "")) for e in errs))
+        return (",".join(str(e.get("code", "")) for e in errs), "; ".join(str(e.get("message", "")) for e in errs))
     except (ValueError, AttributeError):
         return "", body[:300].decode("utf-8", "replace").strip()
 
@@ -94,10 +95,19 @@ def _error_text(body: bytes) -> tuple[str, str]:
 class RegistryClient:
     """One registry. Thread-safe: every request uses its own connection."""
 
-    def __init__(self, base_url: str, credentials: Optional[Credentials] = None, *,
-                 preemptive_basic: bool = False, timeout: float = 30.0, backoff_base: float = 0.5,
-                 backoff_cap: float = 10.0, upstream_hint: Optional[str] = None, max_attempts: int = 8,
-                 user_agent: str = "ecr-ptc-cache-warmer") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Optional[Credentials] = None,
+        *,
+        preemptive_basic: bool = False,
+        timeout: float = 30.0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 10.0,
+        upstream_hint: Optional[str] = None,
+        max_attempts: int = 8,
+        user_agent: str = "ecr-ptc-cache-warmer",
+    ) -> None:
         self.base_url = check_url(base_url)
         self.credentials = credentials
         if credentials:
@@ -118,6 +128,7 @@ class RegistryClient:
     # -- public operations -------------------------------------------------------------
     def get_manifest(self, repository: str, reference: str, deadline: float) -> Manifest:
         """GET a manifest by tag or digest; verifies the bytes when ``reference`` is a digest."""
+
         def read(resp: http.client.HTTPResponse) -> Manifest:
             body = resp.read(MAX_MANIFEST + 1)
             if len(body) > MAX_MANIFEST:
@@ -129,16 +140,28 @@ class RegistryClient:
             media_type = (resp.getheader("Content-Type") or "").split(";")[0].strip()
             return Manifest(body, media_type, digest)
 
-        return self._request("GET", f"/v2/{repository}/manifests/{reference}", repository, deadline,
-                             read, headers={"Accept": MANIFEST_ACCEPT}, what=f"{repository}:{reference}")
+        return self._request(
+            "GET",
+            f"/v2/{repository}/manifests/{reference}",
+            repository,
+            deadline,
+            read,
+            headers={"Accept": MANIFEST_ACCEPT},
+            what=f"{repository}:{reference}",
+        )
 
     def touch_blob(self, repository: str, digest: str, deadline: float) -> int:
         """GET a blob without following a redirect and without reading its body (ECR mode). Returns 0."""
-        return self._request("GET", f"/v2/{repository}/blobs/{digest}", repository, deadline,
-                             lambda resp: 0, what=f"blob {digest} of {repository}")
+        return self._request(
+            "GET",
+            f"/v2/{repository}/blobs/{digest}",
+            repository,
+            deadline,
+            lambda resp: 0,
+            what=f"blob {digest} of {repository}",
+        )
 
-    def read_blob(self, repository: str, digest: str, size: Optional[int], deadline: float,
-                  chunk: int = CHUNK) -> int:
+    def read_blob(self, repository: str, digest: str, size: Optional[int], deadline: float, chunk: int = CHUNK) -> int:
         """GET a blob, following redirects, streaming it to the end in chunks; verifies digest and size."""
         if not _DIGEST_RE.fullmatch(digest):
             raise errors.BadContent(f"unsupported blob digest {digest!r} (only sha256)")
@@ -158,17 +181,25 @@ class RegistryClient:
                 raise errors.BadContent(f"blob {digest} of {repository}: content has digest sha256:{h.hexdigest()}")
             return n
 
-        return self._request("GET", f"/v2/{repository}/blobs/{digest}", repository, deadline, stream,
-                             follow_redirects=True, what=f"blob {digest} of {repository}")
+        return self._request(
+            "GET",
+            f"/v2/{repository}/blobs/{digest}",
+            repository,
+            deadline,
+            stream,
+            follow_redirects=True,
+            what=f"blob {digest} of {repository}",
+        )
 
     # -- machinery ---------------------------------------------------------------------
     def _connect(self, url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
         parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""  # check_url and the redirect target's own URL give one
+        conn: http.client.HTTPConnection
         if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
-                                               context=ssl.create_default_context())
+            conn = http.client.HTTPSConnection(host, parts.port, timeout=timeout, context=ssl.create_default_context())
         else:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+            conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
         path = parts.path or "/"
         return conn, path + (f"?{parts.query}" if parts.query else "")
 
@@ -181,11 +212,20 @@ class RegistryClient:
         return None
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_cap, self.backoff_base * (2 ** attempt)) * random.uniform(0.5, 1.0)
+        return min(self.backoff_cap, self.backoff_base * (2**attempt)) * random.uniform(0.5, 1.0)
 
-    def _request(self, method: str, path: str, repository: str, deadline: float,
-                 on_ok: Callable[[http.client.HTTPResponse], object], *, headers: Optional[dict] = None,
-                 follow_redirects: bool = False, what: str = "") -> object:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        repository: str,
+        deadline: float,
+        on_ok: Callable[[http.client.HTTPResponse], T],
+        *,
+        headers: Optional[dict] = None,
+        follow_redirects: bool = False,
+        what: str = "",
+    ) -> T:
         attempt, authed = 0, False
         url = self.base_url + path
         while True:
@@ -193,8 +233,17 @@ class RegistryClient:
             if remaining <= 0:
                 raise errors.DeadlineExceeded(f"{what}: deadline passed before the request to {self.base_url}")
             try:
-                return self._once(method, url, repository, min(self.timeout, remaining), on_ok,
-                                  dict(headers or {}), follow_redirects, what, deadline)
+                return self._once(
+                    method,
+                    url,
+                    repository,
+                    min(self.timeout, remaining),
+                    on_ok,
+                    dict(headers or {}),
+                    follow_redirects,
+                    what,
+                    deadline,
+                )
             except _NeedAuth:
                 if authed:
                     raise self._rejected(what) from None
@@ -203,7 +252,11 @@ class RegistryClient:
             except _Retry as exc:
                 err, retry_after = exc.error, exc.retry_after
             except (OSError, http.client.HTTPException) as exc:  # resets, refused, timeouts, truncation
-                kind = "timed out" if isinstance(exc, (socket.timeout, TimeoutError)) else f"failed: {type(exc).__name__} {exc}"
+                kind = (
+                    "timed out"
+                    if isinstance(exc, (socket.timeout, TimeoutError))
+                    else f"failed: {type(exc).__name__} {exc}"
+                )
                 err, retry_after = errors.RegistryUnavailable(f"{what}: request to {self.base_url} {kind}"), None
             delay = retry_after if retry_after is not None else self._backoff(attempt)
             attempt += 1
@@ -245,8 +298,11 @@ class RegistryClient:
     def _rejected(self, what: str) -> errors.WarmError:
         if self.credentials:
             return errors.CredentialsRejected(
-                f"{what}: {self.base_url} rejected the credentials for user {self.credentials.username!r}")
-        return errors.CredentialsRejected(f"{what}: {self.base_url} requires credentials (pass --username and --password)")
+                f"{what}: {self.base_url} rejected the credentials for user {self.credentials.username!r}"
+            )
+        return errors.CredentialsRejected(
+            f"{what}: {self.base_url} requires credentials (pass --username and --password)"
+        )
 
     def _on_unauthorized(self, challenge: str, repository: str, body: bytes, what: str, deadline: float) -> None:
         codes, message = _error_text(body)
@@ -303,7 +359,8 @@ class RegistryClient:
     def _upstream_auth(self, what: str, message: str) -> errors.WarmError:
         hint = f" Check {self.upstream_hint}." if self.upstream_hint else ""
         return errors.UpstreamCredentialsRejected(
-            f"{what}: the pull-through cache's upstream rejected its credentials ({message}).{hint}")
+            f"{what}: the pull-through cache's upstream rejected its credentials ({message}).{hint}"
+        )
 
     def _classify(self, status: int, resp, body: bytes, what: str) -> Exception:
         codes, message = _error_text(body)
@@ -332,5 +389,16 @@ class _NeedAuth(Exception):
     """Internal: the challenge was answered; send the request again."""
 
 
-__all__ = ["RegistryClient", "Credentials", "Manifest", "check_url", "parse_challenge",
-           "MANIFEST_ACCEPT", "INDEX_TYPES", "OCI_INDEX", "DOCKER_LIST", "OCI_MANIFEST", "DOCKER_MANIFEST"]
+__all__ = [
+    "RegistryClient",
+    "Credentials",
+    "Manifest",
+    "check_url",
+    "parse_challenge",
+    "MANIFEST_ACCEPT",
+    "INDEX_TYPES",
+    "OCI_INDEX",
+    "DOCKER_LIST",
+    "OCI_MANIFEST",
+    "DOCKER_MANIFEST",
+]

@@ -5,6 +5,7 @@ redirect to where the bytes are, which is not followed: the GET alone makes ECR 
 ``"stream"`` reads every blob to the end, verified, because a generic caching proxy keeps only
 what it fully served.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -86,8 +87,9 @@ def _blobs_of(manifest: dict, where: str) -> list[tuple[str, Optional[int]]]:
     return [(d["digest"], d.get("size")) for d in [config, *(manifest.get("layers") or [])]]
 
 
-def resolve(client: RegistryClient, image: Union[str, ImageRef], platforms: Sequence = (), *,
-            deadline: float) -> Resolved:
+def resolve(
+    client: RegistryClient, image: Union[str, ImageRef], platforms: Sequence = (), *, deadline: float
+) -> Resolved:
     """Steps 1-2: GET the tag (the pull that starts the import), then each selected platform's manifest."""
     ref, selected = _as_ref(image), _as_platforms(platforms)
     top = client.get_manifest(ref.repository, ref.tag, deadline)
@@ -102,7 +104,8 @@ def resolve(client: RegistryClient, image: Union[str, ImageRef], platforms: Sequ
         if missing:
             raise errors.PlatformNotFound(
                 f"{ref}: platform(s) {', '.join(map(str, missing))} not in the image; available: "
-                f"{', '.join(sorted(set(map(str, available)))) or 'none'}")
+                f"{', '.join(sorted(set(map(str, available)))) or 'none'}"
+            )
         entries = [e for e in entries if any(p.matches(e.get("platform") or {}) for p in selected)]
     images = []
     for entry in entries:
@@ -113,13 +116,25 @@ def resolve(client: RegistryClient, image: Union[str, ImageRef], platforms: Sequ
 
 
 # Errors about the registry as a whole: the next blob would meet them too.
-REGISTRY_WIDE = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited, errors.CredentialsRejected,
-                 errors.UpstreamCredentialsRejected)
+REGISTRY_WIDE = (
+    errors.DeadlineExceeded,
+    errors.RegistryUnavailable,
+    errors.RateLimited,
+    errors.CredentialsRejected,
+    errors.UpstreamCredentialsRejected,
+)
 
 
-def touch(client: RegistryClient, repository: str, blobs: dict[str, Optional[int]], mode: str, *,
-          deadline: float, on_blob: Optional[Callable[[int, int], None]] = None,
-          on_error: Optional[Callable[[str, errors.WarmError], None]] = None) -> int:
+def touch(
+    client: RegistryClient,
+    repository: str,
+    blobs: dict[str, Optional[int]],
+    mode: str,
+    *,
+    deadline: float,
+    on_blob: Optional[Callable[[int, int], None]] = None,
+    on_error: Optional[Callable[[str, errors.WarmError], None]] = None,
+) -> int:
     """Step 3: touch (ecr) or stream (stream) every blob; returns bytes read.
 
     With ``on_error``, an error about one blob goes to it and the next blob is still touched (each
@@ -142,8 +157,15 @@ def touch(client: RegistryClient, repository: str, blobs: dict[str, Optional[int
     return total
 
 
-def warm_image(client: RegistryClient, image: Union[str, ImageRef], platforms: Sequence = (), *,
-               mode: str = "ecr", deadline: float, progress: Optional[Progress] = None) -> WarmResult:
+def warm_image(
+    client: RegistryClient,
+    image: Union[str, ImageRef],
+    platforms: Sequence = (),
+    *,
+    mode: str = "ecr",
+    deadline: float,
+    progress: Optional[Progress] = None,
+) -> WarmResult:
     """Warm one image: manifests, then every blob of the selected platforms (empty = all)."""
     started = time.monotonic()
     ref = _as_ref(image)
@@ -152,18 +174,35 @@ def warm_image(client: RegistryClient, image: Union[str, ImageRef], platforms: S
     resolved = resolve(client, ref, platforms, deadline=deadline)
     blobs = resolved.blobs()
     say(f"blobs 0/{len(blobs)}")
-    read = touch(client, ref.repository, blobs, mode, deadline=deadline,
-                 on_blob=lambda n, total: say(f"blobs {n}/{total}"))
-    result = WarmResult(str(ref), resolved.digest, resolved.platforms, read,
-                        round(time.monotonic() - started, 3), len(blobs))
-    log("warmed", image=result.image, digest=result.digest, platforms=result.platforms,
-        bytes=result.bytes_read, blobs=result.blobs_touched, seconds=result.seconds, mode=mode)
+    read = touch(
+        client, ref.repository, blobs, mode, deadline=deadline, on_blob=lambda n, total: say(f"blobs {n}/{total}")
+    )
+    result = WarmResult(
+        str(ref), resolved.digest, resolved.platforms, read, round(time.monotonic() - started, 3), len(blobs)
+    )
+    log(
+        "warmed",
+        image=result.image,
+        digest=result.digest,
+        platforms=result.platforms,
+        bytes=result.bytes_read,
+        blobs=result.blobs_touched,
+        seconds=result.seconds,
+        mode=mode,
+    )
     return result
 
 
-def warm_many(client: RegistryClient, images: Sequence[Union[str, ImageRef]], platforms: Sequence = (), *,
-              mode: str = "ecr", deadline: float, concurrency: int = 8,
-              progress: Optional[Progress] = None) -> list[Outcome]:
+def warm_many(
+    client: RegistryClient,
+    images: Sequence[Union[str, ImageRef]],
+    platforms: Sequence = (),
+    *,
+    mode: str = "ecr",
+    deadline: float,
+    concurrency: int = 8,
+    progress: Optional[Progress] = None,
+) -> list[Outcome]:
     """Warm images concurrently (a thread pool); one Outcome per image, in the given order."""
 
     def one(image) -> Outcome:
@@ -176,7 +215,7 @@ def warm_many(client: RegistryClient, images: Sequence[Union[str, ImageRef]], pl
             log("warm-failed", image=str(image), reason=err.reason, error=str(err))
         outcome.seconds = round(time.monotonic() - started, 3)
         if progress:
-            progress(str(image), "done" if outcome.ok else f"failed: {outcome.error.reason}")
+            progress(str(image), "done" if outcome.error is None else f"failed: {outcome.error.reason}")
         return outcome
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:

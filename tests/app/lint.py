@@ -1,4 +1,5 @@
 """cfn-lint on synthesized templates."""
+
 from __future__ import annotations
 
 import json
@@ -25,6 +26,8 @@ def accepted(match: Any) -> bool:
 def findings(template: dict[str, Any], region: str = "us-east-1") -> list[str]:
     """cfn-lint errors and unaccepted warnings, as readable lines."""
     matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches
-            if m.rule.id.startswith("E")
-            or (m.rule.id.startswith("W") and not accepted(m))]
+    return [
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
+        for m in matches
+        if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and not accepted(m))
+    ]

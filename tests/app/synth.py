@@ -1,4 +1,5 @@
 """Synthesize the real app (cdk.json feature flags, cdk-nag plugin) for a config file, in-process."""
+
 from __future__ import annotations
 
 import json

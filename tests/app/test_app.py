@@ -1,4 +1,5 @@
 """The whole app, as `cdk synth` builds it, for the default and example configs."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def test_cfn_lint_clean(templates, name):
 
 def test_default_outputs_follow_the_walkthrough(templates):
     outputs = templates["default.yaml"]["EcrPtc"]["Outputs"]
-    assert {"RegistryUri", "ConsumerPolicyArn", "ExamplePullEcrPublic", "ExamplePullK8s",
-            "ExamplePullQuay"} <= set(outputs)
+    assert {"RegistryUri", "ConsumerPolicyArn", "ExamplePullEcrPublic", "ExamplePullK8s", "ExamplePullQuay"} <= set(
+        outputs
+    )
     pull = json.dumps(outputs["ExamplePullEcrPublic"]["Value"])
     assert pull.startswith('{"Fn::Join"') and "docker pull " in pull and ".dkr.ecr." in pull
     assert "/ecr-public/nginx/nginx:latest" in pull
@@ -64,8 +66,13 @@ def as_list(value):
 # Actions the Service Authorization Reference lists with no resource type: "*" is the only form.
 NO_RESOURCE_LEVEL = {
     "cache": {"ecr:GetAuthorizationToken"},
-    "workstation": {"ecr:GetAuthorizationToken", "ecr:DescribePullThroughCacheRules", "ec2:DescribeInstances",
-                    "ec2:DescribeIamInstanceProfileAssociations", "ec2:DescribeSubnets"},
+    "workstation": {
+        "ecr:GetAuthorizationToken",
+        "ecr:DescribePullThroughCacheRules",
+        "ec2:DescribeInstances",
+        "ec2:DescribeIamInstanceProfileAssociations",
+        "ec2:DescribeSubnets",
+    },
 }
 
 
@@ -80,9 +87,11 @@ def test_no_iam_statement_allows_everything_but_the_token_call(templates, name):
 
 def test_environments_make_one_stack_each(tmp_path):
     path = tmp_path / "envs.yaml"
-    path.write_text("rules:\n  - upstream: quay\nenvironments:\n"
-                    "  - {account: '111111111111', region: eu-west-1}\n"
-                    "  - {account: '222222222222', region: us-east-2}\n")
+    path.write_text(
+        "rules:\n  - upstream: quay\nenvironments:\n"
+        "  - {account: '111111111111', region: eu-west-1}\n"
+        "  - {account: '222222222222', region: us-east-2}\n"
+    )
     stacks = synth(path, tmp_path / "out")
     assert set(stacks) == {"EcrPtc-111111111111-eu-west-1", "EcrPtc-222222222222-us-east-2"}
 
@@ -120,8 +129,10 @@ def test_digest_outputs_only_when_a_failure_fails_the_deploy(templates, tmp_path
 
 def test_200_warmed_images_fit_one_stack_within_cloudformation_limits(tmp_path):
     path = tmp_path / "many.yaml"
-    path.write_text("rules:\n  - upstream: quay\nwarm:\n  images:\n"
-                    + "".join(f"    - quay/team/image{i:03d}:v1\n" for i in range(200)))
+    path.write_text(
+        "rules:\n  - upstream: quay\nwarm:\n  images:\n"
+        + "".join(f"    - quay/team/image{i:03d}:v1\n" for i in range(200))
+    )
     template = synth(path, tmp_path / "out")["EcrPtc"]
     assert len(resources(template, "Custom::EcrPtcWarmImage")) == 200
     assert len(template["Resources"]) < 500 and len(json.dumps(template)) < 1_000_000

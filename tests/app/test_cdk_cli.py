@@ -1,4 +1,5 @@
 """The pinned CDK CLI runs the app as cdk.json says (what `make synth` and `cdk deploy` do)."""
+
 from __future__ import annotations
 
 import os
@@ -9,17 +10,33 @@ import pytest
 from .synth import ROOT
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
-pytestmark = pytest.mark.skipif(not CDK.exists() and os.environ.get("CI") != "true",
-                                reason="the pinned CDK CLI is not installed (make setup runs npm ci)")
+pytestmark = pytest.mark.skipif(
+    not CDK.exists() and os.environ.get("CI") != "true",
+    reason="the pinned CDK CLI is not installed (make setup runs npm ci)",
+)
 
 
 def cdk_synth(tmp_path, *args: str) -> subprocess.CompletedProcess:
     # Without the silencing variable: the app must keep jsii's Node end-of-life banner out by itself.
     env = {k: v for k, v in os.environ.items() if k != "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"}
     env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
-    return subprocess.run([str(CDK), "synth", "--no-notices", "--no-version-reporting", "--quiet",
-                           "-o", str(tmp_path / "cdk.out"), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            str(CDK),
+            "synth",
+            "--no-notices",
+            "--no-version-reporting",
+            "--quiet",
+            "-o",
+            str(tmp_path / "cdk.out"),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cdk_synth_default_config(tmp_path):

@@ -1,4 +1,5 @@
 """The warmer's Lambda asset holds the runtime package only, and it loads on the stdlib alone."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,7 +18,9 @@ def test_warmer_asset_is_the_runtime_package_and_imports_without_site_packages(t
     files = sorted(str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file())
     assert files and all(f.startswith("cache_warmer/") and f.endswith(".py") for f in files), files
     # -S -I: no site-packages, as in a bare Lambda runtime (boto3 is imported lazily, when called).
-    code = (f"import sys; sys.path.insert(0, {str(asset)!r}); import cache_warmer.handler as h; "
-            "assert callable(h.on_event) and callable(h.is_complete)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(asset)!r}); import cache_warmer.handler as h; "
+        "assert callable(h.on_event) and callable(h.is_complete)"
+    )
     done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

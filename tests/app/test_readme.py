@@ -1,4 +1,5 @@
 """The README's construct-library example runs as written."""
+
 from __future__ import annotations
 
 import os

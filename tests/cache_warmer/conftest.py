@@ -1,4 +1,5 @@
 """Handler tests: moto's ECR API plus a real docker-registry standing in for the ECR registry endpoint."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,12 @@ class Context:
 
 @pytest.fixture
 def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         yield
@@ -64,11 +69,17 @@ def import_into_ecr(client, registry, image) -> None:
             status, body, _ = registry.get(f"/v2/{image.repository}/blobs/{blob}")
             assert status == 200
             upload = client.initiate_layer_upload(repositoryName=image.repository)["uploadId"]
-            client.upload_layer_part(repositoryName=image.repository, uploadId=upload, partFirstByte=0,
-                                     partLastByte=len(body) - 1, layerPartBlob=body)
+            client.upload_layer_part(
+                repositoryName=image.repository,
+                uploadId=upload,
+                partFirstByte=0,
+                partLastByte=len(body) - 1,
+                layerPartBlob=body,
+            )
             client.complete_layer_upload(repositoryName=image.repository, uploadId=upload, layerDigests=[blob])
-    status, index, _ = registry.get(f"/v2/{image.repository}/manifests/{image.tag}",
-                                    {"Accept": "application/vnd.oci.image.index.v1+json"})
+    status, index, _ = registry.get(
+        f"/v2/{image.repository}/manifests/{image.tag}", {"Accept": "application/vnd.oci.image.index.v1+json"}
+    )
     client.put_image(repositoryName=image.repository, imageManifest=index.decode(), imageTag=image.tag)
 
 

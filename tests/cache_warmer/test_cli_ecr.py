@@ -1,16 +1,21 @@
 """`ecr-ptc warm` without --registry: the caller's ECR (moto for the API, a real registry for /v2/)."""
+
 from __future__ import annotations
 
 import pytest
-
-from botocore.exceptions import (ConnectionClosedError, ConnectTimeoutError, ProxyConnectionError, ReadTimeoutError,
-                                 SSLError)
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    ProxyConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from cache_warmer import ecr
 
+from .conftest import token_secrets
 from .registry.fixtures import free_port
 from .registry.test_warm_cli import run_warm
-from .conftest import token_secrets
 from .test_handler import all_blobs, blob_gets
 
 pytestmark = pytest.mark.registry
@@ -39,18 +44,29 @@ def test_ecr_mode_missing_repository_without_rule_explains(ecr_api, monkeypatch)
 @pytest.fixture
 def no_aws_setup(monkeypatch, tmp_path):
     """A machine with no AWS Region, credentials, profile or endpoint of its own."""
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                 "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR"):
+    for name in (
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_ECR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-@pytest.mark.parametrize("env,words", [
-    ({}, "NoRegionError"),
-    ({"AWS_DEFAULT_REGION": "eu-west-1"}, "NoCredentialsError"),
-])
+@pytest.mark.parametrize(
+    "env,words",
+    [
+        ({}, "NoRegionError"),
+        ({"AWS_DEFAULT_REGION": "eu-west-1"}, "NoCredentialsError"),
+    ],
+)
 def test_first_run_without_aws_setup_says_what_to_do(no_aws_setup, monkeypatch, env, words):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -60,11 +76,14 @@ def test_first_run_without_aws_setup_says_what_to_do(no_aws_setup, monkeypatch, 
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("env, region", [
-    ({"AWS_REGION": "eu-west-3"}, "eu-west-3"),  # botocore itself reads only AWS_DEFAULT_REGION
-    ({"AWS_DEFAULT_REGION": "eu-north-1"}, "eu-north-1"),
-    ({"AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-north-1"}, "eu-west-3"),  # as the AWS CLI v2 does
-])
+@pytest.mark.parametrize(
+    "env, region",
+    [
+        ({"AWS_REGION": "eu-west-3"}, "eu-west-3"),  # botocore itself reads only AWS_DEFAULT_REGION
+        ({"AWS_DEFAULT_REGION": "eu-north-1"}, "eu-north-1"),
+        ({"AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-north-1"}, "eu-west-3"),  # as the AWS CLI v2 does
+    ],
+)
 def test_ecr_client_honours_aws_region(no_aws_setup, monkeypatch, env, region):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -84,17 +103,26 @@ def test_no_network_to_ecr_says_what_to_do(no_aws_setup, monkeypatch):
     code, out, err = run_warm("quay/prometheus/prometheus:latest")
     assert code == 2 and out == ""
     first, fix = err.splitlines()
-    assert first == f'ecr-ptc warm: error: cannot reach the Amazon ECR API: Could not connect to the endpoint URL: "{endpoint}/"'
+    assert (
+        first
+        == f'ecr-ptc warm: error: cannot reach the Amazon ECR API: Could not connect to the endpoint URL: "{endpoint}/"'
+    )
     assert fix.startswith("  Fix: ") and "proxy" in fix and "AWS_REGION" in fix and "--registry" in fix
 
 
-@pytest.mark.parametrize("error", [
-    ConnectTimeoutError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/"),
-    ReadTimeoutError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/"),
-    ProxyConnectionError(proxy_url="http://user:hunter2@proxy.invalid:3128", error="refused"),
-    SSLError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/", error="certificate verify failed:\n self-signed"),
-    ConnectionClosedError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/"),
-], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectTimeoutError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/"),
+        ReadTimeoutError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/"),
+        ProxyConnectionError(proxy_url="http://user:hunter2@proxy.invalid:3128", error="refused"),
+        SSLError(
+            endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/", error="certificate verify failed:\n self-signed"
+        ),
+        ConnectionClosedError(endpoint_url="https://api.ecr.eu-west-3.amazonaws.com/"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 def test_every_kind_of_unreachable_ecr_says_what_to_do(monkeypatch, error):
     class Unreachable:
         def get_authorization_token(self):

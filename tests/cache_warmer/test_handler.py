@@ -1,4 +1,5 @@
 """The CloudFormation custom resource handlers against moto (ECR API) and a real registry."""
+
 from __future__ import annotations
 
 import time
@@ -13,11 +14,21 @@ pytestmark = pytest.mark.registry
 
 
 def event(request: str, image: str, physical_id: str | None = None, old_image: str | None = None, **props) -> dict:
-    properties = {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Image": image,
-                  "Platforms": props.pop("Platforms", []), "TimeoutSeconds": str(props.pop("TimeoutSeconds", 300)),
-                  "OnFailure": props.pop("OnFailure", "fail")}
-    ev = {"RequestType": request, "ResourceProperties": properties, "StackId": "stack", "RequestId": "r",
-          "LogicalResourceId": "Warm", "ResourceType": "Custom::EcrPtcCacheWarmer"}
+    properties = {
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p",
+        "Image": image,
+        "Platforms": props.pop("Platforms", []),
+        "TimeoutSeconds": str(props.pop("TimeoutSeconds", 300)),
+        "OnFailure": props.pop("OnFailure", "fail"),
+    }
+    ev = {
+        "RequestType": request,
+        "ResourceProperties": properties,
+        "StackId": "stack",
+        "RequestId": "r",
+        "LogicalResourceId": "Warm",
+        "ResourceType": "Custom::EcrPtcCacheWarmer",
+    }
     if physical_id:
         ev["PhysicalResourceId"] = physical_id
     if old_image:
@@ -26,8 +37,11 @@ def event(request: str, image: str, physical_id: str | None = None, old_image: s
 
 
 def blob_gets(proxy) -> set[str]:
-    return {path.rsplit("/", 1)[1] for method, path, status in proxy.requests
-            if method == "GET" and "/blobs/" in path and status == 200}
+    return {
+        path.rsplit("/", 1)[1]
+        for method, path, status in proxy.requests
+        if method == "GET" and "/blobs/" in path and status == 200
+    }
 
 
 def all_blobs(image) -> set[str]:
@@ -59,8 +73,9 @@ def test_update_physical_id_follows_the_image(ecr_api, upstream, seeded):
     changed = handler.on_event(event("Update", other.ref, physical_id=seeded.ref, old_image=seeded.ref), Context())
     assert changed["PhysicalResourceId"] == other.ref != seeded.ref  # replacement
     assert changed["Data"]["Digest"] == other.index
-    same = handler.on_event(event("Update", seeded.ref, physical_id=seeded.ref, old_image=seeded.ref,
-                                  Platforms=["linux/amd64"]), Context())
+    same = handler.on_event(
+        event("Update", seeded.ref, physical_id=seeded.ref, old_image=seeded.ref, Platforms=["linux/amd64"]), Context()
+    )
     assert same["PhysicalResourceId"] == seeded.ref
 
 
@@ -69,7 +84,9 @@ def test_delete_never_fails_and_touches_nothing(monkeypatch):
     answer = handler.on_event(event("Delete", "cache/app:v1", physical_id="cache/app:v1"), Context())
     assert answer == {"PhysicalResourceId": "cache/app:v1", "Data": {}}
     assert handler.on_event(event("Delete", "NOT VALID", physical_id="x"), Context())["PhysicalResourceId"] == "x"
-    assert handler.is_complete(event("Delete", "cache/app:v1", physical_id="cache/app:v1"), Context()) == {"IsComplete": True}
+    assert handler.is_complete(event("Delete", "cache/app:v1", physical_id="cache/app:v1"), Context()) == {
+        "IsComplete": True
+    }
 
 
 def test_is_complete_waits_for_the_import_then_completes(ecr_api, ecr_registry, upstream, seeded):
@@ -84,18 +101,24 @@ def test_is_complete_waits_for_the_import_then_completes(ecr_api, ecr_registry, 
 
 
 def blob_gets_since(proxy, start: int) -> set[str]:
-    return {path.rsplit("/", 1)[1] for method, path, status in proxy.requests[start:]
-            if method == "GET" and "/blobs/" in path}
+    return {
+        path.rsplit("/", 1)[1]
+        for method, path, status in proxy.requests[start:]
+        if method == "GET" and "/blobs/" in path
+    }
 
 
 def test_is_complete_past_the_deadline_names_what_is_missing(ecr_api, seeded):
     created = handler.on_event(event("Create", seeded.ref), Context())
     ev = {**event("Create", seeded.ref), **created}
     ev["Data"]["Deadline"] = int(time.time()) - 1
-    with pytest.raises(errors.DeadlineExceeded, match=r"DescribeImages does not list tag v1; 9 blob\(s\) not AVAILABLE"):
+    with pytest.raises(
+        errors.DeadlineExceeded, match=r"DescribeImages does not list tag v1; 9 blob\(s\) not AVAILABLE"
+    ):
         handler.is_complete(ev, Context())
-    warned = handler.is_complete({**ev, "ResourceProperties": {**ev["ResourceProperties"], "OnFailure": "warn"}},
-                                 Context())
+    warned = handler.is_complete(
+        {**ev, "ResourceProperties": {**ev["ResourceProperties"], "OnFailure": "warn"}}, Context()
+    )
     assert warned["IsComplete"] is True and warned["Data"]["Digest"] == ""
     assert "not fully cached" in warned["Data"]["Warning"]
 
@@ -119,9 +142,14 @@ def test_on_event_leaves_time_to_answer_when_the_registry_stalls(ecr_api, ecr_re
 
 
 def test_rejected_token_is_a_credentials_error_without_the_token(ecr_api, ecr_registry, seeded, capsys):
-    ecr_registry.inject("status", match="/manifests/", times=1000, code=401,
-                        headers={"WWW-Authenticate": 'Basic realm="test"'},
-                        body=b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}')
+    ecr_registry.inject(
+        "status",
+        match="/manifests/",
+        times=1000,
+        code=401,
+        headers={"WWW-Authenticate": 'Basic realm="test"'},
+        body=b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+    )
     with pytest.raises(errors.CredentialsRejected) as caught:
         handler.on_event(event("Create", seeded.ref), Context())
     text = str(caught.value) + capsys.readouterr().out
@@ -140,17 +168,22 @@ def test_bad_properties_fail_even_with_warn(ecr_api):
 def test_every_on_event_answer_carries_data_for_is_complete(ecr_api, ecr_registry, seeded):
     """Create, warn-mode failures and Delete all answer with Data (the deadline, the digest, the warning),
     which the framework merges into the isComplete calls."""
-    answers = [handler.on_event(event("Create", seeded.ref), Context()),
-               handler.on_event(event("Create", "cache/missing:v1", OnFailure="warn"), Context()),
-               handler.on_event(event("Delete", seeded.ref, physical_id=seeded.ref), Context())]
+    answers = [
+        handler.on_event(event("Create", seeded.ref), Context()),
+        handler.on_event(event("Create", "cache/missing:v1", OnFailure="warn"), Context()),
+        handler.on_event(event("Delete", seeded.ref, physical_id=seeded.ref), Context()),
+    ]
     assert all("Data" in answer for answer in answers)
 
 
-@pytest.mark.parametrize("code, body", [
-    (404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}'),  # import still running
-    (403, b'{"errors":[{"code":"DENIED","message":"not authorized"}]}'),
-    (400, b'{"errors":[{"code":"UNSUPPORTED","message":"odd answer"}]}'),  # a WarmError of no known kind
-])
+@pytest.mark.parametrize(
+    "code, body",
+    [
+        (404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}'),  # import still running
+        (403, b'{"errors":[{"code":"DENIED","message":"not authorized"}]}'),
+        (400, b'{"errors":[{"code":"UNSUPPORTED","message":"odd answer"}]}'),  # a WarmError of no known kind
+    ],
+)
 def test_a_blob_error_on_create_is_left_to_is_complete(ecr_api, ecr_registry, upstream, seeded, capsys, code, body):
     """Only is_complete may fail the deploy over a blob (at the deadline): ECR may 404 a layer while its
     import runs. The other blobs are still touched, so ECR starts fetching them."""
@@ -185,16 +218,26 @@ def test_any_exception_touching_blobs_on_create_is_left_to_is_complete(ecr_api, 
 def test_is_complete_retouches_every_missing_blob_past_a_failing_one(ecr_api, ecr_registry, seeded):
     created = handler.on_event(event("Create", seeded.ref), Context())
     layer = seeded.platforms["linux/arm64"].layers[0]
-    ecr_registry.inject("status", match=f"/blobs/{layer}", times=1000, code=404,
-                        body=b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}')
+    ecr_registry.inject(
+        "status",
+        match=f"/blobs/{layer}",
+        times=1000,
+        code=404,
+        body=b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}',
+    )
     before = len(ecr_registry.requests)
     assert handler.is_complete({**event("Create", seeded.ref), **created}, Context()) == {"IsComplete": False}
     assert blob_gets_since(ecr_registry, before) == all_blobs(seeded)  # the failing one too, and all after it
 
 
 def test_manifest_errors_still_fail_on_create(ecr_api, ecr_registry, seeded):
-    ecr_registry.inject("status", match="/manifests/", times=1000, code=403,
-                        body=b'{"errors":[{"code":"DENIED","message":"not authorized"}]}')
+    ecr_registry.inject(
+        "status",
+        match="/manifests/",
+        times=1000,
+        code=403,
+        body=b'{"errors":[{"code":"DENIED","message":"not authorized"}]}',
+    )
     with pytest.raises(errors.WarmError, match="ecr:CreateRepository"):  # explained in ECR terms
         handler.on_event(event("Create", seeded.ref), Context())
 
@@ -203,8 +246,9 @@ def test_each_provider_handler_has_its_own_entry_point(monkeypatch):
     """on_event_handler and is_complete_handler never look at Data: each serves one Provider handler."""
     calls = []
     monkeypatch.setattr(handler, "on_event", lambda e, c: calls.append(("on_event", e["RequestType"])) or {"Data": {}})
-    monkeypatch.setattr(handler, "is_complete",
-                        lambda e, c: calls.append(("is_complete", e["RequestType"])) or {"IsComplete": True})
+    monkeypatch.setattr(
+        handler, "is_complete", lambda e, c: calls.append(("is_complete", e["RequestType"])) or {"IsComplete": True}
+    )
     for request in ("Create", "Update", "Delete"):
         cfn_event = event(request, "cache/app:v1", physical_id="cache/app:v1")
         assert handler.on_event_handler({**cfn_event, "Data": {}}, Context()) == {"Data": {}}

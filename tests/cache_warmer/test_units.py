@@ -1,4 +1,5 @@
 """Unit tests: image refs, platforms, redaction, error classification, ECR explanations."""
+
 from __future__ import annotations
 
 import io
@@ -13,30 +14,39 @@ from cache_warmer.names import ImageRef, Platform, parse_image, parse_platform
 from cache_warmer.registry import Credentials, RegistryClient, check_url, parse_challenge
 
 
-@pytest.mark.parametrize("ref, repository, tag", [
-    ("ecr-public/nginx/nginx:1.27", "ecr-public/nginx/nginx", "1.27"),
-    ("docker-hub/library/redis:7.2-alpine", "docker-hub/library/redis", "7.2-alpine"),
-    ("k8s/pause:3.9", "k8s/pause", "3.9"),
-    ("quay/a__b.c--d/e:_Latest", "quay/a__b.c--d/e", "_Latest"),
-])
+@pytest.mark.parametrize(
+    "ref, repository, tag",
+    [
+        ("ecr-public/nginx/nginx:1.27", "ecr-public/nginx/nginx", "1.27"),
+        ("docker-hub/library/redis:7.2-alpine", "docker-hub/library/redis", "7.2-alpine"),
+        ("k8s/pause:3.9", "k8s/pause", "3.9"),
+        ("quay/a__b.c--d/e:_Latest", "quay/a__b.c--d/e", "_Latest"),
+    ],
+)
 def test_parse_image(ref, repository, tag):
     assert parse_image(ref) == ImageRef(repository, tag)
     assert str(parse_image(ref)) == ref
 
 
-@pytest.mark.parametrize("ref, message", [
-    ("ecr-public/nginx/nginx@sha256:" + "a" * 64, "a first pull by digest does not fill a pull-through cache; use a tag"),
-    ("ecr-public/nginx/nginx:1.0@sha256:" + "a" * 64, "by digest"),
-    ("ecr-public/nginx/nginx", "has no tag"),
-    ("localhost:5000/nginx", "has no tag"),
-    ("ecr-public/Nginx:1", "not a valid name"),
-    ("ecr-public/nginx-:1", "not a valid name"),
-    ("ecr-public//nginx:1", "not a valid name"),
-    ("nginx:1", "no cache prefix"),
-    ("ecr-public/nginx:.hidden", "tag '.hidden' is not valid"),
-    ("ecr-public/nginx:" + "a" * 129, "is not valid"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "ref, message",
+    [
+        (
+            "ecr-public/nginx/nginx@sha256:" + "a" * 64,
+            "a first pull by digest does not fill a pull-through cache; use a tag",
+        ),
+        ("ecr-public/nginx/nginx:1.0@sha256:" + "a" * 64, "by digest"),
+        ("ecr-public/nginx/nginx", "has no tag"),
+        ("localhost:5000/nginx", "has no tag"),
+        ("ecr-public/Nginx:1", "not a valid name"),
+        ("ecr-public/nginx-:1", "not a valid name"),
+        ("ecr-public//nginx:1", "not a valid name"),
+        ("nginx:1", "no cache prefix"),
+        ("ecr-public/nginx:.hidden", "tag '.hidden' is not valid"),
+        ("ecr-public/nginx:" + "a" * 129, "is not valid"),
+        ("", "empty"),
+    ],
+)
 def test_parse_image_rejects(ref, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
         parse_image(ref)
@@ -87,7 +97,9 @@ def test_urls_and_challenges():
         with pytest.raises(ValueError):
             check_url(bad)
     assert parse_challenge('Bearer realm="https://auth.example/token",service="reg",scope="repository:a:pull"') == (
-        "bearer", {"realm": "https://auth.example/token", "service": "reg", "scope": "repository:a:pull"})
+        "bearer",
+        {"realm": "https://auth.example/token", "service": "reg", "scope": "repository:a:pull"},
+    )
 
 
 class _Resp:
@@ -98,14 +110,17 @@ class _Resp:
         return self.headers.get(name)
 
 
-@pytest.mark.parametrize("status, code, message, expected", [
-    (404, "NAME_UNKNOWN", "repository name not known to registry", errors.RepositoryNotFound),
-    (404, "", "The repository with name 'x' does not exist in the registry", errors.RepositoryNotFound),
-    (404, "MANIFEST_UNKNOWN", "manifest unknown: Requested image not found", errors.ImageNotFound),
-    (403, "DENIED", "not authorized to perform ecr:BatchGetImage", errors.AccessDenied),
-    (403, "DENIED", "upstream registry denied access: authentication failed", errors.UpstreamCredentialsRejected),
-    (500, "UNKNOWN", "upstream unauthorized", errors.UpstreamCredentialsRejected),
-])
+@pytest.mark.parametrize(
+    "status, code, message, expected",
+    [
+        (404, "NAME_UNKNOWN", "repository name not known to registry", errors.RepositoryNotFound),
+        (404, "", "The repository with name 'x' does not exist in the registry", errors.RepositoryNotFound),
+        (404, "MANIFEST_UNKNOWN", "manifest unknown: Requested image not found", errors.ImageNotFound),
+        (403, "DENIED", "not authorized to perform ecr:BatchGetImage", errors.AccessDenied),
+        (403, "DENIED", "upstream registry denied access: authentication failed", errors.UpstreamCredentialsRejected),
+        (500, "UNKNOWN", "upstream unauthorized", errors.UpstreamCredentialsRejected),
+    ],
+)
 def test_error_classification(status, code, message, expected):
     client = RegistryClient("http://127.0.0.1:1", upstream_hint="the secret ecr-pullthroughcache/hub")
     body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
@@ -122,8 +137,7 @@ def stubbed_ecr():
 
 def test_explain_repository_missing_without_rule():
     client, stub = stubbed_ecr()
-    stub.add_response("describe_pull_through_cache_rules",
-                      {"pullThroughCacheRules": [{"ecrRepositoryPrefix": "k8s"}]})
+    stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": [{"ecrRepositoryPrefix": "k8s"}]})
     with stub:
         err = ecr.explain(errors.RepositoryNotFound("x"), parse_image("quay/app:1"), client)
     assert isinstance(err, errors.NoSuchRule) and "rule prefixes: k8s" in str(err)
@@ -131,8 +145,7 @@ def test_explain_repository_missing_without_rule():
 
 def test_explain_repository_missing_with_rule_names_create_repository():
     client, stub = stubbed_ecr()
-    stub.add_response("describe_pull_through_cache_rules",
-                      {"pullThroughCacheRules": [{"ecrRepositoryPrefix": "quay"}]})
+    stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": [{"ecrRepositoryPrefix": "quay"}]})
     with stub:
         err = ecr.explain(errors.RepositoryNotFound("x"), parse_image("quay/app:1"), client)
     assert isinstance(err, errors.AccessDenied) and err.action == "ecr:CreateRepository"

@@ -1,20 +1,24 @@
 """What every pull-through cache offers other constructs, deployed here or imported from elsewhere."""
+
 from __future__ import annotations
 
 from typing import Optional, Protocol, Sequence, Union, runtime_checkable
 
-from aws_cdk import Stack, aws_iam as iam
-from constructs import Construct, IConstruct
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
 
 from cache_warmer import names
+from constructs import Construct, IConstruct
 from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.rules import UpstreamRule, check_rules
 from ecr_ptc.cache.settings import RepositorySettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
 
-PULL_THROUGH_REASON = ("first pulls create repositories under the cache's prefixes, so their names are not "
-                       "known in advance; the wildcard stays inside one prefix")
+PULL_THROUGH_REASON = (
+    "first pulls create repositories under the cache's prefixes, so their names are not "
+    "known in advance; the wildcard stays inside one prefix"
+)
 
 
 @runtime_checkable
@@ -41,8 +45,14 @@ class IPullThroughCache(Protocol):
 
     def rule_for(self, rule_or_prefix: Union[UpstreamRule, str]) -> UpstreamRule: ...
 
-    def image_uri(self, rule_or_prefix: Union[UpstreamRule, str], repository: str, tag: str = "latest", *,
-                  digest: Optional[str] = None) -> str: ...
+    def image_uri(
+        self,
+        rule_or_prefix: Union[UpstreamRule, str],
+        repository: str,
+        tag: str = "latest",
+        *,
+        digest: Optional[str] = None,
+    ) -> str: ...
 
 
 class PullThroughCacheBase(Construct):
@@ -55,9 +65,16 @@ class PullThroughCacheBase(Construct):
     :param region: the registry's Region (default: the stack's).
     """
 
-    def __init__(self, scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
-                 repositories: Optional[RepositorySettings] = None, account: Optional[str] = None,
-                 region: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        rules: Sequence[UpstreamRule],
+        repositories: Optional[RepositorySettings] = None,
+        account: Optional[str] = None,
+        region: Optional[str] = None,
+    ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
         account, region = account or stack.account, region or stack.region
@@ -96,8 +113,9 @@ class PullThroughCacheBase(Construct):
         :returns: the combined grant.
         """
         grant: Optional[iam.Grant] = None
-        for actions, resources in policies.pull_through_grants(self._where, self._rules,
-                                                               tagged=bool(self.repositories.tags)):
+        for actions, resources in policies.pull_through_grants(
+            self._where, self._rules, tagged=bool(self.repositories.tags)
+        ):
             part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
             grant = part if grant is None else grant.combine(part)
         assert grant is not None  # pull_through_grants always has two parts
@@ -114,11 +132,20 @@ class PullThroughCacheBase(Construct):
         for rule in self._rules:
             if rule.prefix == prefix:
                 return rule
-        raise ValidationError("rule_or_prefix", f"no rule of this cache has the prefix {prefix!r}",
-                              f"use one of: {', '.join(self.prefixes)}")
+        raise ValidationError(
+            "rule_or_prefix",
+            f"no rule of this cache has the prefix {prefix!r}",
+            f"use one of: {', '.join(self.prefixes)}",
+        )
 
-    def image_uri(self, rule_or_prefix: Union[UpstreamRule, str], repository: str, tag: str = "latest", *,
-                  digest: Optional[str] = None) -> str:
+    def image_uri(
+        self,
+        rule_or_prefix: Union[UpstreamRule, str],
+        repository: str,
+        tag: str = "latest",
+        *,
+        digest: Optional[str] = None,
+    ) -> str:
         """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` when a digest is given.
 
         :param rule_or_prefix: a rule of this cache, or its prefix.
@@ -138,15 +165,19 @@ class PullThroughCacheBase(Construct):
     def smoke_test_images(self) -> list[str]:
         """Full URIs of one known image per rule, for a pull test (rules whose upstream has no public
         example image, such as GHCR or another ECR registry, are left out)."""
-        return [self.image_uri(r, *r.info.example_image.rsplit(":", 1)) for r in self._rules
-                if "<" not in r.info.example_image]
+        return [
+            self.image_uri(r, *r.info.example_image.rsplit(":", 1))
+            for r in self._rules
+            if "<" not in r.info.example_image
+        ]
 
     # --- nag acknowledgments ---------------------------------------------------------------------
     def _acknowledge_pull_through(self, scope: IConstruct) -> None:
         self._acknowledge_prefix_wildcards(scope, PULL_THROUGH_REASON)
 
-    def _acknowledge_prefix_wildcards(self, scope: IConstruct, reason: str,
-                                      rules: Optional[Sequence[UpstreamRule]] = None) -> None:
+    def _acknowledge_prefix_wildcards(
+        self, scope: IConstruct, reason: str, rules: Optional[Sequence[UpstreamRule]] = None
+    ) -> None:
         for arn in policies.repository_arns(self._where, rules if rules is not None else self._rules):
             acknowledge(scope, wildcard_finding(printed(self, arn)), reason)
 
@@ -155,20 +186,36 @@ class ImportedPullThroughCache(PullThroughCacheBase):
     """A cache deployed by another stack or app: creates nothing, grants and names like the real one."""
 
 
-def import_cache(scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
-                 repositories: Optional[RepositorySettings] = None, account: Optional[str] = None,
-                 region: Optional[str] = None) -> ImportedPullThroughCache:
+def import_cache(
+    scope: Construct,
+    id: str,
+    *,
+    rules: Sequence[UpstreamRule],
+    repositories: Optional[RepositorySettings] = None,
+    account: Optional[str] = None,
+    region: Optional[str] = None,
+) -> ImportedPullThroughCache:
     rules = list(rules)
     if not rules or not all(isinstance(r, UpstreamRule) for r in rules):
-        raise ValidationError("rules", f"expected a list of UpstreamRule, got {rules!r}",
-                              "pass the rules the cache was deployed with, e.g. [UpstreamRule.ecr_public()]")
+        raise ValidationError(
+            "rules",
+            f"expected a list of UpstreamRule, got {rules!r}",
+            "pass the rules the cache was deployed with, e.g. [UpstreamRule.ecr_public()]",
+        )
     check_rules(rules)
     if repositories is not None and not isinstance(repositories, RepositorySettings):
-        raise ValidationError("repositories", f"expected RepositorySettings, got {repositories!r}",
-                              "pass the RepositorySettings the cache was deployed with, or leave it out")
-    return ImportedPullThroughCache(scope, id, rules=rules, repositories=repositories, account=account,
-                                    region=region)
+        raise ValidationError(
+            "repositories",
+            f"expected RepositorySettings, got {repositories!r}",
+            "pass the RepositorySettings the cache was deployed with, or leave it out",
+        )
+    return ImportedPullThroughCache(scope, id, rules=rules, repositories=repositories, account=account, region=region)
 
 
-__all__ = ["IPullThroughCache", "ImportedPullThroughCache", "PULL_THROUGH_REASON", "PullThroughCacheBase",
-           "import_cache"]
+__all__ = [
+    "IPullThroughCache",
+    "ImportedPullThroughCache",
+    "PULL_THROUGH_REASON",
+    "PullThroughCacheBase",
+    "import_cache",
+]

@@ -4,6 +4,7 @@ Every function here is pure: it takes the ARN parts (plain strings or CDK tokens
 and returns policy statements or documents. The construct in :mod:`ecr_ptc.cache.pull_through_cache` wires them to
 resources; tests can check them without synthesizing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,9 +13,9 @@ from typing import Iterable, Optional, Sequence
 from aws_cdk import aws_iam as iam
 
 from ecr_ptc import validation as v
-from ecr_ptc.errors import ValidationError
-from ecr_ptc.cache.settings import AccessSettings
 from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.cache.settings import AccessSettings
+from ecr_ptc.errors import ValidationError
 
 AUTH_TOKEN_ACTION = "ecr:GetAuthorizationToken"  # account-wide: its only resource is "*"
 PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
@@ -25,10 +26,20 @@ CACHE_FILL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
 # registry policy cannot grant it.
 TAG_ON_CREATE_ACTION = "ecr:TagResource"
 # The ECR-to-ECR role (CustomRoleArn), split by where each action applies.
-UPSTREAM_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage",
-                         "ecr:GetImageCopyStatus")
-LOCAL_IMPORT_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:GetImageCopyStatus", "ecr:InitiateLayerUpload",
-                        "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
+UPSTREAM_READ_ACTIONS = (
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchImportUpstreamImage",
+    "ecr:GetImageCopyStatus",
+)
+LOCAL_IMPORT_ACTIONS = (
+    "ecr:BatchImportUpstreamImage",
+    "ecr:GetImageCopyStatus",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+)
 # The repository creation template role (needed for KMS keys or resource tags).
 TEMPLATE_ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource")
 TEMPLATE_KMS_ACTIONS = ("kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey")
@@ -55,8 +66,9 @@ def repository_arns(where: ArnParts, rules: Iterable[UpstreamRule]) -> list[str]
     return [where.repository_arn(rule.repository_pattern) for rule in rules]
 
 
-def pull_through_grants(where: ArnParts, rules: Sequence[UpstreamRule], *,
-                        tagged: bool = False) -> list[tuple[list[str], list[str]]]:
+def pull_through_grants(
+    where: ArnParts, rules: Sequence[UpstreamRule], *, tagged: bool = False
+) -> list[tuple[list[str], list[str]]]:
     """(actions, resources) pairs that let a principal pull through the cache, first pulls included.
 
     The single source for both the consumer managed policy and ``grant_pull_through``.
@@ -70,33 +82,51 @@ def pull_through_grants(where: ArnParts, rules: Sequence[UpstreamRule], *,
     ]
 
 
-def pull_through_statements(where: ArnParts, rules: Sequence[UpstreamRule], *,
-                            tagged: bool = False) -> list[iam.PolicyStatement]:
-    return [iam.PolicyStatement(actions=actions, resources=resources)
-            for actions, resources in pull_through_grants(where, rules, tagged=tagged)]
+def pull_through_statements(
+    where: ArnParts, rules: Sequence[UpstreamRule], *, tagged: bool = False
+) -> list[iam.PolicyStatement]:
+    return [
+        iam.PolicyStatement(actions=actions, resources=resources)
+        for actions, resources in pull_through_grants(where, rules, tagged=tagged)
+    ]
 
 
-def _access_statements(where: ArnParts, access: AccessSettings, actions: Sequence[str],
-                       resources: Optional[list[str]], sid: str) -> list[iam.PolicyStatement]:
+def _access_statements(
+    where: ArnParts, access: AccessSettings, actions: Sequence[str], resources: Optional[list[str]], sid: str
+) -> list[iam.PolicyStatement]:
     """One statement for the listed principals, one for the organization (principal * + PrincipalOrgID)."""
     statements = []
     if access.principals:
-        statements.append(iam.PolicyStatement(
-            sid=f"{sid}Principals", actions=list(actions), resources=resources,
-            principals=[iam.ArnPrincipal(where.principal_arn(p)) for p in access.principals]))
+        statements.append(
+            iam.PolicyStatement(
+                sid=f"{sid}Principals",
+                actions=list(actions),
+                resources=resources,
+                principals=[iam.ArnPrincipal(where.principal_arn(p)) for p in access.principals],
+            )
+        )
     if access.organization_id:
-        statements.append(iam.PolicyStatement(
-            sid=f"{sid}Organization", actions=list(actions), resources=resources,
-            principals=[iam.AnyPrincipal()],
-            conditions={"StringEquals": {"aws:PrincipalOrgID": access.organization_id}}))
+        statements.append(
+            iam.PolicyStatement(
+                sid=f"{sid}Organization",
+                actions=list(actions),
+                resources=resources,
+                principals=[iam.AnyPrincipal()],
+                conditions={"StringEquals": {"aws:PrincipalOrgID": access.organization_id}},
+            )
+        )
     return statements
 
 
-def registry_policy_document(where: ArnParts, rules: Sequence[UpstreamRule],
-                             access: AccessSettings) -> iam.PolicyDocument:
+def registry_policy_document(
+    where: ArnParts, rules: Sequence[UpstreamRule], access: AccessSettings
+) -> iam.PolicyDocument:
     """The registry permissions policy: others may fill the cache, under the rules' prefixes only."""
-    return iam.PolicyDocument(statements=_access_statements(
-        where, access, CACHE_FILL_ACTIONS, repository_arns(where, rules), "PullThroughCache"))
+    return iam.PolicyDocument(
+        statements=_access_statements(
+            where, access, CACHE_FILL_ACTIONS, repository_arns(where, rules), "PullThroughCache"
+        )
+    )
 
 
 def repository_policy_document(where: ArnParts, access: AccessSettings) -> iam.PolicyDocument:
@@ -111,8 +141,11 @@ def ecr_upstream_arn(rule: UpstreamRule, partition: str) -> str:
     """The upstream registry's repositories this rule reads: ``repository/<upstream prefix>/*`` or ``*``."""
     match = v.ECR_URL_PATTERN.match(rule.upstream_url)
     if match is None:  # UpstreamRule already checked the URL; this guards misuse
-        raise ValidationError("registry_url", f"{rule.upstream_url!r} is not a private ECR registry host",
-                              "give '<account>.dkr.ecr.<region>.amazonaws.com'")
+        raise ValidationError(
+            "registry_url",
+            f"{rule.upstream_url!r} is not a private ECR registry host",
+            "give '<account>.dkr.ecr.<region>.amazonaws.com'",
+        )
     account, region = match.group(1), match.group(2)
     prefix = rule.upstream_prefix
     pattern = "*" if prefix in (None, "ROOT") else f"{prefix}/*"
@@ -121,27 +154,49 @@ def ecr_upstream_arn(rule: UpstreamRule, partition: str) -> str:
 
 def ecr_upstream_role_document(where: ArnParts, rule: UpstreamRule) -> iam.PolicyDocument:
     """What ECR needs to copy images from another private registry into this rule's repositories."""
-    return iam.PolicyDocument(statements=[
-        iam.PolicyStatement(sid="ReadUpstream", actions=list(UPSTREAM_READ_ACTIONS),
-                            resources=[ecr_upstream_arn(rule, where.partition)]),
-        iam.PolicyStatement(sid="ImportIntoCache", actions=list(LOCAL_IMPORT_ACTIONS),
-                            resources=repository_arns(where, [rule])),
-        iam.PolicyStatement(sid="AuthorizationToken", actions=[AUTH_TOKEN_ACTION], resources=["*"]),
-    ])
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                sid="ReadUpstream",
+                actions=list(UPSTREAM_READ_ACTIONS),
+                resources=[ecr_upstream_arn(rule, where.partition)],
+            ),
+            iam.PolicyStatement(
+                sid="ImportIntoCache", actions=list(LOCAL_IMPORT_ACTIONS), resources=repository_arns(where, [rule])
+            ),
+            iam.PolicyStatement(sid="AuthorizationToken", actions=[AUTH_TOKEN_ACTION], resources=["*"]),
+        ]
+    )
 
 
-def template_role_document(where: ArnParts, rules: Sequence[UpstreamRule],
-                           kms_key_arn: Optional[str]) -> iam.PolicyDocument:
+def template_role_document(
+    where: ArnParts, rules: Sequence[UpstreamRule], kms_key_arn: Optional[str]
+) -> iam.PolicyDocument:
     """What ECR needs to create repositories with a KMS key or resource tags from the templates."""
-    statements = [iam.PolicyStatement(sid="CreateCacheRepositories", actions=list(TEMPLATE_ACTIONS),
-                                      resources=repository_arns(where, rules))]
+    statements = [
+        iam.PolicyStatement(
+            sid="CreateCacheRepositories", actions=list(TEMPLATE_ACTIONS), resources=repository_arns(where, rules)
+        )
+    ]
     if kms_key_arn:
-        statements.append(iam.PolicyStatement(sid="UseRepositoryKey", actions=list(TEMPLATE_KMS_ACTIONS),
-                                              resources=[kms_key_arn]))
+        statements.append(
+            iam.PolicyStatement(sid="UseRepositoryKey", actions=list(TEMPLATE_KMS_ACTIONS), resources=[kms_key_arn])
+        )
     return iam.PolicyDocument(statements=statements)
 
 
-__all__ = ["ArnParts", "AUTH_TOKEN_ACTION", "CACHE_FILL_ACTIONS", "PULL_ACTIONS", "TAG_ON_CREATE_ACTION", "ecr_upstream_arn",
-           "ecr_upstream_role_document", "pull_through_grants", "pull_through_statements",
-           "registry_policy_document", "repository_arns", "repository_policy_document",
-           "template_role_document"]
+__all__ = [
+    "ArnParts",
+    "AUTH_TOKEN_ACTION",
+    "CACHE_FILL_ACTIONS",
+    "PULL_ACTIONS",
+    "TAG_ON_CREATE_ACTION",
+    "ecr_upstream_arn",
+    "ecr_upstream_role_document",
+    "pull_through_grants",
+    "pull_through_statements",
+    "registry_policy_document",
+    "repository_arns",
+    "repository_policy_document",
+    "template_role_document",
+]

@@ -1,4 +1,5 @@
 """The PullThroughCache construct: cache rules, repository templates, registry policies, consumer policy."""
+
 from __future__ import annotations
 
 import json
@@ -9,22 +10,27 @@ from aws_cdk import (
     ArnFormat,
     Stack,
     Token,
+)
+from aws_cdk import (
     aws_ecr as ecr,
+)
+from aws_cdk import (
     aws_iam as iam,
 )
+
 from constructs import Construct
 
 if TYPE_CHECKING:  # the module itself loads only when a secret is created
     from aws_cdk.aws_secretsmanager import ISecret
 
 
+from ecr_ptc import validation as v
 from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
-from ecr_ptc import validation as v
+from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
+from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, acknowledge_sdk_call_provider, printed, wildcard_finding
-from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
-from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
 
 PLACEHOLDER = "REPLACE_ME"
 SECRET_NAME_PREFIX = v.SECRET_NAME_PREFIX
@@ -64,9 +70,15 @@ class PullThroughCache(PullThroughCacheBase):
     :raises ValidationError: for bad rules or a Region without pull-through cache support.
     """
 
-    def __init__(self, scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
-                 repositories: Optional[RepositorySettings] = None,
-                 access: Optional[AccessSettings] = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        rules: Sequence[UpstreamRule],
+        repositories: Optional[RepositorySettings] = None,
+        access: Optional[AccessSettings] = None,
+    ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
         stack = Stack.of(scope)
@@ -95,37 +107,54 @@ class PullThroughCache(PullThroughCacheBase):
         self.registry_policy: Optional[ecr.CfnRegistryPolicy] = None
         if access is not None:
             self.registry_policy = ecr.CfnRegistryPolicy(
-                self, "RegistryPolicy",
-                policy_text=policies.registry_policy_document(self._where, rules, access))
+                self, "RegistryPolicy", policy_text=policies.registry_policy_document(self._where, rules, access)
+            )
 
         self.consumer_policy = iam.ManagedPolicy(
-            self, "ConsumerPolicy",
+            self,
+            "ConsumerPolicy",
             description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
-            statements=policies.pull_through_statements(self._where, rules, tagged=bool(self.repositories.tags)))
+            statements=policies.pull_through_statements(self._where, rules, tagged=bool(self.repositories.tags)),
+        )
         self._acknowledge_pull_through(self.consumer_policy)
         acknowledge(self.consumer_policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
         if self.registry_policy is not None and access is not None and access.organization_id:
-            acknowledge(self.registry_policy, "AwsSolutions-ECR1",
-                        f"principal '*' is limited to the organization {access.organization_id} by an "
-                        "aws:PrincipalOrgID condition, and to creating and filling the cache's repositories")
+            acknowledge(
+                self.registry_policy,
+                "AwsSolutions-ECR1",
+                f"principal '*' is limited to the organization {access.organization_id} by an "
+                "aws:PrincipalOrgID condition, and to creating and filling the cache's repositories",
+            )
 
     # --- validation -----------------------------------------------------------------------------
     @staticmethod
     def _check_props(rules: Sequence[UpstreamRule], repositories: object, access: object) -> list[UpstreamRule]:
         if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
-            raise ValidationError("rules", f"expected a list of UpstreamRule, got {rules!r}",
-                                  "pass rules=[UpstreamRule.ecr_public(), ...]")
+            raise ValidationError(
+                "rules",
+                f"expected a list of UpstreamRule, got {rules!r}",
+                "pass rules=[UpstreamRule.ecr_public(), ...]",
+            )
         for index, rule in enumerate(rules):
             if not isinstance(rule, UpstreamRule):
-                raise ValidationError(f"rules[{index}]", f"expected an UpstreamRule, got {rule!r}",
-                                      "build rules with the UpstreamRule factories, e.g. UpstreamRule.quay()")
+                raise ValidationError(
+                    f"rules[{index}]",
+                    f"expected an UpstreamRule, got {rule!r}",
+                    "build rules with the UpstreamRule factories, e.g. UpstreamRule.quay()",
+                )
         check_rules(list(rules))
         if repositories is not None and not isinstance(repositories, RepositorySettings):
-            raise ValidationError("repositories", f"expected RepositorySettings, got {repositories!r}",
-                                  "pass repositories=RepositorySettings(...) or leave it out")
+            raise ValidationError(
+                "repositories",
+                f"expected RepositorySettings, got {repositories!r}",
+                "pass repositories=RepositorySettings(...) or leave it out",
+            )
         if access is not None and not isinstance(access, AccessSettings):
-            raise ValidationError("access", f"expected AccessSettings, got {access!r}",
-                                  "pass access=AccessSettings(principals=[...]) or leave it out")
+            raise ValidationError(
+                "access",
+                f"expected AccessSettings, got {access!r}",
+                "pass access=AccessSettings(principals=[...]) or leave it out",
+            )
         return list(rules)
 
     @staticmethod
@@ -136,13 +165,16 @@ class PullThroughCache(PullThroughCacheBase):
         known = [None if Token.is_unresolved(x) else x for x in (stack.region, stack.account)]
         error, warning = v.kms_key_location_problems(key, known[0], known[1])
         if error:
-            raise ValidationError("repositories.encryption.kms_key_arn", error,
-                                  f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}")
+            raise ValidationError(
+                "repositories.encryption.kms_key_arn",
+                error,
+                f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}",
+            )
         return warning
 
     # --- rules ----------------------------------------------------------------------------------
     def _add_rule(self, rule: UpstreamRule) -> None:
-        prefix: str = rule.prefix  # type: ignore[assignment]
+        prefix: str = rule.prefix
         group = Construct(self, construct_id_for(prefix))
         credential_arn: Optional[str] = None
         if rule.credentials is not None:
@@ -151,13 +183,15 @@ class PullThroughCache(PullThroughCacheBase):
         if rule.info.auth is Auth.ROLE:
             role_arn = rule.role_arn or self._upstream_role(group, rule).role_arn
         self.cfn_rules[prefix] = ecr.CfnPullThroughCacheRule(
-            group, "Rule",
+            group,
+            "Rule",
             ecr_repository_prefix=prefix,
             upstream_registry=rule.upstream,
             upstream_registry_url=rule.upstream_url,
             upstream_repository_prefix=rule.upstream_prefix,
             credential_arn=credential_arn,
-            custom_role_arn=role_arn)
+            custom_role_arn=role_arn,
+        )
         self.templates[prefix] = self._template(group, rule)
 
     def _credential_arn(self, group: Construct, rule: UpstreamRule) -> str:
@@ -179,67 +213,102 @@ class PullThroughCache(PullThroughCacheBase):
         from aws_cdk import aws_secretsmanager as secretsmanager  # costs ~0.2 s of synth: only when used
         from aws_cdk import custom_resources as cr
 
-        prefix: str = rule.prefix  # type: ignore[assignment]
+        prefix: str = rule.prefix
         name = secret_name_for(prefix)
         # Placeholders only: the real values are set out of band (see credential_commands). The
         # default aws/secretsmanager key: ECR may not read secrets under a customer key.
         placeholder = json.dumps({"username": PLACEHOLDER, "accessToken": PLACEHOLDER})
         create = cr.AwsSdkCall(
-            service="SecretsManager", action="CreateSecret",
-            parameters={"Name": name, "SecretString": placeholder,
-                        "Description": f"Upstream credentials for the ECR pull-through cache rule {prefix} "
-                                       f"({rule.upstream}); replace the placeholders"},
+            service="SecretsManager",
+            action="CreateSecret",
+            parameters={
+                "Name": name,
+                "SecretString": placeholder,
+                "Description": f"Upstream credentials for the ECR pull-through cache rule {prefix} "
+                f"({rule.upstream}); replace the placeholders",
+            },
             physical_resource_id=cr.PhysicalResourceId.of(name),
-            ignore_error_codes_matching="ResourceExistsException")
+            ignore_error_codes_matching="ResourceExistsException",
+        )
         created = cr.AwsCustomResource(
-            group, "Credentials", on_create=create, install_latest_aws_sdk=False,
-            policy=cr.AwsCustomResourcePolicy.from_statements([
-                iam.PolicyStatement(actions=["secretsmanager:CreateSecret"], resources=[self._secret_arn(name)])]))
-        acknowledge(created, wildcard_finding(printed(self, self._secret_arn(name))),
-                    "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
-                    "secret; it is what the call creates")
+            group,
+            "Credentials",
+            on_create=create,
+            install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["secretsmanager:CreateSecret"], resources=[self._secret_arn(name)])]
+            ),
+        )
+        acknowledge(
+            created,
+            wildcard_finding(printed(self, self._secret_arn(name))),
+            "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
+            "secret; it is what the call creates",
+        )
         arn = self._describe_secret(group, name)
         group.node.find_child("SecretArn").node.add_dependency(created)
         self.secrets[prefix] = secretsmanager.Secret.from_secret_complete_arn(group, "Secret", arn)
         self.credential_commands[prefix] = (
             f"aws secretsmanager put-secret-value --secret-id {name} --region {Stack.of(self).region} "
-            "--secret-string '{\"username\":\"<user>\",\"accessToken\":\"<token>\"}'")
+            '--secret-string \'{"username":"<user>","accessToken":"<token>"}\''
+        )
         return arn
 
     def _secret_arn(self, name: str) -> str:
         """The ARN pattern of the secret named ``name`` (any random suffix)."""
-        return Stack.of(self).format_arn(service="secretsmanager", resource="secret", resource_name=f"{name}-??????",
-                                         arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        return Stack.of(self).format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{name}-??????",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
     def _describe_secret(self, group: Construct, name: str) -> str:
         """The complete ARN (with the random suffix) of an existing secret, read at deploy time."""
         from aws_cdk import custom_resources as cr  # loads Lambda and Step Functions: only when used
 
         secret_arn = self._secret_arn(name)
-        call = cr.AwsSdkCall(service="SecretsManager", action="DescribeSecret", parameters={"SecretId": name},
-                             physical_resource_id=cr.PhysicalResourceId.from_response("ARN"),
-                             output_paths=["ARN"])
+        call = cr.AwsSdkCall(
+            service="SecretsManager",
+            action="DescribeSecret",
+            parameters={"SecretId": name},
+            physical_resource_id=cr.PhysicalResourceId.from_response("ARN"),
+            output_paths=["ARN"],
+        )
         lookup = cr.AwsCustomResource(
-            group, "SecretArn", on_create=call, on_update=call, install_latest_aws_sdk=False,
-            policy=cr.AwsCustomResourcePolicy.from_statements([
-                iam.PolicyStatement(actions=["secretsmanager:DescribeSecret"], resources=[secret_arn])]))
-        acknowledge(lookup, wildcard_finding(printed(self, secret_arn)),
-                    "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
-                    "secret; it is what the lookup reads")
+            group,
+            "SecretArn",
+            on_create=call,
+            on_update=call,
+            install_latest_aws_sdk=False,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["secretsmanager:DescribeSecret"], resources=[secret_arn])]
+            ),
+        )
+        acknowledge(
+            lookup,
+            wildcard_finding(printed(self, secret_arn)),
+            "'??????' matches the random suffix Secrets Manager adds to the ARN of this one named "
+            "secret; it is what the lookup reads",
+        )
         acknowledge_sdk_call_provider(Stack.of(self))
         return lookup.get_response_field("ARN")
 
     def _upstream_role(self, group: Construct, rule: UpstreamRule) -> iam.Role:
         role = iam.Role(
-            group, "UpstreamRole",
+            group,
+            "UpstreamRole",
             assumed_by=iam.ServicePrincipal("pullthroughcache.ecr.amazonaws.com"),
             description=f"ECR copies images from {rule.upstream_url} into {rule.prefix}/ with this role",
-            inline_policies={"PullThroughCache": policies.ecr_upstream_role_document(self._where, rule)})
-        self.upstream_roles[rule.prefix] = role  # type: ignore[index]
-        reason = "the cache copies any image under the upstream prefix into repositories it creates, " \
-                 "which do not exist yet"
-        acknowledge(role, wildcard_finding(printed(self, 
-            policies.ecr_upstream_arn(rule, self._where.partition))), reason)
+            inline_policies={"PullThroughCache": policies.ecr_upstream_role_document(self._where, rule)},
+        )
+        self.upstream_roles[rule.prefix] = role
+        reason = (
+            "the cache copies any image under the upstream prefix into repositories it creates, which do not exist yet"
+        )
+        acknowledge(
+            role, wildcard_finding(printed(self, policies.ecr_upstream_arn(rule, self._where.partition))), reason
+        )
         self._acknowledge_prefix_wildcards(role, reason, [rule])
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
         return role
@@ -250,26 +319,37 @@ class PullThroughCache(PullThroughCacheBase):
         if not settings.needs_template_role:
             return None
         role = iam.Role(
-            self, "TemplateRole",
+            self,
+            "TemplateRole",
             assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
             description="ECR creates the cache's repositories with their KMS key and tags with this role",
-            inline_policies={"RepositoryCreation": policies.template_role_document(
-                self._where, self.rules, settings.encryption.kms_key_arn)})
-        self._acknowledge_prefix_wildcards(role, "ECR creates and tags repositories under the cache "
-                                                 "prefixes on first pull; their names are not known in advance")
+            inline_policies={
+                "RepositoryCreation": policies.template_role_document(
+                    self._where, self.rules, settings.encryption.kms_key_arn
+                )
+            },
+        )
+        self._acknowledge_prefix_wildcards(
+            role,
+            "ECR creates and tags repositories under the cache "
+            "prefixes on first pull; their names are not known in advance",
+        )
         return role
 
     def _template(self, group: Construct, rule: UpstreamRule) -> ecr.CfnRepositoryCreationTemplate:
         settings = self.repositories
         encryption = ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
-            encryption_type=settings.encryption.encryption_type, kms_key=settings.encryption.kms_key_arn)
+            encryption_type=settings.encryption.encryption_type, kms_key=settings.encryption.kms_key_arn
+        )
         repository_policy = None
         if self.access is not None:
             repository_policy = Stack.of(self).to_json_string(
-                policies.repository_policy_document(self._where, self.access).to_json())
+                policies.repository_policy_document(self._where, self.access).to_json()
+            )
         return ecr.CfnRepositoryCreationTemplate(
-            group, "Template",
-            prefix=rule.prefix,  # type: ignore[arg-type]
+            group,
+            "Template",
+            prefix=rule.prefix,
             applied_for=["PULL_THROUGH_CACHE"],
             description=f"Repositories the pull-through cache creates under {rule.prefix} from {rule.upstream_url}",
             image_tag_mutability=settings.tag_mutability.value,
@@ -277,7 +357,8 @@ class PullThroughCache(PullThroughCacheBase):
             encryption_configuration=encryption,
             resource_tags=[{"key": k, "value": val} for k, val in settings.tags.items()] or None,
             repository_policy=repository_policy,
-            custom_role_arn=self.template_role.role_arn if self.template_role else None)
+            custom_role_arn=self.template_role.role_arn if self.template_role else None,
+        )
 
     # --- registry-wide singletons ------------------------------------------------------------------
     def _scanning(self) -> Optional[ecr.CfnRegistryScanningConfiguration]:
@@ -288,14 +369,23 @@ class PullThroughCache(PullThroughCacheBase):
             return None
         filters = [{"filter": rule.repository_pattern, "filterType": "WILDCARD"} for rule in self.rules]
         return ecr.CfnRegistryScanningConfiguration(
-            self, "ScanningConfiguration",
+            self,
+            "ScanningConfiguration",
             scan_type="ENHANCED" if scan is ScanOnPush.ENHANCED else "BASIC",
-            rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": filters}])
+            rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": filters}],
+        )
 
     @classmethod
-    def from_attributes(cls, scope: Construct, id: str, *, rules: Sequence[UpstreamRule],
-                        repositories: Optional[RepositorySettings] = None, account: Optional[str] = None,
-                        region: Optional[str] = None) -> ImportedPullThroughCache:
+    def from_attributes(
+        cls,
+        scope: Construct,
+        id: str,
+        *,
+        rules: Sequence[UpstreamRule],
+        repositories: Optional[RepositorySettings] = None,
+        account: Optional[str] = None,
+        region: Optional[str] = None,
+    ) -> ImportedPullThroughCache:
         """A cache another stack or app deployed, to grant pulls through and name images in (creates nothing).
 
         :param rules: the rules it was deployed with (their prefixes scope the grants).

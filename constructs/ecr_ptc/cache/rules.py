@@ -1,16 +1,16 @@
 """Typed cache rules: one factory per upstream registry, validated when they are made."""
+
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # type hints only: rules never start the CDK's jsii runtime
     from aws_cdk.aws_iam import IRole
     from aws_cdk.aws_secretsmanager import ISecret
 
 from cache_warmer.names import ALIASES, UPSTREAMS, Auth, UpstreamInfo, repository_pattern, suggest_upstream
-
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
 
@@ -19,8 +19,7 @@ def upstream_info(name: object, path: str = "upstream") -> UpstreamInfo:
     if not isinstance(name, str) or name not in UPSTREAMS:
         close = suggest_upstream(name) if isinstance(name, str) else None
         hint = f"did you mean {close!r}? " if close else ""
-        raise ValidationError(path, f"unknown upstream {name!r}",
-                              f"{hint}use one of: {', '.join(UPSTREAMS)}")
+        raise ValidationError(path, f"unknown upstream {name!r}", f"{hint}use one of: {', '.join(UPSTREAMS)}")
     return UPSTREAMS[name]
 
 
@@ -37,17 +36,21 @@ class UpstreamCredentials:
 
     def __post_init__(self) -> None:
         if not isinstance(self.create, bool):  # a YAML 'no' or "false" must not create a secret
-            raise ValidationError("create", f"expected true or false, got {self.create!r}",
-                                  "pass create=True, or use create_placeholder()",
-                                  "write create: true (unquoted), or remove it")
+            raise ValidationError(
+                "create",
+                f"expected true or false, got {self.create!r}",
+                "pass create=True, or use create_placeholder()",
+                "write create: true (unquoted), or remove it",
+            )
         given = [k for k in ("secret_name", "secret_arn") if getattr(self, k)] + (["create"] if self.create else [])
         if len(given) != 1:
-            raise ValidationError("", f"credentials need exactly one of secret_name, secret_arn or create "
-                                      f"(got {', '.join(given) or 'none'})",
-                                  "use one factory: UpstreamCredentials.from_secret_name(...), from_secret_arn(...) "
-                                  "or create_placeholder()",
-                                  "give one: secretName: ecr-pullthroughcache/<name>, secretArn: <arn>, "
-                                  "or create: true")
+            raise ValidationError(
+                "",
+                f"credentials need exactly one of secret_name, secret_arn or create (got {', '.join(given) or 'none'})",
+                "use one factory: UpstreamCredentials.from_secret_name(...), from_secret_arn(...) "
+                "or create_placeholder()",
+                "give one: secretName: ecr-pullthroughcache/<name>, secretArn: <arn>, or create: true",
+            )
         if self.secret_name is not None:
             v.check_secret_name(self.secret_name, "secret_name")
         if self.secret_arn is not None:
@@ -71,9 +74,11 @@ class UpstreamCredentials:
         """
         arn = getattr(secret, "secret_full_arn", None)
         if not isinstance(arn, str):
-            raise ValidationError("secret", f"{secret!r} has no complete ARN (imported by name or partial ARN)",
-                                  "use UpstreamCredentials.from_secret_name(name): its complete ARN is read at "
-                                  "deploy time")
+            raise ValidationError(
+                "secret",
+                f"{secret!r} has no complete ARN (imported by name or partial ARN)",
+                "use UpstreamCredentials.from_secret_name(name): its complete ARN is read at deploy time",
+            )
         return cls(secret_arn=arn)
 
     @classmethod
@@ -82,56 +87,99 @@ class UpstreamCredentials:
         return cls(create=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)  # __init__ of its own: ``prefix`` is optional there, always set here
 class UpstreamRule:
-    """One pull-through cache rule. Prefer the factories, e.g. ``UpstreamRule.docker_hub(...)``."""
+    """One pull-through cache rule. Prefer the factories, e.g. ``UpstreamRule.docker_hub(...)``.
+
+    :param upstream: the upstream registry, one of ``cache_warmer.names.UPSTREAMS``.
+    :param prefix: the repository prefix in this registry (default: the upstream's, e.g. ``ghcr``).
+    :param upstream_prefix: the upstream namespace it maps to (default: none, i.e. ``ROOT``).
+    :param registry_url: required for ``azure-container-registry`` and ``ecr``; fixed for the others.
+    :param credentials: required for the upstreams that authenticate with a secret.
+    :param role_arn: ``ecr`` only: the role ECR assumes (default: the construct creates one).
+    :raises ValidationError: for any of the above out of place or malformed.
+    """
 
     upstream: str
-    prefix: Optional[str] = None
-    upstream_prefix: Optional[str] = None
-    registry_url: Optional[str] = None
-    credentials: Optional[UpstreamCredentials] = None
-    role_arn: Optional[str] = None
+    prefix: str  # always set: the given prefix, or the upstream's default
+    upstream_prefix: Optional[str]
+    registry_url: Optional[str]
+    credentials: Optional[UpstreamCredentials]
+    role_arn: Optional[str]
 
-    def __post_init__(self) -> None:
-        info = upstream_info(self.upstream)
-        prefix = v.check_prefix(self.prefix if self.prefix is not None else info.default_prefix, "prefix")
-        object.__setattr__(self, "prefix", prefix)
+    def __init__(
+        self,
+        upstream: str,
+        prefix: Optional[str] = None,
+        upstream_prefix: Optional[str] = None,
+        registry_url: Optional[str] = None,
+        credentials: Optional[UpstreamCredentials] = None,
+        role_arn: Optional[str] = None,
+    ) -> None:
+        info = upstream_info(upstream)
+        checked = v.check_prefix(prefix if prefix is not None else info.default_prefix, "prefix")
+        for name, value in (
+            ("upstream", upstream),
+            ("prefix", checked),
+            ("upstream_prefix", upstream_prefix),
+            ("registry_url", registry_url),
+            ("credentials", credentials),
+            ("role_arn", role_arn),
+        ):
+            object.__setattr__(self, name, value)
+        self._check(info)
+
+    def _check(self, info: UpstreamInfo) -> None:
+        prefix = self.prefix
         if self.upstream_prefix is not None:
-            object.__setattr__(self, "upstream_prefix",
-                               v.check_upstream_prefix(self.upstream_prefix, prefix, "upstream_prefix"))
+            object.__setattr__(
+                self, "upstream_prefix", v.check_upstream_prefix(self.upstream_prefix, prefix, "upstream_prefix")
+            )
         self._check_registry_url(info)
         self._check_credentials(info)
         if self.role_arn is not None:
             if info.auth is not Auth.ROLE:
-                raise ValidationError("role_arn", f"a role is only used by the 'ecr' upstream, not {self.upstream!r}",
-                                      "leave role_arn out")
+                raise ValidationError(
+                    "role_arn",
+                    f"a role is only used by the 'ecr' upstream, not {self.upstream!r}",
+                    "leave role_arn out",
+                )
             v.check_role_arn(self.role_arn, "role_arn")
 
     def _check_registry_url(self, info: UpstreamInfo) -> None:
         if info.url is None:
             if self.registry_url is None:
-                example = "myregistry.azurecr.io" if info.name == "azure-container-registry" \
+                example = (
+                    "myregistry.azurecr.io"
+                    if info.name == "azure-container-registry"
                     else "123456789012.dkr.ecr.us-east-1.amazonaws.com"
-                raise ValidationError("registry_url", f"the {info.name!r} upstream needs a registry URL",
-                                      f"pass registry_url={example!r}", f"add registryUrl, e.g. {example}")
-            object.__setattr__(self, "registry_url", v.check_registry_url(info.name, self.registry_url,
-                                                                          "registry_url"))
+                )
+                raise ValidationError(
+                    "registry_url",
+                    f"the {info.name!r} upstream needs a registry URL",
+                    f"pass registry_url={example!r}",
+                    f"add registryUrl, e.g. {example}",
+                )
+            object.__setattr__(self, "registry_url", v.check_registry_url(info.name, self.registry_url, "registry_url"))
         elif self.registry_url is not None and self.registry_url != info.url:
-            raise ValidationError("registry_url", f"the {info.name!r} upstream is always {info.url}",
-                                  "leave registry_url out")
+            raise ValidationError(
+                "registry_url", f"the {info.name!r} upstream is always {info.url}", "leave registry_url out"
+            )
 
     def _check_credentials(self, info: UpstreamInfo) -> None:
         if info.auth is Auth.SECRET and self.credentials is None:
-            raise ValidationError("credentials", f"the {info.name!r} upstream needs credentials",
-                                  "pass credentials=UpstreamCredentials.from_secret_name('ecr-pullthroughcache/<name>'), "
-                                  "from_secret_arn(...) or create_placeholder()",
-                                  "add credentials: {secretName: ecr-pullthroughcache/<name>}, "
-                                  "{secretArn: <arn>} or {create: true}")
+            raise ValidationError(
+                "credentials",
+                f"the {info.name!r} upstream needs credentials",
+                "pass credentials=UpstreamCredentials.from_secret_name('ecr-pullthroughcache/<name>'), "
+                "from_secret_arn(...) or create_placeholder()",
+                "add credentials: {secretName: ecr-pullthroughcache/<name>}, {secretArn: <arn>} or {create: true}",
+            )
         if info.auth is not Auth.SECRET and self.credentials is not None:
             how = "it uses an IAM role (roleArn)" if info.auth is Auth.ROLE else "it is public"
-            raise ValidationError("credentials", f"the {info.name!r} upstream takes no credentials: {how}",
-                                  "leave credentials out")
+            raise ValidationError(
+                "credentials", f"the {info.name!r} upstream takes no credentials: {how}", "leave credentials out"
+            )
 
     # --- derived values -------------------------------------------------------------------
     @property
@@ -140,12 +188,14 @@ class UpstreamRule:
 
     @property
     def upstream_url(self) -> str:
-        return self.registry_url or self.info.url  # type: ignore[return-value]
+        url = self.registry_url or self.info.url
+        assert url is not None  # checked at construction: the upstreams without a fixed URL require one
+        return url
 
     @property
     def repository_pattern(self) -> str:
         """The repository-name pattern (for IAM ARNs) of what this rule creates."""
-        return repository_pattern(self.prefix)  # type: ignore[arg-type]
+        return repository_pattern(self.prefix)
 
     def example_repository(self) -> str:
         image = self.info.example_image
@@ -153,8 +203,8 @@ class UpstreamRule:
 
     # --- factories, one per upstream ------------------------------------------------------
     @classmethod
-    def of(cls, upstream: str, **kwargs: object) -> "UpstreamRule":
-        return cls(upstream=upstream, **kwargs)  # type: ignore[arg-type]
+    def of(cls, upstream: str, **kwargs: Any) -> "UpstreamRule":
+        return cls(upstream=upstream, **kwargs)
 
     @classmethod
     def ecr_public(cls, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None) -> "UpstreamRule":
@@ -169,37 +219,56 @@ class UpstreamRule:
         return cls("quay", prefix=prefix, upstream_prefix=upstream_prefix)
 
     @classmethod
-    def docker_hub(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
-                   upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+    def docker_hub(
+        cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None
+    ) -> "UpstreamRule":
         return cls("docker-hub", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
 
     @classmethod
-    def github_container_registry(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
-                                  upstream_prefix: Optional[str] = None) -> "UpstreamRule":
-        return cls("github-container-registry", prefix=prefix, upstream_prefix=upstream_prefix,
-                   credentials=credentials)
+    def github_container_registry(
+        cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None
+    ) -> "UpstreamRule":
+        return cls("github-container-registry", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
 
     @classmethod
-    def gitlab_container_registry(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
-                                  upstream_prefix: Optional[str] = None) -> "UpstreamRule":
-        return cls("gitlab-container-registry", prefix=prefix, upstream_prefix=upstream_prefix,
-                   credentials=credentials)
+    def gitlab_container_registry(
+        cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None
+    ) -> "UpstreamRule":
+        return cls("gitlab-container-registry", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
 
     @classmethod
-    def azure_container_registry(cls, registry_url: str, credentials: UpstreamCredentials, *,
-                                 prefix: Optional[str] = None,
-                                 upstream_prefix: Optional[str] = None) -> "UpstreamRule":
-        return cls("azure-container-registry", prefix=prefix, upstream_prefix=upstream_prefix,
-                   registry_url=registry_url, credentials=credentials)
+    def azure_container_registry(
+        cls,
+        registry_url: str,
+        credentials: UpstreamCredentials,
+        *,
+        prefix: Optional[str] = None,
+        upstream_prefix: Optional[str] = None,
+    ) -> "UpstreamRule":
+        return cls(
+            "azure-container-registry",
+            prefix=prefix,
+            upstream_prefix=upstream_prefix,
+            registry_url=registry_url,
+            credentials=credentials,
+        )
 
     @classmethod
-    def chainguard(cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None,
-                   upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+    def chainguard(
+        cls, credentials: UpstreamCredentials, *, prefix: Optional[str] = None, upstream_prefix: Optional[str] = None
+    ) -> "UpstreamRule":
         return cls("chainguard", prefix=prefix, upstream_prefix=upstream_prefix, credentials=credentials)
 
     @classmethod
-    def ecr(cls, registry_url: str, *, role_arn: Optional[str] = None, role: Optional["IRole"] = None,
-            prefix: Optional[str] = None, upstream_prefix: Optional[str] = None) -> "UpstreamRule":
+    def ecr(
+        cls,
+        registry_url: str,
+        *,
+        role_arn: Optional[str] = None,
+        role: Optional["IRole"] = None,
+        prefix: Optional[str] = None,
+        upstream_prefix: Optional[str] = None,
+    ) -> "UpstreamRule":
         """Another private ECR registry (cross-account or cross-Region).
 
         :param registry_url: ``<account>.dkr.ecr.<region>.amazonaws.com``.
@@ -210,8 +279,7 @@ class UpstreamRule:
             if role_arn is not None:
                 raise ValidationError("role", "both role and role_arn given", "pass one of them")
             role_arn = v.arn_of(role, "role_arn", "role", "an IRole")
-        return cls("ecr", prefix=prefix, upstream_prefix=upstream_prefix, registry_url=registry_url,
-                   role_arn=role_arn)
+        return cls("ecr", prefix=prefix, upstream_prefix=upstream_prefix, registry_url=registry_url, role_arn=role_arn)
 
     def with_prefix(self, prefix: str) -> "UpstreamRule":
         return dataclasses.replace(self, prefix=prefix)
@@ -220,8 +288,17 @@ class UpstreamRule:
 def check_rules(rules: list[UpstreamRule], path: str = "rules") -> None:
     """Checks across rules: count and unique prefixes."""
     v.check_rule_count(len(rules), path)
-    v.check_unique_prefixes([r.prefix for r in rules], path)  # type: ignore[misc]
+    v.check_unique_prefixes([r.prefix for r in rules], path)
 
 
-__all__ = ["ALIASES", "Auth", "UPSTREAMS", "UpstreamCredentials", "UpstreamInfo", "UpstreamRule",
-           "check_rules", "suggest_upstream", "upstream_info"]
+__all__ = [
+    "ALIASES",
+    "Auth",
+    "UPSTREAMS",
+    "UpstreamCredentials",
+    "UpstreamInfo",
+    "UpstreamRule",
+    "check_rules",
+    "suggest_upstream",
+    "upstream_info",
+]

@@ -1,16 +1,17 @@
 """Typed settings for what the cache creates (repository templates) and who may use it."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 
 if TYPE_CHECKING:  # type hints only: settings never start the CDK's jsii runtime
     from aws_cdk.aws_kms import IKey
 
-from ecr_ptc.errors import ValidationError
 from ecr_ptc import validation as v
+from ecr_ptc.errors import ValidationError
 
 
 class TagMutability(Enum):
@@ -30,7 +31,10 @@ IMMUTABLE_WARNING = (
 )
 
 
-def enum_value(enum: type[Enum], value: object, path: str) -> Enum:
+E = TypeVar("E", bound=Enum)
+
+
+def enum_value(enum: type[E], value: object, path: str) -> E:
     if isinstance(value, enum):
         return value
     for member in enum:  # accept the value in any case: 'MUTABLE', 'mutable'
@@ -45,10 +49,13 @@ def _scan_on_push(value: object) -> ScanOnPush:
     if value is False:
         return ScanOnPush.OFF
     if value is True:
-        raise ValidationError("scan_on_push", "true names no scan type (YAML reads an unquoted on, yes or true as "
-                                              "true)", "pass ScanOnPush.BASIC or ScanOnPush.ENHANCED",
-                              "write scanOnPush: basic or scanOnPush: enhanced (or off)")
-    return enum_value(ScanOnPush, value, "scan_on_push")  # type: ignore[return-value]
+        raise ValidationError(
+            "scan_on_push",
+            "true names no scan type (YAML reads an unquoted on, yes or true as true)",
+            "pass ScanOnPush.BASIC or ScanOnPush.ENHANCED",
+            "write scanOnPush: basic or scanOnPush: enhanced (or off)",
+        )
+    return enum_value(ScanOnPush, value, "scan_on_push")
 
 
 @dataclass(frozen=True)
@@ -90,17 +97,19 @@ class RepositorySettings:
     scan_on_push: ScanOnPush = ScanOnPush.OFF
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tag_mutability", enum_value(TagMutability, self.tag_mutability,
-                                                              "tag_mutability"))
+        object.__setattr__(self, "tag_mutability", enum_value(TagMutability, self.tag_mutability, "tag_mutability"))
         object.__setattr__(self, "scan_on_push", _scan_on_push(self.scan_on_push))
         if self.expire_untagged_after_days is not None:
             v.check_positive_int(self.expire_untagged_after_days, "expire_untagged_after_days", maximum=3650)
         if self.keep_last_images is not None:
             v.check_positive_int(self.keep_last_images, "keep_last_images", maximum=10000)
         if not isinstance(self.encryption, Encryption):
-            raise ValidationError("encryption", f"{self.encryption!r} is not an encryption setting",
-                                  "pass Encryption.aes256() or Encryption.kms(key_arn)",
-                                  "use AES256 or {kmsKeyArn: <key arn>}")
+            raise ValidationError(
+                "encryption",
+                f"{self.encryption!r} is not an encryption setting",
+                "pass Encryption.aes256() or Encryption.kms(key_arn)",
+                "use AES256 or {kmsKeyArn: <key arn>}",
+            )
         object.__setattr__(self, "tags", v.check_tags(self.tags, "tags"))
 
     @property
@@ -119,23 +128,35 @@ class RepositorySettings:
         referenced by a manifest list cannot be expired before the list, so the untagged rule never
         breaks a cached tag; and the count rule selects tagged images only, because ``tagStatus: any``
         counts every platform and attestation manifest as an image of its own."""
-        rules = []
+        rules: list[dict[str, Any]] = []
         if self.expire_untagged_after_days is not None:
-            rules.append({
-                "rulePriority": len(rules) + 1,
-                "description": f"Expire untagged images after {self.expire_untagged_after_days} days",
-                "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                              "countUnit": "days", "countNumber": self.expire_untagged_after_days},
-                "action": {"type": "expire"},
-            })
+            rules.append(
+                {
+                    "rulePriority": len(rules) + 1,
+                    "description": f"Expire untagged images after {self.expire_untagged_after_days} days",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": self.expire_untagged_after_days,
+                    },
+                    "action": {"type": "expire"},
+                }
+            )
         if self.keep_last_images is not None:
-            rules.append({
-                "rulePriority": len(rules) + 1,
-                "description": f"Keep only the last {self.keep_last_images} tagged images",
-                "selection": {"tagStatus": "tagged", "tagPatternList": ["*"], "countType": "imageCountMoreThan",
-                              "countNumber": self.keep_last_images},
-                "action": {"type": "expire"},
-            })
+            rules.append(
+                {
+                    "rulePriority": len(rules) + 1,
+                    "description": f"Keep only the last {self.keep_last_images} tagged images",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPatternList": ["*"],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": self.keep_last_images,
+                    },
+                    "action": {"type": "expire"},
+                }
+            )
         return json.dumps({"rules": rules}, separators=(",", ":")) if rules else None
 
 
@@ -148,13 +169,20 @@ class AccessSettings:
 
     def __post_init__(self) -> None:
         if isinstance(self.principals, str) or not isinstance(self.principals, (list, tuple)):
-            raise ValidationError("principals", f"expected a list, got {self.principals!r}",
-                                  "pass principals=['123456789012']",
-                                  "write principals as a list, e.g. ['123456789012']")
+            raise ValidationError(
+                "principals",
+                f"expected a list, got {self.principals!r}",
+                "pass principals=['123456789012']",
+                "write principals as a list, e.g. ['123456789012']",
+            )
         checked = tuple(v.check_principal(p, f"principals[{i}]") for i, p in enumerate(self.principals))
         object.__setattr__(self, "principals", checked)
         if self.organization_id is not None:
             v.check_organization_id(self.organization_id, "organization_id")
         if not checked and self.organization_id is None:
-            raise ValidationError("", "access names nobody", "pass principals or organization_id",
-                                  "give principals, organizationId, or remove access")
+            raise ValidationError(
+                "",
+                "access names nobody",
+                "pass principals or organization_id",
+                "give principals, organizationId, or remove access",
+            )

@@ -4,6 +4,7 @@ Every warmer in a stack shares one runtime (role, log group, the onEvent and isC
 functions, and the CDK Provider framework), so 200 images cost 200 custom resources and
 nothing more.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,12 +24,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
-from constructs import Construct
 
+from constructs import Construct
+from ecr_ptc.cache.base import IPullThroughCache
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import BASIC_EXECUTION_FINDING
-from ecr_ptc.cache.base import IPullThroughCache
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 
 RUNTIME_ID = "EcrPtcCacheWarmerRuntime"  # the per-stack singleton, found by this id
@@ -50,8 +51,10 @@ def lambda_source_dir() -> Path:
         raise RuntimeError("the cache_warmer package is not importable; install this project (pip install -e .)")
     package = Path(next(iter(spec.submodule_search_locations)))
     if package.parent.name != "lambda":
-        raise RuntimeError(f"cache_warmer is installed at {package}, not from the project's lambda/ folder; "
-                           "install this project in editable mode (pip install -e .)")
+        raise RuntimeError(
+            f"cache_warmer is installed at {package}, not from the project's lambda/ folder; "
+            "install this project in editable mode (pip install -e .)"
+        )
     return package.parent
 
 
@@ -63,16 +66,25 @@ class _WarmerRuntime(Construct):
         self.total_timeout_minutes = total_timeout_minutes
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
         # Our own role, not the function default: no AWSLambdaBasicExecutionRole, logs only to our group.
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                             description="ECR pull-through cache warmer: pulls images through the cache")
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="ECR pull-through cache warmer: pulls images through the cache",
+        )
         self.log_group.grant_write(self.role)
         code = lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE)
         # One entry point per trigger over the same code: no event is ever routed by guessing.
         self.function = self._function("Function", code, "on_event_handler", "ECR pull-through cache warmer")
-        self.is_complete_function = self._function("IsCompleteFunction", code, "is_complete_handler",
-                                                   "ECR pull-through cache warmer: waits until ECR holds the image")
+        self.is_complete_function = self._function(
+            "IsCompleteFunction",
+            code,
+            "is_complete_handler",
+            "ECR pull-through cache warmer: waits until ECR holds the image",
+        )
         self.provider = cr.Provider(  # its framework functions log to the same group
-            self, "Provider",
+            self,
+            "Provider",
             on_event_handler=self.function,
             is_complete_handler=self.is_complete_function,
             query_interval=QUERY_INTERVAL,
@@ -83,9 +95,18 @@ class _WarmerRuntime(Construct):
 
     def _function(self, id: str, code: lambda_.Code, entry_point: str, description: str) -> lambda_.Function:
         return lambda_.Function(
-            self, id, runtime=PYTHON, architecture=lambda_.Architecture.ARM_64, code=code,
-            handler=f"cache_warmer.handler.{entry_point}", role=self.role, timeout=FUNCTION_TIMEOUT, memory_size=256,
-            log_group=self.log_group, description=description)
+            self,
+            id,
+            runtime=PYTHON,
+            architecture=lambda_.Architecture.ARM_64,
+            code=code,
+            handler=f"cache_warmer.handler.{entry_point}",
+            role=self.role,
+            timeout=FUNCTION_TIMEOUT,
+            memory_size=256,
+            log_group=self.log_group,
+            description=description,
+        )
 
     @staticmethod
     def of(stack: Stack, total_timeout_minutes: int) -> "_WarmerRuntime":
@@ -104,24 +125,36 @@ class _WarmerRuntime(Construct):
 
     def _acknowledge(self) -> None:
         """cdk-nag findings that come with the Provider framework or are inherent to the warmer."""
-        Validations.of(self.role).acknowledge(Acknowledgment(id="AwsSolutions-IAM5[Resource::*]",
-                                                             reason=AUTH_TOKEN_REASON))
-        invoked = [self.function, self.is_complete_function] + [self.provider.node.find_child(f"framework-{name}")
-                                                       for name in ("isComplete", "onTimeout")]
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=AUTH_TOKEN_REASON)
+        )
+        invoked = [self.function, self.is_complete_function] + [
+            self.provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")
+        ]
         Validations.of(self.provider).acknowledge(
-            *(Acknowledgment(id=self._invoke_finding(fn),
-                             reason=f"the CDK Provider framework invokes {fn.node.id} by its ARN with any "
-                                    "version or alias (<arn>:*); the wildcard covers that one function only")
-              for fn in invoked),
-            Acknowledgment(id=BASIC_EXECUTION_FINDING,
-                           reason="the CDK Provider framework's own functions (onEvent, isComplete, onTimeout) "
-                                  "use the basic execution role it creates; the warmer's functions do not"),
-            Acknowledgment(id="AwsSolutions-SF1",
-                           reason="the Provider framework's waiter state machine (logging off by default) only "
-                                  "calls isComplete; every call is logged by the warmer's function to its log group"),
-            Acknowledgment(id="AwsSolutions-SF2",
-                           reason="X-Ray tracing of the Provider framework's waiter state machine cannot be set "
-                                  "through the Provider construct"),
+            *(
+                Acknowledgment(
+                    id=self._invoke_finding(fn),
+                    reason=f"the CDK Provider framework invokes {fn.node.id} by its ARN with any "
+                    "version or alias (<arn>:*); the wildcard covers that one function only",
+                )
+                for fn in invoked
+            ),
+            Acknowledgment(
+                id=BASIC_EXECUTION_FINDING,
+                reason="the CDK Provider framework's own functions (onEvent, isComplete, onTimeout) "
+                "use the basic execution role it creates; the warmer's functions do not",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-SF1",
+                reason="the Provider framework's waiter state machine (logging off by default) only "
+                "calls isComplete; every call is logged by the warmer's function to its log group",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-SF2",
+                reason="X-Ray tracing of the Provider framework's waiter state machine cannot be set "
+                "through the Provider construct",
+            ),
         )
 
 
@@ -135,13 +168,16 @@ class CacheWarmer(Construct):
 
     def __init__(self, scope: Construct, id: str, *, cache: IPullThroughCache, settings: WarmSettings) -> None:
         if not isinstance(cache, IPullThroughCache):
-            raise ValidationError("cache", f"expected a pull-through cache, got {cache!r}",
-                                  "pass a PullThroughCache, or PullThroughCache.from_attributes(...) for one "
-                                  "deployed elsewhere")
+            raise ValidationError(
+                "cache",
+                f"expected a pull-through cache, got {cache!r}",
+                "pass a PullThroughCache, or PullThroughCache.from_attributes(...) for one deployed elsewhere",
+            )
         super().__init__(scope, id)
         if not isinstance(settings, WarmSettings):
-            raise ValidationError("settings", f"expected WarmSettings, got {settings!r}",
-                                  "pass settings=WarmSettings(images=(...))")
+            raise ValidationError(
+                "settings", f"expected WarmSettings, got {settings!r}", "pass settings=WarmSettings(images=(...))"
+            )
         self.settings = settings
         rules = list(cache.rules)
         images, warnings = resolve_warm_images(settings, rules)
@@ -153,13 +189,17 @@ class CacheWarmer(Construct):
         cache.grant_pull_through(runtime.role)
         # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes;
         # DescribeRepositories tells "the pull created no repository" from "the import was denied".
-        runtime.role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["ecr:DescribeImages", "ecr:DescribeRepositories"], resources=cache.repository_arns))
+        runtime.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ecr:DescribeImages", "ecr:DescribeRepositories"], resources=cache.repository_arns
+            )
+        )
         self.resources: dict[str, CustomResource] = {}
         self._by_name: dict[str, CustomResource] = {}
         for given, image in zip(settings.images, images, strict=True):
             resource = CustomResource(
-                self, image.replace("/", "+"),  # '+' never occurs in an image reference: ids stay unique
+                self,
+                image.replace("/", "+"),  # '+' never occurs in an image reference: ids stay unique
                 service_token=runtime.provider.service_token,
                 resource_type=RESOURCE_TYPE,
                 properties={
@@ -182,15 +222,19 @@ class CacheWarmer(Construct):
                 "timeout_minutes",
                 f"{settings.timeout_minutes} minutes is longer than the {runtime.total_timeout_minutes - PROVIDER_MARGIN_MINUTES} "
                 "minutes of the first warmer in this stack (all warmers of a stack share one provider)",
-                "give every warmer in a stack the same timeoutMinutes, or create the longest one first")
+                "give every warmer in a stack the same timeoutMinutes, or create the longest one first",
+            )
         return runtime
 
     def digest(self, image: str) -> str:
         """The image's digest as cached (a token for CfnOutput and the like). ``image`` as given or normalized."""
         resource: Optional[CustomResource] = self._by_name.get(image.strip()) if isinstance(image, str) else None
         if resource is None:
-            raise ValidationError("image", f"{image!r} is not warmed by {self.node.path}",
-                                  f"pass one of the warmed images: {', '.join(self.images)}")
+            raise ValidationError(
+                "image",
+                f"{image!r} is not warmed by {self.node.path}",
+                f"pass one of the warmed images: {', '.join(self.images)}",
+            )
         return resource.get_att_string("Digest")
 
 

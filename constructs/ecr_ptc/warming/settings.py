@@ -3,15 +3,15 @@
 The parsing of image references and platforms lives in ``cache_warmer.names`` (the runtime); this
 module only wraps its ValueErrors into :class:`ValidationError` with a key path.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from cache_warmer.names import ImageRef, best_prefix, official_image, parse_image, parse_platform
-
-from ecr_ptc.errors import ValidationError
 from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.errors import ValidationError
 
 ON_FAILURE = ("fail", "warn")
 # A custom resource may wait at most 3600 s for its answer (CloudFormation ServiceTimeout), and
@@ -53,16 +53,21 @@ class WarmSettings:
         self._check_timeout()
         on_failure = self.on_failure.lower() if isinstance(self.on_failure, str) else self.on_failure
         if on_failure not in ON_FAILURE:
-            raise ValidationError("on_failure", f"{self.on_failure!r} is not one of {', '.join(ON_FAILURE)}",
-                                  "use 'fail' (roll the deployment back) or 'warn' (log it and go on)")
+            raise ValidationError(
+                "on_failure",
+                f"{self.on_failure!r} is not one of {', '.join(ON_FAILURE)}",
+                "use 'fail' (roll the deployment back) or 'warn' (log it and go on)",
+            )
         object.__setattr__(self, "on_failure", on_failure)
 
     def _check_timeout(self) -> None:
         minutes = self.timeout_minutes
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_TIMEOUT_MINUTES:
             raise ValidationError(
-                "timeout_minutes", f"{minutes!r} is not a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}",
-                f"give 1 to {MAX_TIMEOUT_MINUTES}: CloudFormation waits at most one hour for a custom resource")
+                "timeout_minutes",
+                f"{minutes!r} is not a whole number of minutes from 1 to {MAX_TIMEOUT_MINUTES}",
+                f"give 1 to {MAX_TIMEOUT_MINUTES}: CloudFormation waits at most one hour for a custom resource",
+            )
 
     @property
     def timeout_seconds(self) -> int:
@@ -82,18 +87,20 @@ def _platforms(values: tuple) -> tuple[str, ...]:
         try:
             platform = str(parse_platform(value))
         except ValueError as err:
-            raise ValidationError(f"platforms[{i}]", str(err),
-                                  "give os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7") from None
+            raise ValidationError(
+                f"platforms[{i}]", str(err), "give os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm/v7"
+            ) from None
         if platform in seen:
-            raise ValidationError(f"platforms[{i}]", f"{platform!r} is already platforms[{seen[platform]}]",
-                                  "remove the duplicate")
+            raise ValidationError(
+                f"platforms[{i}]", f"{platform!r} is already platforms[{seen[platform]}]", "remove the duplicate"
+            )
         seen[platform] = i
     return tuple(seen)
 
 
 def _rule_for(image: ImageRef, rules: Sequence[UpstreamRule]) -> Optional[UpstreamRule]:
     by_prefix = {r.prefix: r for r in rules}
-    prefix = best_prefix(image.repository, list(by_prefix))  # type: ignore[arg-type]
+    prefix = best_prefix(image.repository, list(by_prefix))
     return None if prefix is None else by_prefix[prefix]
 
 
@@ -112,19 +119,26 @@ def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -
         rule = _rule_for(image, rules)
         if rule is None:
             prefixes = ", ".join(f"{r.prefix}/" if r.prefix != "ROOT" else "ROOT" for r in rules) or "none"
-            raise ValidationError(path, f"image {text!r} is not under any cache rule prefix (prefixes: {prefixes})",
-                                  "start the image with the prefix of the rule that caches it, or add a rule")
+            raise ValidationError(
+                path,
+                f"image {text!r} is not under any cache rule prefix (prefixes: {prefixes})",
+                "start the image with the prefix of the rule that caches it, or add a rule",
+            )
         if rule.credentials is not None and rule.credentials.create and settings.on_failure == "fail":
             raise ValidationError(
-                path, f"image {text!r} is cached by the {rule.prefix!r} rule, whose credentials are a "
-                      "placeholder secret this stack creates: the first deploy would fail warming through it",
+                path,
+                f"image {text!r} is cached by the {rule.prefix!r} rule, whose credentials are a "
+                "placeholder secret this stack creates: the first deploy would fail warming through it",
                 "store real credentials in a secret first and give credentials: {secretName: ...}, "
-                "or set warm.onFailure: warn")
-        fixed = official_image(image, rule.prefix, rule.upstream, rule.upstream_prefix)  # type: ignore[arg-type]
+                "or set warm.onFailure: warn",
+            )
+        fixed = official_image(image, rule.prefix, rule.upstream, rule.upstream_prefix)
         if fixed is not None:
-            warnings.append(f"{path}: {text!r} is a Docker Hub official image written without 'library/'; "
-                            f"warming {str(fixed)!r} instead (Docker Hub refuses the short form). "
-                            f"Write it that way to silence this warning")
+            warnings.append(
+                f"{path}: {text!r} is a Docker Hub official image written without 'library/'; "
+                f"warming {str(fixed)!r} instead (Docker Hub refuses the short form). "
+                f"Write it that way to silence this warning"
+            )
             image = fixed
         name = str(image)
         if name in seen:

@@ -1,11 +1,14 @@
 """What both workstation kinds share: props checks, the role, outputs, SDK-call custom resources."""
+
 from __future__ import annotations
 
 from typing import ClassVar, Sequence
 
-from aws_cdk import Acknowledgment, Stack, Validations, aws_iam as iam, custom_resources as cr
-from constructs import Construct
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import custom_resources as cr
 
+from constructs import Construct
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge_sdk_call_provider
 from ecr_ptc.workstation.role import WorkstationRole
@@ -43,10 +46,14 @@ class WorkstationBase(Construct):
     ) -> None:
         if settings.kind != self.kind:
             raise ValidationError(
-                "kind", f"{type(self).__name__} builds kind {self.kind}, not {settings.kind}", "use the class for that kind"
+                "kind",
+                f"{type(self).__name__} builds kind {self.kind}, not {settings.kind}",
+                "use the class for that kind",
             )
         if not cache_prefixes:
-            raise ValidationError("cache_prefixes", "no cache prefixes given", "pass the ECR repository prefix of each cache rule")
+            raise ValidationError(
+                "cache_prefixes", "no cache prefixes given", "pass the ECR repository prefix of each cache rule"
+            )
         check_images(smoke_test_images, registry_uri, cache_prefixes)
         super().__init__(scope, construct_id)
         self.settings = settings

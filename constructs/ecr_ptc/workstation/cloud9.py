@@ -29,9 +29,12 @@ Steps the walkthrough does by hand:
    Until then the IDE terminal uses the owner's own temporary credentials instead of
    the workstation role.
 """
+
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnDeletionPolicy, Stack, Validations, aws_cloud9 as cloud9, aws_iam as iam
+from aws_cdk import Acknowledgment, CfnDeletionPolicy, Stack, Validations
+from aws_cdk import aws_cloud9 as cloud9
+from aws_cdk import aws_iam as iam
 
 from ecr_ptc.workstation.base import WorkstationBase
 from ecr_ptc.workstation.smoke_test import smoke_test_commands

@@ -16,13 +16,16 @@ Zone come from an ``ec2:DescribeSubnets`` call at deploy time, so the settings n
 no ``vpc_id`` and synth needs no lookup. That subnet must reach Systems Manager, ECR
 and S3 (public IP, NAT gateway or VPC endpoints).
 """
+
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import Acknowledgment, Stack, Validations, aws_ec2 as ec2, aws_iam as iam
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 
-from ecr_ptc.workstation.instance_types import ARM64, X86_64, architecture
 from ecr_ptc.workstation.base import WorkstationBase
+from ecr_ptc.workstation.instance_types import ARM64, X86_64, architecture
 from ecr_ptc.workstation.network import PublicNetwork
 from ecr_ptc.workstation.smoke_test import SCRIPT_PATH, smoke_test_script
 
@@ -52,7 +55,9 @@ class Ec2Workstation(WorkstationBase):
             description="ecr-ptc workstation: no inbound rules; HTTPS out to SSM, ECR, S3 and package repos",
             allow_all_outbound=False,
         )
-        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs and package repos")
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs and package repos"
+        )
 
         user_data = ec2.UserData.for_linux()
         user_data.add_commands(
@@ -81,7 +86,9 @@ class Ec2Workstation(WorkstationBase):
             block_devices=[
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
-                    volume=ec2.BlockDeviceVolume.ebs(ROOT_VOLUME_GIB, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3),
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        ROOT_VOLUME_GIB, encrypted=True, volume_type=ec2.EbsDeviceVolumeType.GP3
+                    ),
                 )
             ],
             user_data=user_data,

@@ -7,6 +7,7 @@ No CDK import: ``ecr-ptc validate`` uses this without starting the jsii runtime.
 * :func:`architecture`: ``x86_64`` or ``arm64`` from the type's name, following the
   EC2 naming conventions (a ``g`` among the attributes, or family ``a``, is Graviton).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -18,7 +19,9 @@ ARM64 = "arm64"
 
 # family, generation, attributes, an optional option after a hyphen, then the size:
 # t3.small, m7i-flex.large, c7gn.xlarge, p6e-gb200.36xlarge, u7i-12tb.224xlarge.
-_NAME = re.compile(r"(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z]*)(?:-(?P<option>[a-z0-9]+))?\.[a-z0-9-]+")
+_NAME = re.compile(
+    r"(?P<family>[a-z]+)(?P<generation>\d+)(?P<attributes>[a-z]*)(?:-(?P<option>[a-z0-9]+))?\.[a-z0-9-]+"
+)
 # An NVIDIA Grace Blackwell superchip (p6e-gb200): its Grace CPU is Arm.
 _GRACE = re.compile(r"gb\d+")
 

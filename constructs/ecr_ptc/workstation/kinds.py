@@ -7,6 +7,7 @@ maps its ``kind`` to the construct that builds it:
   managed-credentials design and the account requirements);
 * ``ec2``: :class:`Ec2Workstation`.
 """
+
 from __future__ import annotations
 
 from ecr_ptc.workstation.base import WorkstationBase

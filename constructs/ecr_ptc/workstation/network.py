@@ -1,8 +1,11 @@
 """The ec2 workstation's own network, built so that synth needs no Availability Zone lookup."""
+
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import Acknowledgment, Validations, aws_ec2 as ec2
+from aws_cdk import Acknowledgment, Validations
+from aws_cdk import aws_ec2 as ec2
+
 from constructs import Construct
 
 

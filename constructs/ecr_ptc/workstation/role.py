@@ -1,11 +1,13 @@
 """The workstation's IAM role and instance profile: what the walkthrough needs, nothing more."""
+
 from __future__ import annotations
 
 from typing import Sequence
 
-from aws_cdk import Acknowledgment, Stack, Validations, aws_iam as iam
-from constructs import Construct
+from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import aws_iam as iam
 
+from constructs import Construct
 from ecr_ptc.nag import printed, wildcard_finding
 
 SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore"

@@ -1,12 +1,13 @@
 """What the YAML ``workstation`` block says, checked before any construct is built."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ecr_ptc.workstation import instance_types
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.workstation import instance_types
 
 KINDS = ("cloud9", "ec2")
 DEFAULT_INSTANCE_TYPE = "t3.small"
@@ -58,19 +59,29 @@ class WorkstationSettings:
         if self.kind not in KINDS:
             raise ValidationError("kind", f"unknown workstation kind {self.kind!r}", "use one of: " + ", ".join(KINDS))
         self._check_instance_type()
-        self._check_cloud9_only("automatic_stop_minutes", "Session Manager sessions end on their own; stop the instance to save cost")
-        self._check_cloud9_only("owner_arn", "an ec2 workstation has no owner; anyone allowed ssm:StartSession on it can open it")
+        self._check_cloud9_only(
+            "automatic_stop_minutes", "Session Manager sessions end on their own; stop the instance to save cost"
+        )
+        self._check_cloud9_only(
+            "owner_arn", "an ec2 workstation has no owner; anyone allowed ssm:StartSession on it can open it"
+        )
         if self.kind == "cloud9" and self.automatic_stop_minutes is None:
             object.__setattr__(self, "automatic_stop_minutes", DEFAULT_AUTOMATIC_STOP_MINUTES)
         if self.automatic_stop_minutes is not None:
             minutes = self.automatic_stop_minutes
-            if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_AUTOMATIC_STOP_MINUTES:
+            if (
+                isinstance(minutes, bool)
+                or not isinstance(minutes, int)
+                or not 0 <= minutes <= MAX_AUTOMATIC_STOP_MINUTES
+            ):
                 raise ValidationError(
                     "automatic_stop_minutes",
                     f"{minutes!r} is not a whole number of minutes from 0 to {MAX_AUTOMATIC_STOP_MINUTES}",
                     f"give minutes of idleness before the environment stops, 0 to {MAX_AUTOMATIC_STOP_MINUTES} (0 = never)",
                 )
-        if self.owner_arn is not None and (not isinstance(self.owner_arn, str) or not _OWNER_ARN.fullmatch(self.owner_arn)):
+        if self.owner_arn is not None and (
+            not isinstance(self.owner_arn, str) or not _OWNER_ARN.fullmatch(self.owner_arn)
+        ):
             raise ValidationError(
                 "owner_arn",
                 f"{self.owner_arn!r} is not an IAM user, federated-user, assumed-role or root ARN"
@@ -78,7 +89,9 @@ class WorkstationSettings:
                 "give e.g. arn:aws:iam::123456789012:user/jane or, for a role, its session "
                 "arn:aws:sts::123456789012:assumed-role/Admin/jane; or leave it out to make the deploying identity the owner",
             )
-        if self.subnet_id is not None and (not isinstance(self.subnet_id, str) or not _SUBNET_ID.fullmatch(self.subnet_id)):
+        if self.subnet_id is not None and (
+            not isinstance(self.subnet_id, str) or not _SUBNET_ID.fullmatch(self.subnet_id)
+        ):
             raise ValidationError(
                 "subnet_id",
                 f"{self.subnet_id!r} is not a subnet id",

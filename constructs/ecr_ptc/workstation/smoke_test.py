@@ -1,4 +1,5 @@
 """The walkthrough's pull test as shell: log in, pull each image, describe it."""
+
 from __future__ import annotations
 
 import shlex
@@ -7,7 +8,6 @@ from typing import Sequence
 from aws_cdk import Token
 
 from cache_warmer.names import parse_image
-
 from ecr_ptc.errors import ValidationError
 
 SCRIPT_PATH = "/usr/local/bin/ecr-ptc-smoke-test"
@@ -15,7 +15,7 @@ SCRIPT_PATH = "/usr/local/bin/ecr-ptc-smoke-test"
 
 def repository_of(image: str, registry_uri: str) -> str:
     """``<registry>/<prefix>/library/nginx:latest`` -> ``<prefix>/library/nginx``."""
-    name = image[len(registry_uri) + 1:] if image.startswith(registry_uri + "/") else image.split("/", 1)[-1]
+    name = image[len(registry_uri) + 1 :] if image.startswith(registry_uri + "/") else image.split("/", 1)[-1]
     return name if Token.is_unresolved(name) else parse_image(name).repository
 
 
@@ -26,8 +26,12 @@ def check_images(images: Sequence[str], registry_uri: str, cache_prefixes: Seque
     for index, image in enumerate(images):
         path = f"smoke_test_images[{index}]"
         if not isinstance(image, str) or not image.startswith(registry_uri + "/"):
-            raise ValidationError(path, f"{image!r} is not in the registry {registry_uri}", f"give {registry_uri}/<prefix>/<repository>:<tag>")
-        tail = image[len(registry_uri) + 1:]
+            raise ValidationError(
+                path,
+                f"{image!r} is not in the registry {registry_uri}",
+                f"give {registry_uri}/<prefix>/<repository>:<tag>",
+            )
+        tail = image[len(registry_uri) + 1 :]
         if Token.is_unresolved(tail):
             continue
         try:
@@ -45,8 +49,7 @@ def check_images(images: Sequence[str], registry_uri: str, cache_prefixes: Seque
 def smoke_test_commands(registry_uri: str, region: str, images: Sequence[str]) -> list[str]:
     """Shell commands, one per step; tokens stay in place and resolve at deploy time."""
     commands = [
-        f"aws ecr get-login-password --region {region}"
-        f" | docker login --username AWS --password-stdin {registry_uri}"
+        f"aws ecr get-login-password --region {region} | docker login --username AWS --password-stdin {registry_uri}"
     ]
     commands += [f"docker pull {shlex.quote(image)}" for image in images]
     commands += [

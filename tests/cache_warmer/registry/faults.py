@@ -6,23 +6,32 @@ requests whose path contains ``match``. Actions: ``status`` (answer ``code`` wit
 RST), ``stall`` (say nothing for ``seconds``, then drop the connection). ``latency`` delays
 every forwarded request, as a registry across the internet would.
 """
+
 from __future__ import annotations
 
+import base64
 import http.client
 import http.server
+import json
 import socket
 import struct
 import sys
 import threading
 import time
-import base64
-import json
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Optional
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-              "proxy-authorization", "proxy-authenticate"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-authenticate",
+}
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -87,13 +96,20 @@ class FaultProxy:
         """Answer the token endpoint or a 401 challenge; True when the request was answered here."""
         username, password, token = self.bearer
         if h.path.startswith("/token"):
-            ok = h.headers.get("Authorization") == "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+            ok = (
+                h.headers.get("Authorization")
+                == "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+            )
             self._reply(h, 200 if ok else 401, json.dumps({"token": token}).encode() if ok else b"{}")
             return True
         if h.headers.get("Authorization") == f"Bearer {token}":
             return False
-        self._reply(h, 401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
-                    {"WWW-Authenticate": f'Bearer realm="{self.url}/token",service="faults"'})
+        self._reply(
+            h,
+            401,
+            b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+            {"WWW-Authenticate": f'Bearer realm="{self.url}/token",service="faults"'},
+        )
         return True
 
     def _reply(self, h, code: int, payload: bytes, headers: Optional[dict] = None) -> None:

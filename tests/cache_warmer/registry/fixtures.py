@@ -2,6 +2,7 @@
 pull-through cache (proxy mode), optional htpasswd auth, and a fault-injecting HTTP proxy.
 
 Fixtures live here so that other test folders can import them (see tests/cache_warmer/conftest.py)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -44,10 +45,14 @@ class Registry:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         root.mkdir(parents=True, exist_ok=True)
-        lines = ["version: 0.1", "log: {level: error}", "storage:",
-                 f"  filesystem: {{rootdirectory: {root / 'data'}}}",
-                 "  delete: {enabled: true}",
-                 f"http: {{addr: '127.0.0.1:{self.port}', debug: {{addr: '127.0.0.1:{free_port()}'}}}}"]
+        lines = [
+            "version: 0.1",
+            "log: {level: error}",
+            "storage:",
+            f"  filesystem: {{rootdirectory: {root / 'data'}}}",
+            "  delete: {enabled: true}",
+            f"http: {{addr: '127.0.0.1:{self.port}', debug: {{addr: '127.0.0.1:{free_port()}'}}}}",
+        ]
         if proxy_of:
             lines.append(f"proxy: {{remoteurl: '{proxy_of}'}}")
         if htpasswd:
@@ -58,13 +63,15 @@ class Registry:
 
     def start(self, timeout: float = 15.0) -> "Registry":
         self.log = open(self.root / "registry.log", "wb")
-        self.proc = subprocess.Popen([registry_binary(), "serve", str(self.config)],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [registry_binary(), "serve", str(self.config)], stdout=self.log, stderr=subprocess.STDOUT
+        )
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"docker-registry exited {self.proc.returncode}: "
-                                   f"{(self.root / 'registry.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"docker-registry exited {self.proc.returncode}: {(self.root / 'registry.log').read_text()[-2000:]}"
+                )
             with contextlib.suppress(OSError, http.client.HTTPException):
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
                 conn.request("GET", "/v2/")

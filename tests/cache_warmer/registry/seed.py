@@ -3,6 +3,7 @@
 Layers are produced by a seeded generator and uploaded in chunks (POST, PATCH..., PUT ?digest=),
 so a layer of any size is never held in memory.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,14 @@ def _conn(base_url: str) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
 
 
-def _call(base_url: str, method: str, path: str, body=None, headers: Optional[dict] = None,
-          expect: Iterable[int] = (200, 201, 202, 204)) -> http.client.HTTPResponse:
+def _call(
+    base_url: str,
+    method: str,
+    path: str,
+    body=None,
+    headers: Optional[dict] = None,
+    expect: Iterable[int] = (200, 201, 202, 204),
+) -> http.client.HTTPResponse:
     conn = _conn(base_url)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -57,9 +64,13 @@ def push_blob(base_url: str, repository: str, chunks: Iterable[bytes]) -> tuple[
     for chunk in chunks:
         h.update(chunk)
         path = urllib.parse.urlsplit(urllib.parse.urljoin(base_url, location))
-        resp = _call(base_url, "PATCH", path.path + (f"?{path.query}" if path.query else ""), body=chunk,
-                     headers={"Content-Type": "application/octet-stream",
-                              "Content-Range": f"{size}-{size + len(chunk) - 1}"})
+        resp = _call(
+            base_url,
+            "PATCH",
+            path.path + (f"?{path.query}" if path.query else ""),
+            body=chunk,
+            headers={"Content-Type": "application/octet-stream", "Content-Range": f"{size}-{size + len(chunk) - 1}"},
+        )
         location = resp.getheader("Location")
         size += len(chunk)
     digest = "sha256:" + h.hexdigest()
@@ -69,13 +80,19 @@ def push_blob(base_url: str, repository: str, chunks: Iterable[bytes]) -> tuple[
     return digest, size
 
 
-def push_manifest(base_url: str, repository: str, reference: Optional[str], manifest: dict,
-                  media_type: str) -> tuple[str, int]:
+def push_manifest(
+    base_url: str, repository: str, reference: Optional[str], manifest: dict, media_type: str
+) -> tuple[str, int]:
     """PUT a manifest under a tag, or by its own digest when ``reference`` is None."""
     body = json.dumps(manifest, separators=(",", ":")).encode()
     digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    _call(base_url, "PUT", f"/v2/{repository}/manifests/{reference or digest}", body=body,
-          headers={"Content-Type": media_type})
+    _call(
+        base_url,
+        "PUT",
+        f"/v2/{repository}/manifests/{reference or digest}",
+        body=body,
+        headers={"Content-Type": media_type},
+    )
     return digest, len(body)
 
 
@@ -108,9 +125,16 @@ class SeededImage:
         return set(self.platforms[platform].blobs) - others
 
 
-def seed_image(base_url: str, repository: str, tag: str = "v1",
-               platforms: Iterable[str] = ("linux/amd64", "linux/arm64"), layers: int = 3,
-               layer_size: int = 4096, shared_layer: bool = True, seed: int = 1) -> SeededImage:
+def seed_image(
+    base_url: str,
+    repository: str,
+    tag: str = "v1",
+    platforms: Iterable[str] = ("linux/amd64", "linux/arm64"),
+    layers: int = 3,
+    layer_size: int = 4096,
+    shared_layer: bool = True,
+    seed: int = 1,
+) -> SeededImage:
     """An OCI index with one image per platform, each with ``layers`` random layers (plus one layer
     shared by all platforms when ``shared_layer``) and its own config."""
     shared = push_blob(base_url, repository, random_chunks(layer_size, seed * 1000)) if shared_layer else None
@@ -118,19 +142,31 @@ def seed_image(base_url: str, repository: str, tag: str = "v1",
     descriptors = []
     for i, platform in enumerate(platforms):
         os_, arch = platform.split("/")[:2]
-        pushed = [push_blob(base_url, repository, random_chunks(layer_size, seed * 1000 + 10 * (i + 1) + j))
-                  for j in range(layers)]
+        pushed = [
+            push_blob(base_url, repository, random_chunks(layer_size, seed * 1000 + 10 * (i + 1) + j))
+            for j in range(layers)
+        ]
         if shared:
             pushed.insert(0, shared)
-        config = json.dumps({"architecture": arch, "os": os_, "rootfs": {"type": "layers",
-                             "diff_ids": [d for d, _ in pushed]}, "seed": [seed, i]}).encode()
+        config = json.dumps(
+            {
+                "architecture": arch,
+                "os": os_,
+                "rootfs": {"type": "layers", "diff_ids": [d for d, _ in pushed]},
+                "seed": [seed, i],
+            }
+        ).encode()
         config_digest, config_size = push_blob(base_url, repository, [config])
-        manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                    "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_size},
-                    "layers": [{"mediaType": OCI_LAYER, "digest": d, "size": s} for d, s in pushed]}
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_size},
+            "layers": [{"mediaType": OCI_LAYER, "digest": d, "size": s} for d, s in pushed],
+        }
         digest, size = push_manifest(base_url, repository, None, manifest, OCI_MANIFEST)
-        descriptors.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": size,
-                            "platform": {"os": os_, "architecture": arch}})
+        descriptors.append(
+            {"mediaType": OCI_MANIFEST, "digest": digest, "size": size, "platform": {"os": os_, "architecture": arch}}
+        )
         sizes = {d: s for d, s in pushed}
         sizes[config_digest] = config_size
         result[platform] = SeededPlatform(platform, digest, config_digest, [d for d, _ in pushed], sizes)

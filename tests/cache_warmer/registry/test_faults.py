@@ -1,4 +1,5 @@
 """Retries and deadlines against injected faults: 429 + Retry-After, 500/503, resets, stalls."""
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,14 @@ def test_429_honours_retry_after_then_succeeds(proxy, seeded):
 
 
 def test_persistent_429_fails_as_rate_limited_before_the_deadline(proxy, seeded):
-    proxy.inject("status", match="/manifests/", times=1000, code=429, headers={"Retry-After": "1"},
-                 body=b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}')
+    proxy.inject(
+        "status",
+        match="/manifests/",
+        times=1000,
+        code=429,
+        headers={"Retry-After": "1"},
+        body=b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',
+    )
     started = time.monotonic()
     with pytest.raises(errors.RateLimited, match="rate limited"):
         warm_through(proxy, seeded, deadline_s=2.5)
@@ -67,8 +74,11 @@ def test_connection_resets_are_retried(proxy, seeded):
     proxy.inject("reset", match="/blobs/", times=3)
     proxy.inject("reset", match="/manifests/v1", times=1)
     result, _ = warm_through(proxy, seeded)
-    assert result.bytes_read == sum(s for p in seeded.platforms.values() for s in p.sizes.values()) - \
-        seeded.platforms["linux/amd64"].sizes[seeded.platforms["linux/amd64"].layers[0]]  # shared layer once
+    assert (
+        result.bytes_read
+        == sum(s for p in seeded.platforms.values() for s in p.sizes.values())
+        - seeded.platforms["linux/amd64"].sizes[seeded.platforms["linux/amd64"].layers[0]]
+    )  # shared layer once
     assert proxy.count("reset") == 4
 
 
@@ -116,8 +126,9 @@ def test_bearer_challenge_flow(proxy, seeded):
 def test_a_registry_that_is_down_fails_after_bounded_attempts_not_at_the_deadline():
     from tests.cache_warmer.registry.fixtures import free_port
 
-    client = RegistryClient(f"http://127.0.0.1:{free_port()}", timeout=1, backoff_base=0.01, backoff_cap=0.05,
-                            max_attempts=4)
+    client = RegistryClient(
+        f"http://127.0.0.1:{free_port()}", timeout=1, backoff_base=0.01, backoff_cap=0.05, max_attempts=4
+    )
     started = time.monotonic()
     with pytest.raises(errors.RegistryUnavailable, match="gave up after 4 attempts"):
         warm_image(client, "quay/a/b:1", mode="stream", deadline=started + 600)
@@ -131,8 +142,7 @@ def test_blob_redirects_are_not_followed_in_ecr_mode_and_followed_when_streaming
         blobs = all_blobs(seeded)
         for blob in blobs:
             location = f"{sink.url}/v2/{seeded.repository}/blobs/{blob}"
-            proxy.inject("status", match=f"/blobs/{blob}", times=2, code=307, body=b"",
-                         headers={"Location": location})
+            proxy.inject("status", match=f"/blobs/{blob}", times=2, code=307, body=b"", headers={"Location": location})
         client = RegistryClient(proxy.url, timeout=5)
         result = warm_image(client, seeded.ref, mode="ecr", deadline=time.monotonic() + 15)
         assert result.bytes_read == 0 and result.blobs_touched == len(blobs)
@@ -143,4 +153,3 @@ def test_blob_redirects_are_not_followed_in_ecr_mode_and_followed_when_streaming
         assert streamed.bytes_read == sum(sizes.values())  # each distinct blob read once, to the end
     finally:
         sink.stop()
-

@@ -1,4 +1,5 @@
 """`ecr-ptc warm --registry` against real registries: an upstream and a docker-registry proxy cache."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.registry
 REPO_ROOT = str(Path(__file__).resolve().parents[3])
 
 
-
 def run_warm(*argv: str) -> tuple[int, str, str]:
     import argparse
 
@@ -32,14 +32,17 @@ def run_warm(*argv: str) -> tuple[int, str, str]:
 
 def served(registry, path: str) -> tuple[int, str]:
     """Status and sha256 digest of what the registry serves at path."""
-    status, body, _ = registry.get(path, {"Accept": "application/vnd.oci.image.index.v1+json, "
-                                                    "application/vnd.oci.image.manifest.v1+json"})
+    status, body, _ = registry.get(
+        path, {"Accept": "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"}
+    )
     return status, "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def test_warm_all_platforms_then_cache_serves_everything_without_upstream(upstream, cache):
-    images = [seed_image(upstream.url, "cache/app", "v1", seed=1),
-              seed_image(upstream.url, "cache/tools/cli", "2.0", layers=2, seed=2)]
+    images = [
+        seed_image(upstream.url, "cache/app", "v1", seed=1),
+        seed_image(upstream.url, "cache/tools/cli", "2.0", layers=2, seed=2),
+    ]
     code, out, err = run_warm("--registry", cache.url, *[i.ref for i in images])
     assert code == 0, out + err
     for image in images:
@@ -85,14 +88,17 @@ def test_missing_tag_fails_others_still_warm(cache, seeded):
     assert rows[seeded.ref].rstrip().endswith("ok")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["cache/app@sha256:" + "a" * 64], "first pull by digest does not fill a pull-through cache"),
-    (["cache/app"], "has no tag"),
-    (["Cache/App:v1"], "not a valid name"),
-    (["cache/app:v1", "--platform", "linux"], "os/arch"),
-    (["cache/app:v1", "--registry", "http://example.com"], "loopback"),
-    (["cache/app:v1", "--registry", "http://127.0.0.1:1", "--username", "u"], "go together"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["cache/app@sha256:" + "a" * 64], "first pull by digest does not fill a pull-through cache"),
+        (["cache/app"], "has no tag"),
+        (["Cache/App:v1"], "not a valid name"),
+        (["cache/app:v1", "--platform", "linux"], "os/arch"),
+        (["cache/app:v1", "--registry", "http://example.com"], "loopback"),
+        (["cache/app:v1", "--registry", "http://127.0.0.1:1", "--username", "u"], "go together"),
+    ],
+)
 def test_bad_usage_exits_2_without_traceback(argv, message):
     code, out, err = run_warm(*argv)
     assert code == 2 and message in err and "Traceback" not in err
@@ -101,12 +107,14 @@ def test_bad_usage_exits_2_without_traceback(argv, message):
 def test_basic_auth_cache(start_registry, upstream, seeded, htpasswd_file):
     password = "s3cret-Pa55word"
     cache = start_registry("authcache", proxy_of=upstream.url, htpasswd=htpasswd_file("warmer", password))
-    code, out, err = run_warm("--registry", cache.url, "--username", "warmer", "--password", password,
-                              "--verbose", seeded.ref)
+    code, out, err = run_warm(
+        "--registry", cache.url, "--username", "warmer", "--password", password, "--verbose", seeded.ref
+    )
     assert code == 0, out + err
     assert password not in out + err
-    code, out, err = run_warm("--registry", cache.url, "--username", "warmer", "--password", "wrong-" + password,
-                              "--verbose", seeded.ref)
+    code, out, err = run_warm(
+        "--registry", cache.url, "--username", "warmer", "--password", "wrong-" + password, "--verbose", seeded.ref
+    )
     assert code == 1
     assert "credentials-rejected" in out and "rejected the credentials for user 'warmer'" in err
     assert password not in out + err
@@ -116,9 +124,14 @@ def test_basic_auth_cache(start_registry, upstream, seeded, htpasswd_file):
 
 def test_console_entry_point_runs_as_module(upstream, cache, seeded):
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    proc = subprocess.run([sys.executable, "-m", "ecr_ptc_app.cli", "warm", "--registry", cache.url,
-                           "--concurrency", "2", seeded.ref], capture_output=True, text=True, timeout=60,
-                          cwd=REPO_ROOT, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ecr_ptc_app.cli", "warm", "--registry", cache.url, "--concurrency", "2", seeded.ref],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert seeded.index in proc.stdout
     assert f"{seeded.ref}: done" in proc.stderr  # not a TTY: one line per state change
@@ -127,8 +140,9 @@ def test_console_entry_point_runs_as_module(upstream, cache, seeded):
 def test_images_and_platforms_from_the_config(upstream, cache, seeded, tmp_path):
     """No IMAGE arguments: the real config loader supplies warm.images and warm.platforms."""
     config = tmp_path / "c.yaml"
-    config.write_text(f"rules:\n  - {{upstream: quay, prefix: cache}}\nwarm:\n  images: [{seeded.ref}]\n"
-                      "  platforms: [linux/amd64]\n")
+    config.write_text(
+        f"rules:\n  - {{upstream: quay, prefix: cache}}\nwarm:\n  images: [{seeded.ref}]\n  platforms: [linux/amd64]\n"
+    )
     code, out, err = run_warm("--registry", cache.url, "--config", str(config))
     assert code == 0, out + err
     assert seeded.ref in out and "linux/amd64" in out and "linux/arm64" not in out

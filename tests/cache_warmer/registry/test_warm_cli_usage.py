@@ -1,4 +1,5 @@
 """`ecr-ptc warm` usage: --config beside images, bad numbers, duplicate images, registry URLs."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,14 +51,17 @@ def test_invalid_config_beside_images_is_a_usage_error(tmp_path):
     assert f"{config}:2: rules[0].prefix" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--timeout", "0"], "--timeout must be a positive number of seconds"),
-    (["--timeout", "-5"], "--timeout must be a positive number of seconds"),
-    (["--timeout", "nan"], "--timeout must be a positive number of seconds"),
-    (["--request-timeout", "0"], "--request-timeout must be a positive number of seconds"),
-    (["--concurrency", "0"], "--concurrency must be at least 1"),
-    (["--concurrency", "-2"], "--concurrency must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--timeout", "0"], "--timeout must be a positive number of seconds"),
+        (["--timeout", "-5"], "--timeout must be a positive number of seconds"),
+        (["--timeout", "nan"], "--timeout must be a positive number of seconds"),
+        (["--request-timeout", "0"], "--request-timeout must be a positive number of seconds"),
+        (["--concurrency", "0"], "--concurrency must be at least 1"),
+        (["--concurrency", "-2"], "--concurrency must be at least 1"),
+    ],
+)
 def test_bad_numbers_are_usage_errors(argv, message):
     code, out, err = run_warm("--registry", CLOSED, *argv, "cache/app:v1")
     assert code == 2 and out == ""
@@ -74,8 +78,17 @@ def test_the_same_image_twice_is_warmed_once(cache, seeded, fault_proxy):
     assert len(tag_gets) == 1
 
 
-@pytest.mark.parametrize("given", ["http://127.0.0.1:5000", "http://127.0.0.1:5000/", "http://127.0.0.1:5000/v2",
-                                   "http://127.0.0.1:5000/v2/", "http://127.0.0.1:5000//v2//", " http://127.0.0.1:5000 "])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "http://127.0.0.1:5000",
+        "http://127.0.0.1:5000/",
+        "http://127.0.0.1:5000/v2",
+        "http://127.0.0.1:5000/v2/",
+        "http://127.0.0.1:5000//v2//",
+        " http://127.0.0.1:5000 ",
+    ],
+)
 def test_registry_url_without_the_api_path(given):
     assert warm_command.registry_url(given) == "http://127.0.0.1:5000"
 

@@ -1,4 +1,5 @@
 """Synthesized PullThroughCache stacks, shared by the construct tests. Each synth takes ~4 s: session-scoped."""
+
 from __future__ import annotations
 
 import json
@@ -7,13 +8,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
-from aws_cdk import Acknowledgment, App, CfnOutput, Stack, Validations, aws_iam as iam
+from aws_cdk import Acknowledgment, App, CfnOutput, Stack, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
-from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings, ScanOnPush, TagMutability
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
+from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings, ScanOnPush, TagMutability
 
 # The feature flags the real app runs with (some change how partitions and ARNs come out).
 CONTEXT = json.loads((Path(__file__).resolve().parents[3] / "cdk.json").read_text())["context"]
@@ -33,17 +35,23 @@ def full_rules() -> list[UpstreamRule]:
         UpstreamRule.quay(prefix="team/quay"),
         UpstreamRule.chainguard(UpstreamCredentials.from_secret_arn(SECRET_ARN)),
         UpstreamRule.ecr(UPSTREAM_ECR, upstream_prefix="base"),
-        UpstreamRule.ecr("777788889999.dkr.ecr.eu-west-1.amazonaws.com", prefix="given-role",
-                         role_arn="arn:aws:iam::123456789012:role/PtcUpstream"),
+        UpstreamRule.ecr(
+            "777788889999.dkr.ecr.eu-west-1.amazonaws.com",
+            prefix="given-role",
+            role_arn="arn:aws:iam::123456789012:role/PtcUpstream",
+        ),
     ]
 
 
 FULL_REPOSITORIES = RepositorySettings(
-    tag_mutability=TagMutability.IMMUTABLE, expire_untagged_after_days=7, keep_last_images=20,
-    encryption=Encryption.kms(KMS_KEY), tags={"team": "platform", "cost-centre": "42"},
-    scan_on_push=ScanOnPush.ENHANCED)
-FULL_ACCESS = AccessSettings(principals=("222233334444", "arn:aws:iam::555566667777:role/Builder"),
-                             organization_id=ORG)
+    tag_mutability=TagMutability.IMMUTABLE,
+    expire_untagged_after_days=7,
+    keep_last_images=20,
+    encryption=Encryption.kms(KMS_KEY),
+    tags={"team": "platform", "cost-centre": "42"},
+    scan_on_push=ScanOnPush.ENHANCED,
+)
+FULL_ACCESS = AccessSettings(principals=("222233334444", "arn:aws:iam::555566667777:role/Builder"), organization_id=ORG)
 
 
 @dataclass
@@ -61,9 +69,15 @@ class Synth:
         return self.stack.resolve(value)
 
 
-def synth(rules: list[UpstreamRule], *, env: Optional[dict[str, str]] = None,
-          repositories: Optional[RepositorySettings] = None, access: Optional[AccessSettings] = None,
-          grant: bool = False, acknowledge_grantee: bool = True) -> Synth:
+def synth(
+    rules: list[UpstreamRule],
+    *,
+    env: Optional[dict[str, str]] = None,
+    repositories: Optional[RepositorySettings] = None,
+    access: Optional[AccessSettings] = None,
+    grant: bool = False,
+    acknowledge_grantee: bool = True,
+) -> Synth:
     """A stack with one PullThroughCache, synthesized with the cdk-nag plugin: nag findings fail synth."""
     app = App(context=dict(CONTEXT))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
@@ -76,8 +90,9 @@ def synth(rules: list[UpstreamRule], *, env: Optional[dict[str, str]] = None,
         consumer = iam.Role(stack, "Consumer", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
         cache.grant_pull_through(consumer)
         if acknowledge_grantee:
-            Validations.of(consumer).acknowledge(Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]", reason="ecr:GetAuthorizationToken only takes '*'"))
+            Validations.of(consumer).acknowledge(
+                Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason="ecr:GetAuthorizationToken only takes '*'")
+            )
     app.synth()  # runs the validation plugins
     return Synth(stack, cache, Template.from_stack(stack), consumer)
 
@@ -103,7 +118,9 @@ def minimal() -> Synth:
 @pytest.fixture(scope="session")
 def root_accounts() -> Synth:
     """A ROOT rule, basic scanning, tags without KMS, access for accounts only (no organization)."""
-    return synth([UpstreamRule.ecr_public(prefix="ROOT")], env=ENV,
-                 repositories=RepositorySettings(scan_on_push=ScanOnPush.BASIC, tags={"team": "platform"},
-                                                 keep_last_images=5),
-                 access=AccessSettings(principals=("222233334444",)))
+    return synth(
+        [UpstreamRule.ecr_public(prefix="ROOT")],
+        env=ENV,
+        repositories=RepositorySettings(scan_on_push=ScanOnPush.BASIC, tags={"team": "platform"}, keep_last_images=5),
+        access=AccessSettings(principals=("222233334444",)),
+    )

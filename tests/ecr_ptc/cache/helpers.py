@@ -1,4 +1,5 @@
 """Reading synthesized templates: intrinsic functions flattened to text, IAM statements collected."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -45,15 +46,21 @@ def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 def props(template: dict[str, Any], kind: str, **match: Any) -> dict[str, Any]:
     """The properties of the one resource of ``kind`` whose properties include ``match``."""
-    found = [r.get("Properties", {}) for r in of_type(template, kind).values()
-             if all(r.get("Properties", {}).get(k) == v for k, v in match.items())]
+    found = [
+        r.get("Properties", {})
+        for r in of_type(template, kind).values()
+        if all(r.get("Properties", {}).get(k) == v for k, v in match.items())
+    ]
     assert len(found) == 1, f"{len(found)} {kind} resources match {match}"
     return found[0]
 
 
 def logical_id(template: dict[str, Any], kind: str, **match: Any) -> str:
-    found = [k for k, r in of_type(template, kind).items()
-             if all(r.get("Properties", {}).get(key) == v for key, v in match.items())]
+    found = [
+        k
+        for k, r in of_type(template, kind).items()
+        if all(r.get("Properties", {}).get(key) == v for key, v in match.items())
+    ]
     assert len(found) == 1, f"{len(found)} {kind} resources match {match}"
     return found[0]
 

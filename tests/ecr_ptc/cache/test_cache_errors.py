@@ -1,12 +1,13 @@
 """PullThroughCache refuses bad input at construct time with a ValidationError (path, problem, fix)."""
+
 from __future__ import annotations
 
 import pytest
 from aws_cdk import App, Stack
 
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
-from ecr_ptc.errors import ValidationError
 from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.errors import ValidationError
 
 
 def make(rules, env=None, **kwargs):
@@ -49,20 +50,26 @@ def test_region_token_is_not_checked():
     make([UpstreamRule.ecr_public()])
 
 
-@pytest.mark.parametrize("rules, path", [
-    ("quay", "rules"),
-    ([UpstreamRule.quay(), {"upstream": "k8s"}], "rules[1]"),
-])
+@pytest.mark.parametrize(
+    "rules, path",
+    [
+        ("quay", "rules"),
+        ([UpstreamRule.quay(), {"upstream": "k8s"}], "rules[1]"),
+    ],
+)
 def test_rules_of_the_wrong_type(rules, path):
     with pytest.raises(ValidationError) as err:
         make(rules)
     assert err.value.path == path
 
 
-@pytest.mark.parametrize("kwargs, path", [
-    ({"repositories": {"scan_on_push": "basic"}}, "repositories"),
-    ({"access": ["123456789012"]}, "access"),
-])
+@pytest.mark.parametrize(
+    "kwargs, path",
+    [
+        ({"repositories": {"scan_on_push": "basic"}}, "repositories"),
+        ({"access": ["123456789012"]}, "access"),
+    ],
+)
 def test_settings_of_the_wrong_type(kwargs, path):
     with pytest.raises(ValidationError) as err:
         make([UpstreamRule.quay()], **kwargs)
@@ -76,8 +83,11 @@ def test_kms_key_of_another_region_is_refused():
     from ecr_ptc.cache.settings import Encryption, RepositorySettings
 
     with pytest.raises(ValidationError) as err:
-        make([UpstreamRule.quay()], env={"region": "us-east-1", "account": "123456789012"},
-             repositories=RepositorySettings(encryption=Encryption.kms(KEY)))
+        make(
+            [UpstreamRule.quay()],
+            env={"region": "us-east-1", "account": "123456789012"},
+            repositories=RepositorySettings(encryption=Encryption.kms(KEY)),
+        )
     assert err.value.path == "repositories.encryption.kms_key_arn"
     assert "eu-west-1" in err.value.problem and "us-east-1" in err.value.problem
 
@@ -87,8 +97,11 @@ def test_kms_key_of_another_account_warns_once():
 
     from ecr_ptc.cache.settings import Encryption, RepositorySettings
 
-    cache = make([UpstreamRule.quay()], env={"region": "eu-west-1", "account": "210987654321"},
-                 repositories=RepositorySettings(encryption=Encryption.kms(KEY)))
+    cache = make(
+        [UpstreamRule.quay()],
+        env={"region": "eu-west-1", "account": "210987654321"},
+        repositories=RepositorySettings(encryption=Encryption.kms(KEY)),
+    )
     found = Annotations.from_stack(Stack.of(cache)).find_warning("*", Match.string_like_regexp("key policy"))
     assert len(found) == 1 and "210987654321" in str(found[0].entry.data)
 
@@ -103,8 +116,9 @@ def test_kms_key_of_the_stack_or_of_an_unknown_place_is_quiet(env):
     assert not Annotations.from_stack(Stack.of(cache)).find_warning("*", Match.string_like_regexp("KMS"))
 
 
-@pytest.mark.parametrize("region, words", [("eu-centrl-1", "did you mean 'eu-central-1'"),
-                                           ("us-isob-east-1", "partition")])
+@pytest.mark.parametrize(
+    "region, words", [("eu-centrl-1", "did you mean 'eu-central-1'"), ("us-isob-east-1", "partition")]
+)
 def test_region_that_ecr_is_not_in(region, words):
     with pytest.raises(ValidationError) as err:
         make([UpstreamRule.ecr_public()], env={"region": region})

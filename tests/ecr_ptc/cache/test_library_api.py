@@ -1,4 +1,5 @@
 """The library API for other CDK apps: a cache deployed elsewhere, and IRole/IKey/ISecret where users hold them."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,17 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
-from ecr_ptc import (CacheWarmer, Encryption, IPullThroughCache, PullThroughCache, RepositorySettings,
-                     UpstreamCredentials, UpstreamRule, ValidationError, WarmSettings)
+from ecr_ptc import (
+    CacheWarmer,
+    Encryption,
+    IPullThroughCache,
+    PullThroughCache,
+    RepositorySettings,
+    UpstreamCredentials,
+    UpstreamRule,
+    ValidationError,
+    WarmSettings,
+)
 
 from .helpers import normalised, of_type
 
@@ -20,7 +30,9 @@ RULES = [UpstreamRule.ecr_public(), UpstreamRule.quay(prefix="team/quay")]
 def consumer_statements(stack: Stack, role: iam.Role) -> list[dict]:
     template = Template.from_stack(stack).to_json()
     role_id = stack.resolve(role.node.default_child.logical_id)
-    [policy] = [p for p in of_type(template, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+    [policy] = [
+        p for p in of_type(template, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
     return normalised(policy["Properties"]["PolicyDocument"]["Statement"])
 
 
@@ -46,14 +58,18 @@ def test_imported_cache_grants_exactly_what_the_deployed_one_does(tags):
 
 def test_imported_cache_names_images_in_its_own_registry():
     stack = Stack(App(), "Consumer", env=ENV)
-    imported = PullThroughCache.from_attributes(stack, "Cache", rules=RULES, account="210987654321",
-                                                region="us-east-1")
+    imported = PullThroughCache.from_attributes(stack, "Cache", rules=RULES, account="210987654321", region="us-east-1")
     uri = stack.resolve(imported.image_uri("team/quay", "prometheus/prometheus", "v3"))
-    assert uri == {"Fn::Join": ["", ["210987654321.dkr.ecr.us-east-1.", {"Ref": "AWS::URLSuffix"},
-                                     "/team/quay/prometheus/prometheus:v3"]]}
+    assert uri == {
+        "Fn::Join": [
+            "",
+            ["210987654321.dkr.ecr.us-east-1.", {"Ref": "AWS::URLSuffix"}, "/team/quay/prometheus/prometheus:v3"],
+        ]
+    }
     assert [stack.resolve(a) for a in imported.repository_arns] == [
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":ecr:us-east-1:210987654321:repository/{p}/*"]]}
-        for p in ("ecr-public", "team/quay")]
+        for p in ("ecr-public", "team/quay")
+    ]
     with pytest.raises(ValidationError, match="no rule of this cache has the prefix 'k8s'"):
         imported.image_uri("k8s", "pause")
 
@@ -82,13 +98,20 @@ def test_role_key_and_secret_objects_are_accepted():
     role = iam.Role(stack, "Upstream", assumed_by=iam.ServicePrincipal("pullthroughcache.ecr.amazonaws.com"))
     key = kms.Key(stack, "Key")
     secret = secretsmanager.Secret(stack, "Hub", secret_name="ecr-pullthroughcache/hub")
-    PullThroughCache(stack, "Cache", rules=[
-        UpstreamRule.ecr("210987654321.dkr.ecr.eu-west-1.amazonaws.com", role=role),
-        UpstreamRule.docker_hub(UpstreamCredentials.from_secret(secret)),
-    ], repositories=RepositorySettings(encryption=Encryption.kms(key)))
+    PullThroughCache(
+        stack,
+        "Cache",
+        rules=[
+            UpstreamRule.ecr("210987654321.dkr.ecr.eu-west-1.amazonaws.com", role=role),
+            UpstreamRule.docker_hub(UpstreamCredentials.from_secret(secret)),
+        ],
+        repositories=RepositorySettings(encryption=Encryption.kms(key)),
+    )
     template = Template.from_stack(stack).to_json()
-    rules = {r["Properties"]["EcrRepositoryPrefix"]: r["Properties"]
-             for r in of_type(template, "AWS::ECR::PullThroughCacheRule").values()}
+    rules = {
+        r["Properties"]["EcrRepositoryPrefix"]: r["Properties"]
+        for r in of_type(template, "AWS::ECR::PullThroughCacheRule").values()
+    }
     assert rules["ecr"]["CustomRoleArn"] == {"Fn::GetAtt": [stack.resolve(role.node.default_child.logical_id), "Arn"]}
     assert rules["docker-hub"]["CredentialArn"] == {"Ref": stack.resolve(secret.node.default_child.logical_id)}
     key_ref = {"Fn::GetAtt": [stack.resolve(key.node.default_child.logical_id), "Arn"]}
@@ -106,5 +129,6 @@ def test_a_secret_imported_by_name_is_refused():
 def test_role_and_role_arn_together_are_refused():
     role = iam.Role(Stack(App(), "S"), "R", assumed_by=iam.ServicePrincipal("pullthroughcache.ecr.amazonaws.com"))
     with pytest.raises(ValidationError, match="both role and role_arn"):
-        UpstreamRule.ecr("210987654321.dkr.ecr.eu-west-1.amazonaws.com", role=role,
-                         role_arn="arn:aws:iam::123456789012:role/x")
+        UpstreamRule.ecr(
+            "210987654321.dkr.ecr.eu-west-1.amazonaws.com", role=role, role_arn="arn:aws:iam::123456789012:role/x"
+        )

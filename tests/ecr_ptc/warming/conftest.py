@@ -1,4 +1,5 @@
 """Helpers for the CacheWarmer tests. A synth takes ~4 s: the tests keep them module-scoped."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """200 images in one stack stay under CloudFormation's 500 resources and 1 MB template size."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,12 @@ MAX_TEMPLATE_BYTES = 1_000_000
 
 def build(stack: Stack) -> None:
     images = tuple(f"ecr-public/team-{i % 7}/service-{i}:1.{i}.0" for i in range(IMAGES))
-    CacheWarmer(stack, "Warmer", cache=make_cache(stack),
-                settings=WarmSettings(images=images, platforms=("linux/amd64", "linux/arm64")))
+    CacheWarmer(
+        stack,
+        "Warmer",
+        cache=make_cache(stack),
+        settings=WarmSettings(images=images, platforms=("linux/amd64", "linux/arm64")),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """The CacheWarmer construct, synthesized with cdk-nag: one shared runtime, one custom resource per image."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ from tests.ecr_ptc.warming.conftest import ENV, make_cache, resources_of, synth
 
 pytestmark = pytest.mark.synth
 
-FIRST = WarmSettings(images=("my-docker-hub/nginx:latest", "ecr-public/nginx/nginx:1.27", "quay/team/app:v1"),
-                     platforms=("linux/arm64", "linux/amd64"), on_failure="warn", timeout_minutes=20)
+FIRST = WarmSettings(
+    images=("my-docker-hub/nginx:latest", "ecr-public/nginx/nginx:1.27", "quay/team/app:v1"),
+    platforms=("linux/arm64", "linux/amd64"),
+    on_failure="warn",
+    timeout_minutes=20,
+)
 SECOND = WarmSettings(images=("quay/prometheus/prometheus:v3.0.0",), timeout_minutes=10)
 
 
@@ -57,8 +62,9 @@ def test_one_runtime_for_all_images(template):
     template.resource_count_is(RESOURCE_TYPE, 4)
     template.resource_count_is("AWS::StepFunctions::StateMachine", 1)  # one Provider
     template.resource_count_is("AWS::Logs::LogGroup", 1)
-    warmer_functions = template.find_resources("AWS::Lambda::Function", {
-        "Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.handler\.")}})
+    warmer_functions = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.handler\.")}}
+    )
     # one function per Provider handler, each with its own entry point over the same code asset
     handlers = sorted(f["Properties"]["Handler"] for f in warmer_functions.values())
     assert handlers == ["cache_warmer.handler.is_complete_handler", "cache_warmer.handler.on_event_handler"]
@@ -67,10 +73,12 @@ def test_one_runtime_for_all_images(template):
 
 
 def test_functions_arm64_latest_python_log_retention(template, cfn):
-    template.all_resources_properties("AWS::Lambda::Function", {
-        "LoggingConfig": {"LogGroup": {"Ref": Match.any_value()}}})  # framework functions too
-    for fn in template.find_resources("AWS::Lambda::Function", {
-            "Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.")}}).values():
+    template.all_resources_properties(
+        "AWS::Lambda::Function", {"LoggingConfig": {"LogGroup": {"Ref": Match.any_value()}}}
+    )  # framework functions too
+    for fn in template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.")}}
+    ).values():
         props = fn["Properties"]
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == "python3.14"
@@ -81,8 +89,13 @@ def test_functions_arm64_latest_python_log_retention(template, cfn):
 def test_code_asset_is_the_lambda_folder(synthesized, template):
     stack, _ = synthesized
     outdir = Path(stack.node.root.synth().directory)  # already synthesized: the same assembly
-    fn = next(iter(template.find_resources("AWS::Lambda::Function", {
-        "Properties": {"Handler": "cache_warmer.handler.on_event_handler"}}).values()))
+    fn = next(
+        iter(
+            template.find_resources(
+                "AWS::Lambda::Function", {"Properties": {"Handler": "cache_warmer.handler.on_event_handler"}}
+            ).values()
+        )
+    )
     asset = outdir / ("asset." + fn["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()}
     assert "cache_warmer/handler.py" in files and "cache_warmer/names.py" in files
@@ -91,15 +104,24 @@ def test_code_asset_is_the_lambda_folder(synthesized, template):
 
 
 def test_per_image_properties(template):
-    template.has_resource_properties(RESOURCE_TYPE, {
-        "Image": "my-docker-hub/library/nginx:latest",  # corrected
-        "Platforms": ["linux/arm64", "linux/amd64"],
-        "TimeoutSeconds": 1200,
-        "OnFailure": "warn",
-    })
-    template.has_resource_properties(RESOURCE_TYPE, {
-        "Image": "quay/prometheus/prometheus:v3.0.0", "Platforms": [], "TimeoutSeconds": 600, "OnFailure": "fail",
-    })
+    template.has_resource_properties(
+        RESOURCE_TYPE,
+        {
+            "Image": "my-docker-hub/library/nginx:latest",  # corrected
+            "Platforms": ["linux/arm64", "linux/amd64"],
+            "TimeoutSeconds": 1200,
+            "OnFailure": "warn",
+        },
+    )
+    template.has_resource_properties(
+        RESOURCE_TYPE,
+        {
+            "Image": "quay/prometheus/prometheus:v3.0.0",
+            "Platforms": [],
+            "TimeoutSeconds": 600,
+            "OnFailure": "fail",
+        },
+    )
 
 
 def test_provider_waits_past_the_warmer_deadline(cfn):
@@ -130,11 +152,13 @@ def arn_text(resource) -> str:
 
 
 def test_iam_scoped_to_prefixes(cfn):
-    role = next(k for k, v in resources_of(cfn, "AWS::IAM::Role").items()
-                if v["Properties"].get("Description", "").startswith("ECR pull-through cache warmer"))
+    role = next(
+        k
+        for k, v in resources_of(cfn, "AWS::IAM::Role").items()
+        if v["Properties"].get("Description", "").startswith("ECR pull-through cache warmer")
+    )
     assert "ManagedPolicyArns" not in cfn["Resources"][role]["Properties"]
-    policies = [p for p in resources_of(cfn, "AWS::IAM::Policy").values()
-                if {"Ref": role} in p["Properties"]["Roles"]]
+    policies = [p for p in resources_of(cfn, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]]
     statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
     by_action: dict[str, list] = {}
     for s in statements:
@@ -144,17 +168,32 @@ def test_iam_scoped_to_prefixes(cfn):
             by_action.setdefault(action, []).extend(resources)
     star = sorted(a for a, rs in by_action.items() if "*" in rs)
     assert star == ["ecr:GetAuthorizationToken"]
-    expected = {f"eu-west-1:123456789012:repository/{p}/*" for p in ("ecr-public", "my-docker-hub", "quay",
-                                                                          "quay/team")}
-    for action in ("ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-                   "ecr:BatchCheckLayerAvailability", "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"):
+    expected = {
+        f"eu-west-1:123456789012:repository/{p}/*" for p in ("ecr-public", "my-docker-hub", "quay", "quay/team")
+    }
+    for action in (
+        "ecr:DescribeImages",
+        "ecr:DescribeRepositories",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchImportUpstreamImage",
+        "ecr:CreateRepository",
+    ):
         arns = {arn_text(r).split(":", 3)[-1] for r in by_action[action]}
         assert arns == expected, action
-    assert set(by_action) == {"ecr:GetAuthorizationToken", "ecr:DescribeImages", "ecr:DescribeRepositories",
-                              "ecr:BatchGetImage",
-                              "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-                              "ecr:BatchImportUpstreamImage", "ecr:CreateRepository",
-                              "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert set(by_action) == {
+        "ecr:GetAuthorizationToken",
+        "ecr:DescribeImages",
+        "ecr:DescribeRepositories",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchImportUpstreamImage",
+        "ecr:CreateRepository",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
 
 
 def test_digest_usable_in_an_output(synthesized, cfn):
@@ -162,8 +201,9 @@ def test_digest_usable_in_an_output(synthesized, cfn):
     logical = stack.get_logical_id(stack.first.resources["my-docker-hub/library/nginx:latest"].node.default_child)
     assert cfn["Outputs"]["NginxDigest"]["Value"] == {"Fn::GetAtt": [logical, "Digest"]}
     # the normalized name works as well as the one given
-    assert stack.resolve(stack.first.digest("my-docker-hub/library/nginx:latest")) == \
-        {"Fn::GetAtt": [logical, "Digest"]}
+    assert stack.resolve(stack.first.digest("my-docker-hub/library/nginx:latest")) == {
+        "Fn::GetAtt": [logical, "Digest"]
+    }
     with pytest.raises(ValidationError) as err:
         stack.first.digest("ecr-public/other:1")
     assert err.value.path == "image" and "my-docker-hub/library/nginx:latest" in err.value.fix
@@ -172,7 +212,8 @@ def test_digest_usable_in_an_output(synthesized, cfn):
 def test_library_warning_annotated(synthesized):
     stack, _ = synthesized
     Annotations.from_stack(stack).has_warning(
-        "/Warm/Warmer", Match.string_like_regexp(r"warming 'my-docker-hub/library/nginx:latest' instead"))
+        "/Warm/Warmer", Match.string_like_regexp(r"warming 'my-docker-hub/library/nginx:latest' instead")
+    )
 
 
 def test_longer_timeout_than_the_shared_provider_is_refused():

@@ -1,4 +1,5 @@
 """Synthesized workstation apps shared by the tests (each synth takes seconds)."""
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,9 @@ def synth(settings: WorkstationSettings, outdir: Path, env: cdk.Environment | No
         statements=[iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"])],
     )
     cdk.Validations.of(policy).acknowledge(
-        cdk.Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason="test stand-in: GetAuthorizationToken has no resource scope")
+        cdk.Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]", reason="test stand-in: GetAuthorizationToken has no resource scope"
+        )
     )
     registry = f"{cdk.Aws.ACCOUNT_ID}.dkr.ecr.{cdk.Aws.REGION}.{cdk.Aws.URL_SUFFIX}"
     stack = WorkstationStack(
@@ -73,7 +76,9 @@ def synth(settings: WorkstationSettings, outdir: Path, env: cdk.Environment | No
 
 SETTINGS = {
     "cloud9": WorkstationSettings(kind="cloud9"),
-    "cloud9_owner_subnet": WorkstationSettings(kind="cloud9", owner_arn=OWNER, subnet_id=SUBNET, automatic_stop_minutes=60),
+    "cloud9_owner_subnet": WorkstationSettings(
+        kind="cloud9", owner_arn=OWNER, subnet_id=SUBNET, automatic_stop_minutes=60
+    ),
     "ec2": WorkstationSettings(kind="ec2"),
     "ec2_subnet": WorkstationSettings(kind="ec2", subnet_id=SUBNET, instance_type="m7g.large"),
 }

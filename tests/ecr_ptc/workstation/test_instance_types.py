@@ -1,4 +1,5 @@
 """ecr_ptc.workstation.instance_types: the types EC2 knows and their architecture, checked against moto's EC2 data."""
+
 from __future__ import annotations
 
 import gzip
@@ -11,7 +12,13 @@ import moto
 import pytest
 
 from ecr_ptc.workstation import instance_types
-from ecr_ptc.workstation.instance_types import ARM64, X86_64, UnsupportedInstanceType, architecture, known_instance_types
+from ecr_ptc.workstation.instance_types import (
+    ARM64,
+    X86_64,
+    UnsupportedInstanceType,
+    architecture,
+    known_instance_types,
+)
 
 # DescribeInstanceTypes answers as moto ships them: ProcessorInfo.SupportedArchitectures per type.
 MOTO_INSTANCE_TYPES = Path(moto.__file__).parent / "ec2" / "resources" / "instance_types.json.gz"

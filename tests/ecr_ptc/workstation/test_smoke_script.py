@@ -1,4 +1,5 @@
 """The smoke-test script really runs: bash, with stand-ins for `aws` and `docker` on PATH."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """cdk-nag, cfn-lint and no-lookup checks on the synthesized workstation stacks."""
+
 from __future__ import annotations
 
 import json

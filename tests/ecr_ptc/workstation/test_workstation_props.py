@@ -1,12 +1,13 @@
 """Construct props checked at construct time."""
+
 from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 
-from ecr_ptc.errors import ValidationError
 from ecr_ptc import Cloud9Workstation, Ec2Workstation, WorkstationSettings
+from ecr_ptc.errors import ValidationError
 
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 

@@ -1,4 +1,5 @@
 """WorkstationSettings: defaults and bad input (path + problem + fix)."""
+
 from __future__ import annotations
 
 import re
@@ -73,15 +74,31 @@ def test_good_input(kwargs):
         ({"kind": "cloud9", "instance_type": "t3a.small"}, "instance_type", "Cloud9 refuses t3a.small"),
         ({"kind": "cloud9", "instance_type": "m7i-flex.large"}, "instance_type", "Cloud9 refuses m7i-flex.large"),
         ({"kind": "cloud9", "instance_type": "u-6tb1.metal"}, "instance_type", "Cloud9 refuses"),
-        ({"kind": "ec2", "automatic_stop_minutes": 30}, "automatic_stop_minutes", "only applies to kind cloud9, not ec2"),
-        ({"kind": "ec2", "owner_arn": "arn:aws:iam::123456789012:user/jane"}, "owner_arn", "only applies to kind cloud9"),
-        ({"kind": "cloud9", "automatic_stop_minutes": -1}, "automatic_stop_minutes", "-1 is not a whole number of minutes"),
+        (
+            {"kind": "ec2", "automatic_stop_minutes": 30},
+            "automatic_stop_minutes",
+            "only applies to kind cloud9, not ec2",
+        ),
+        (
+            {"kind": "ec2", "owner_arn": "arn:aws:iam::123456789012:user/jane"},
+            "owner_arn",
+            "only applies to kind cloud9",
+        ),
+        (
+            {"kind": "cloud9", "automatic_stop_minutes": -1},
+            "automatic_stop_minutes",
+            "-1 is not a whole number of minutes",
+        ),
         ({"kind": "cloud9", "automatic_stop_minutes": 20161}, "automatic_stop_minutes", "from 0 to 20160"),
         ({"kind": "cloud9", "automatic_stop_minutes": "30"}, "automatic_stop_minutes", "'30' is not a whole number"),
         ({"kind": "cloud9", "automatic_stop_minutes": True}, "automatic_stop_minutes", "True is not a whole number"),
         ({"kind": "cloud9", "automatic_stop_minutes": 1.5}, "automatic_stop_minutes", "1.5 is not a whole number"),
         # Cloud9 (and its CloudFormation schema) refuse plain role ARNs.
-        ({"kind": "cloud9", "owner_arn": "arn:aws:iam::123456789012:role/Admin"}, "owner_arn", "Cloud9 refuses plain role ARNs"),
+        (
+            {"kind": "cloud9", "owner_arn": "arn:aws:iam::123456789012:role/Admin"},
+            "owner_arn",
+            "Cloud9 refuses plain role ARNs",
+        ),
         ({"kind": "cloud9", "owner_arn": "jane"}, "owner_arn", "'jane' is not an IAM user"),
         ({"kind": "cloud9", "owner_arn": "arn:aws:s3:::bucket"}, "owner_arn", "is not an IAM user"),
         ({"kind": "cloud9", "subnet_id": "subnet-123"}, "subnet_id", "'subnet-123' is not a subnet id"),

@@ -1,4 +1,5 @@
 """The synthesized workstation stacks, resource by resource."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ def flat(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Fn::Join":
             return arg[0].join(flat(part) for part in arg[1])
         if key == "Ref":
@@ -70,7 +71,9 @@ ALL = ["cloud9", "cloud9_owner_subnet", "ec2", "ec2_subnet"]
 @pytest.mark.parametrize("kind", ALL)
 def test_role_has_consumer_policy_and_session_manager(synthesized, kind):
     roles = resources(synthesized, kind, "AWS::IAM::Role")
-    workstation = [r for r in roles.values() if "ec2.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])]
+    workstation = [
+        r for r in roles.values() if "ec2.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
     assert len(workstation) == 1
     managed = [flat(arn) for arn in workstation[0]["Properties"]["ManagedPolicyArns"]]
     assert managed[1] == "arn:{AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -127,7 +130,8 @@ def test_cloud9_environment_defaults(synthesized):
 def test_cloud9_environment_kept_when_a_setting_change_replaces_it(synthesized):
     """Its properties are create-only: a replacement must not delete the files people keep in it."""
     synthesized["cloud9"].template.has_resource(
-        "AWS::Cloud9::EnvironmentEC2", {"UpdateReplacePolicy": "Retain", "DeletionPolicy": "Delete"})
+        "AWS::Cloud9::EnvironmentEC2", {"UpdateReplacePolicy": "Retain", "DeletionPolicy": "Delete"}
+    )
 
 
 def test_cloud9_environment_owner_and_subnet(synthesized):
@@ -235,7 +239,9 @@ def test_ec2_no_inbound_rules(synthesized, kind):
     group = one(synthesized, kind, "AWS::EC2::SecurityGroup")["Properties"]
     assert "SecurityGroupIngress" not in group
     assert resources(synthesized, kind, "AWS::EC2::SecurityGroupIngress") == {}
-    assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in group["SecurityGroupEgress"]] == [("tcp", 443, 443)]
+    assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in group["SecurityGroupEgress"]] == [
+        ("tcp", 443, 443)
+    ]
 
 
 @pytest.mark.parametrize("kind", ["ec2", "ec2_subnet"])
@@ -294,7 +300,9 @@ def test_ec2_own_network_is_what_ec2_vpc_builds_without_an_account():
             "Network",
             max_azs=1,
             nat_gateways=0,
-            subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)],
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)
+            ],
             restrict_default_security_group=False,
         )
     )

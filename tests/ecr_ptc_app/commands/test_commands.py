@@ -1,4 +1,5 @@
 """`ecr-ptc`: one module per command in ecr_ptc_app/commands, each listed once and wired into `ecr-ptc --help`."""
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,11 @@ def test_help_lists_every_command(how):
 
 
 def test_validate_loads_neither_the_cdk_nor_the_warming_runtime():
-    code = ("import sys\nfrom ecr_ptc_app.cli import main\nassert main(['validate', 'config/full.yaml']) == 0\n"
-            "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii') or m in "
-            "('cache_warmer.warm', 'cache_warmer.registry', 'cache_warmer.ecr', 'cache_warmer.logs', 'boto3')]\n"
-            "assert not loaded, loaded\n")
+    code = (
+        "import sys\nfrom ecr_ptc_app.cli import main\nassert main(['validate', 'config/full.yaml']) == 0\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii') or m in "
+        "('cache_warmer.warm', 'cache_warmer.registry', 'cache_warmer.ecr', 'cache_warmer.logs', 'boto3')]\n"
+        "assert not loaded, loaded\n"
+    )
     done = run(sys.executable, "-c", code)
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,5 @@
 """Every user mistake stops with file, line, key path, problem and fix - before AWS sees it."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,48 +19,140 @@ def many_rules(n: int) -> str:
 
 # (id, yaml text, key path, words in the problem, line or None)
 CASES = [
-    ("prefix-pattern", "rules:\n  - upstream: quay\n    prefix: Docker_Hub\n", "rules[0].prefix",
-     "not a valid repository prefix", 3),
-    ("prefix-too-long", "rules:\n  - upstream: quay\n    prefix: " + "a" * 31 + "\n", "rules[0].prefix",
-     "31 characters", 3),
+    (
+        "prefix-pattern",
+        "rules:\n  - upstream: quay\n    prefix: Docker_Hub\n",
+        "rules[0].prefix",
+        "not a valid repository prefix",
+        3,
+    ),
+    (
+        "prefix-too-long",
+        "rules:\n  - upstream: quay\n    prefix: " + "a" * 31 + "\n",
+        "rules[0].prefix",
+        "31 characters",
+        3,
+    ),
     ("prefix-too-short", "rules:\n  - upstream: quay\n    prefix: a\n", "rules[0].prefix", "1 characters", 3),
-    ("prefix-root-lowercase", "rules:\n  - upstream: quay\n    prefix: root\n", "rules[0].prefix",
-     "'root' is not a valid prefix", 3),
-    ("duplicate-prefix", "rules:\n  - {upstream: quay, prefix: x1}\n  - {upstream: k8s, prefix: x1}\n",
-     "rules[1].prefix", "already used by rules[0]", 3),
-    ("duplicate-default-prefix", "rules:\n  - upstream: quay\n  - upstream: quay\n", "rules[1].prefix",
-     "already used", 3),
+    (
+        "prefix-root-lowercase",
+        "rules:\n  - upstream: quay\n    prefix: root\n",
+        "rules[0].prefix",
+        "'root' is not a valid prefix",
+        3,
+    ),
+    (
+        "duplicate-prefix",
+        "rules:\n  - {upstream: quay, prefix: x1}\n  - {upstream: k8s, prefix: x1}\n",
+        "rules[1].prefix",
+        "already used by rules[0]",
+        3,
+    ),
+    (
+        "duplicate-default-prefix",
+        "rules:\n  - upstream: quay\n  - upstream: quay\n",
+        "rules[1].prefix",
+        "already used",
+        3,
+    ),
     ("unknown-upstream", "rules:\n  - upstream: dockerhub\n", "rules[0].upstream", "unknown upstream", 2),
     ("no-upstream", "rules:\n  - prefix: abc\n", "rules[0]", "has no upstream", 2),
-    ("missing-credentials", "rules:\n  - upstream: docker-hub\n", "rules[0].credentials", "needs credentials",
-     2),
-    ("forbidden-credentials", "rules:\n  - upstream: quay\n    credentials: {create: true}\n",
-     "rules[0].credentials", "takes no credentials", 3),
-    ("secret-name-prefix", "rules:\n  - upstream: docker-hub\n    credentials: {secretName: dockerhub}\n",
-     "rules[0].credentials.secretName", "does not start with 'ecr-pullthroughcache/'", 3),
-    ("secret-arn-malformed", "rules:\n  - upstream: docker-hub\n    credentials: {secretArn: 'arn:aws:s3:::x'}\n",
-     "rules[0].credentials.secretArn", "not a Secrets Manager ARN", 3),
-    ("secret-arn-partial", "rules:\n  - upstream: docker-hub\n    credentials:\n      secretArn: "
-     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub\n",
-     "rules[0].credentials.secretArn", "6-character suffix", 4),
-    ("credentials-two-ways", "rules:\n  - upstream: chainguard\n    credentials:\n      create: true\n"
-     "      secretName: ecr-pullthroughcache/cg\n", "rules[0].credentials", "exactly one", 3),
-    ("credentials-unknown-key", "rules:\n  - upstream: chainguard\n    credentials: {secret: x}\n",
-     "rules[0].credentials.secret", "unknown key", 3),
-    ("azure-needs-url", "rules:\n  - upstream: azure-container-registry\n    credentials: {create: true}\n",
-     "rules[0].registryUrl", "needs a registry URL", 2),
-    ("azure-bad-url", "rules:\n  - upstream: azure-container-registry\n    registryUrl: example.com\n"
-     "    credentials: {create: true}\n", "rules[0].registryUrl", "not an Azure Container Registry", 3),
-    ("ecr-bad-url", "rules:\n  - upstream: ecr\n    registryUrl: 1234.dkr.ecr.eu-west-1.amazonaws.com\n",
-     "rules[0].registryUrl", "not a private ECR registry", 3),
-    ("fixed-url-overridden", "rules:\n  - upstream: quay\n    registryUrl: quay.example.com\n",
-     "rules[0].registryUrl", "always quay.io", 3),
-    ("upstream-prefix-with-root", "rules:\n  - upstream: quay\n    prefix: ROOT\n    upstreamPrefix: abc\n",
-     "rules[0].upstreamPrefix", "needs an ECR prefix other than ROOT", 4),
-    ("role-on-public", "rules:\n  - upstream: quay\n    roleArn: arn:aws:iam::123456789012:role/x\n",
-     "rules[0].roleArn", "only used by the 'ecr' upstream", 3),
-    ("role-malformed", "rules:\n  - upstream: ecr\n    registryUrl: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n"
-     "    roleArn: arn:aws:iam::123:role/x\n", "rules[0].roleArn", "not an IAM role ARN", 4),
+    ("missing-credentials", "rules:\n  - upstream: docker-hub\n", "rules[0].credentials", "needs credentials", 2),
+    (
+        "forbidden-credentials",
+        "rules:\n  - upstream: quay\n    credentials: {create: true}\n",
+        "rules[0].credentials",
+        "takes no credentials",
+        3,
+    ),
+    (
+        "secret-name-prefix",
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretName: dockerhub}\n",
+        "rules[0].credentials.secretName",
+        "does not start with 'ecr-pullthroughcache/'",
+        3,
+    ),
+    (
+        "secret-arn-malformed",
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretArn: 'arn:aws:s3:::x'}\n",
+        "rules[0].credentials.secretArn",
+        "not a Secrets Manager ARN",
+        3,
+    ),
+    (
+        "secret-arn-partial",
+        "rules:\n  - upstream: docker-hub\n    credentials:\n      secretArn: "
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub\n",
+        "rules[0].credentials.secretArn",
+        "6-character suffix",
+        4,
+    ),
+    (
+        "credentials-two-ways",
+        "rules:\n  - upstream: chainguard\n    credentials:\n      create: true\n"
+        "      secretName: ecr-pullthroughcache/cg\n",
+        "rules[0].credentials",
+        "exactly one",
+        3,
+    ),
+    (
+        "credentials-unknown-key",
+        "rules:\n  - upstream: chainguard\n    credentials: {secret: x}\n",
+        "rules[0].credentials.secret",
+        "unknown key",
+        3,
+    ),
+    (
+        "azure-needs-url",
+        "rules:\n  - upstream: azure-container-registry\n    credentials: {create: true}\n",
+        "rules[0].registryUrl",
+        "needs a registry URL",
+        2,
+    ),
+    (
+        "azure-bad-url",
+        "rules:\n  - upstream: azure-container-registry\n    registryUrl: example.com\n"
+        "    credentials: {create: true}\n",
+        "rules[0].registryUrl",
+        "not an Azure Container Registry",
+        3,
+    ),
+    (
+        "ecr-bad-url",
+        "rules:\n  - upstream: ecr\n    registryUrl: 1234.dkr.ecr.eu-west-1.amazonaws.com\n",
+        "rules[0].registryUrl",
+        "not a private ECR registry",
+        3,
+    ),
+    (
+        "fixed-url-overridden",
+        "rules:\n  - upstream: quay\n    registryUrl: quay.example.com\n",
+        "rules[0].registryUrl",
+        "always quay.io",
+        3,
+    ),
+    (
+        "upstream-prefix-with-root",
+        "rules:\n  - upstream: quay\n    prefix: ROOT\n    upstreamPrefix: abc\n",
+        "rules[0].upstreamPrefix",
+        "needs an ECR prefix other than ROOT",
+        4,
+    ),
+    (
+        "role-on-public",
+        "rules:\n  - upstream: quay\n    roleArn: arn:aws:iam::123456789012:role/x\n",
+        "rules[0].roleArn",
+        "only used by the 'ecr' upstream",
+        3,
+    ),
+    (
+        "role-malformed",
+        "rules:\n  - upstream: ecr\n    registryUrl: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n"
+        "    roleArn: arn:aws:iam::123:role/x\n",
+        "rules[0].roleArn",
+        "not an IAM role ARN",
+        4,
+    ),
     ("too-many-rules", many_rules(51), "rules", "51 rules", 1),
     ("no-rules-key", "repositories: {}\n", "rules", "has no rules", None),
     ("empty-file", "", "rules", "has no rules", None),
@@ -67,69 +160,206 @@ CASES = [
     ("rules-not-list", "rules: quay\n", "rules", "expected a list", 1),
     ("rule-not-mapping", "rules:\n  - quay\n", "rules[0]", "expected a mapping", 2),
     ("unknown-top-key", QUAY + "rule: []\n", "rule", "did you mean 'rules'", 3),
-    ("unknown-rule-key", "rules:\n  - upstream: quay\n    upstreamprefix: x\n", "rules[0].upstreamprefix",
-     "did you mean 'upstreamPrefix'", 3),
-    ("unknown-repositories-key", QUAY + "repositories:\n  keepLast: 3\n", "repositories.keepLast",
-     "did you mean 'keepLastImages'", 4),
-    ("account-format", QUAY + "environments:\n  - {account: '1234', region: eu-west-1}\n",
-     "environments[0].account", "not a 12-digit", 4),
-    ("environment-missing-region", QUAY + "environments:\n  - {account: '123456789012'}\n",
-     "environments[0]", "has no region", 4),
-    ("duplicate-environment", QUAY + "environments:\n  - {account: '123456789012', region: eu-west-1}\n"
-     "  - {account: '123456789012', region: eu-west-1}\n", "environments[1]", "same account and region", 5),
-    ("region-china", QUAY + "environments:\n  - {account: '123456789012', region: cn-north-1}\n",
-     "environments[0].region", "cannot be created in cn-north-1", 4),
-    ("region-govcloud", QUAY + "environments:\n  - {account: '123456789012', region: us-gov-west-1}\n",
-     "environments[0].region", "us-gov-west-1", 4),
-    ("region-format", QUAY + "environments:\n  - {account: '123456789012', region: europe}\n",
-     "environments[0].region", "not an AWS Region", 4),
-    ("org-id", QUAY + "access:\n  organizationId: org-123\n", "access.organizationId",
-     "not an AWS Organizations id", 4),
-    ("principal", QUAY + "access:\n  principals: ['arn:aws:s3:::bucket']\n", "access.principals[0]",
-     "not an account id or IAM", 4),
-    ("principals-not-list", QUAY + "access:\n  principals: '123456789012'\n", "access.principals",
-     "expected a list", 4),
+    (
+        "unknown-rule-key",
+        "rules:\n  - upstream: quay\n    upstreamprefix: x\n",
+        "rules[0].upstreamprefix",
+        "did you mean 'upstreamPrefix'",
+        3,
+    ),
+    (
+        "unknown-repositories-key",
+        QUAY + "repositories:\n  keepLast: 3\n",
+        "repositories.keepLast",
+        "did you mean 'keepLastImages'",
+        4,
+    ),
+    (
+        "account-format",
+        QUAY + "environments:\n  - {account: '1234', region: eu-west-1}\n",
+        "environments[0].account",
+        "not a 12-digit",
+        4,
+    ),
+    (
+        "environment-missing-region",
+        QUAY + "environments:\n  - {account: '123456789012'}\n",
+        "environments[0]",
+        "has no region",
+        4,
+    ),
+    (
+        "duplicate-environment",
+        QUAY + "environments:\n  - {account: '123456789012', region: eu-west-1}\n"
+        "  - {account: '123456789012', region: eu-west-1}\n",
+        "environments[1]",
+        "same account and region",
+        5,
+    ),
+    (
+        "region-china",
+        QUAY + "environments:\n  - {account: '123456789012', region: cn-north-1}\n",
+        "environments[0].region",
+        "cannot be created in cn-north-1",
+        4,
+    ),
+    (
+        "region-govcloud",
+        QUAY + "environments:\n  - {account: '123456789012', region: us-gov-west-1}\n",
+        "environments[0].region",
+        "us-gov-west-1",
+        4,
+    ),
+    (
+        "region-format",
+        QUAY + "environments:\n  - {account: '123456789012', region: europe}\n",
+        "environments[0].region",
+        "not an AWS Region",
+        4,
+    ),
+    (
+        "org-id",
+        QUAY + "access:\n  organizationId: org-123\n",
+        "access.organizationId",
+        "not an AWS Organizations id",
+        4,
+    ),
+    (
+        "principal",
+        QUAY + "access:\n  principals: ['arn:aws:s3:::bucket']\n",
+        "access.principals[0]",
+        "not an account id or IAM",
+        4,
+    ),
+    (
+        "principals-not-list",
+        QUAY + "access:\n  principals: '123456789012'\n",
+        "access.principals",
+        "expected a list",
+        4,
+    ),
     ("access-empty", QUAY + "access: {}\n", "access", "names nobody", 3),
-    ("lifecycle-zero", QUAY + "repositories:\n  expireUntaggedAfterDays: 0\n",
-     "repositories.expireUntaggedAfterDays", "out of range", 4),
-    ("lifecycle-text", QUAY + "repositories:\n  keepLastImages: ten\n", "repositories.keepLastImages",
-     "expected a whole number", 4),
-    ("lifecycle-bool", QUAY + "repositories:\n  keepLastImages: true\n", "repositories.keepLastImages",
-     "expected a whole number", 4),
-    ("tag-mutability", QUAY + "repositories:\n  tagMutability: FROZEN\n", "repositories.tagMutability",
-     "not one of MUTABLE, IMMUTABLE", 4),
-    ("scan-on-push", QUAY + "repositories:\n  scanOnPush: always\n", "repositories.scanOnPush",
-     "not one of off, basic, enhanced", 4),
-    ("encryption-kms-arn", QUAY + "repositories:\n  encryption: {kmsKeyArn: my-key}\n",
-     "repositories.encryption.kmsKeyArn", "not a KMS key ARN", 4),
-    ("encryption-word", QUAY + "repositories:\n  encryption: KMS\n", "repositories.encryption",
-     "not an encryption setting", 4),
-    ("tag-key-aws", QUAY + "repositories:\n  tags: {'aws:owner': me}\n", "repositories.tags.aws:owner",
-     "not allowed", 4),
-    ("warm-by-digest", QUAY + "warm:\n  images: ['quay/a/b@sha256:" + "0" * 64 + "']\n", "warm.images[0]",
-     "digest", 4),
-    ("warm-through-placeholder-secret", "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
-     "warm:\n  images: [docker-hub/library/nginx:1]\n", "warm.images[0]", "placeholder secret", 5),
+    (
+        "lifecycle-zero",
+        QUAY + "repositories:\n  expireUntaggedAfterDays: 0\n",
+        "repositories.expireUntaggedAfterDays",
+        "out of range",
+        4,
+    ),
+    (
+        "lifecycle-text",
+        QUAY + "repositories:\n  keepLastImages: ten\n",
+        "repositories.keepLastImages",
+        "expected a whole number",
+        4,
+    ),
+    (
+        "lifecycle-bool",
+        QUAY + "repositories:\n  keepLastImages: true\n",
+        "repositories.keepLastImages",
+        "expected a whole number",
+        4,
+    ),
+    (
+        "tag-mutability",
+        QUAY + "repositories:\n  tagMutability: FROZEN\n",
+        "repositories.tagMutability",
+        "not one of MUTABLE, IMMUTABLE",
+        4,
+    ),
+    (
+        "scan-on-push",
+        QUAY + "repositories:\n  scanOnPush: always\n",
+        "repositories.scanOnPush",
+        "not one of off, basic, enhanced",
+        4,
+    ),
+    (
+        "encryption-kms-arn",
+        QUAY + "repositories:\n  encryption: {kmsKeyArn: my-key}\n",
+        "repositories.encryption.kmsKeyArn",
+        "not a KMS key ARN",
+        4,
+    ),
+    (
+        "encryption-word",
+        QUAY + "repositories:\n  encryption: KMS\n",
+        "repositories.encryption",
+        "not an encryption setting",
+        4,
+    ),
+    (
+        "tag-key-aws",
+        QUAY + "repositories:\n  tags: {'aws:owner': me}\n",
+        "repositories.tags.aws:owner",
+        "not allowed",
+        4,
+    ),
+    ("warm-by-digest", QUAY + "warm:\n  images: ['quay/a/b@sha256:" + "0" * 64 + "']\n", "warm.images[0]", "digest", 4),
+    (
+        "warm-through-placeholder-secret",
+        "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
+        "warm:\n  images: [docker-hub/library/nginx:1]\n",
+        "warm.images[0]",
+        "placeholder secret",
+        5,
+    ),
     ("warm-images-not-list", QUAY + "warm:\n  images: quay/a:1\n", "warm.images", "expected a list", 4),
     ("warm-outside-prefixes", QUAY + "warm:\n  images: ['other/nginx:1']\n", "warm.images[0]", "quay", 4),
     ("workstation-kind", QUAY + "workstation:\n  kind: lightsail\n", "workstation.kind", "lightsail", 4),
-    ("workstation-stop-on-ec2", QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",
-     "workstation.automaticStopMinutes", "cloud9", 5),
+    (
+        "workstation-stop-on-ec2",
+        QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",
+        "workstation.automaticStopMinutes",
+        "cloud9",
+        5,
+    ),
     # silently accepted or changed before: now refused with a fix
-    ("scan-on-push-yaml-true", QUAY + "repositories:\n  scanOnPush: on\n", "repositories.scanOnPush",
-     "scanOnPush: basic", 4),
-    ("credentials-create-string", "rules:\n  - upstream: chainguard\n    credentials: {create: 'no'}\n",
-     "rules[0].credentials.create", "expected true or false", 3),
+    (
+        "scan-on-push-yaml-true",
+        QUAY + "repositories:\n  scanOnPush: on\n",
+        "repositories.scanOnPush",
+        "scanOnPush: basic",
+        4,
+    ),
+    (
+        "credentials-create-string",
+        "rules:\n  - upstream: chainguard\n    credentials: {create: 'no'}\n",
+        "rules[0].credentials.create",
+        "expected true or false",
+        3,
+    ),
     ("misspelt-upstream-key", "rules:\n  - upstrem: quay\n", "rules[0].upstrem", "did you mean 'upstream'", 2),
-    ("ghcr-upstream", "rules:\n  - upstream: ghcr\n", "rules[0].upstream",
-     "did you mean 'github-container-registry'", 2),
-    ("region-typo", QUAY + "environments:\n  - {region: eu-centrl-1}\n", "environments[0].region",
-     "did you mean 'eu-central-1'", 4),
-    ("region-iso-partition", QUAY + "environments:\n  - {region: us-isob-east-1}\n", "environments[0].region",
-     "partition", 4),
-    ("kms-key-other-region", QUAY + "repositories:\n  encryption: {kmsKeyArn: "
-     "'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n"
-     "environments:\n  - {region: us-east-1}\n", "repositories.encryption.kmsKeyArn", "Region", 4),
+    (
+        "ghcr-upstream",
+        "rules:\n  - upstream: ghcr\n",
+        "rules[0].upstream",
+        "did you mean 'github-container-registry'",
+        2,
+    ),
+    (
+        "region-typo",
+        QUAY + "environments:\n  - {region: eu-centrl-1}\n",
+        "environments[0].region",
+        "did you mean 'eu-central-1'",
+        4,
+    ),
+    (
+        "region-iso-partition",
+        QUAY + "environments:\n  - {region: us-isob-east-1}\n",
+        "environments[0].region",
+        "partition",
+        4,
+    ),
+    (
+        "kms-key-other-region",
+        QUAY + "repositories:\n  encryption: {kmsKeyArn: "
+        "'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n"
+        "environments:\n  - {region: us-east-1}\n",
+        "repositories.encryption.kmsKeyArn",
+        "Region",
+        4,
+    ),
 ]
 
 
@@ -164,14 +394,22 @@ def test_messages_speak_the_files_camel_case(tmp_path):
 
 
 def test_every_independent_mistake_is_reported_in_file_order(tmp_path):
-    file = write(tmp_path, "rules:\n  - upstrem: quay\n  - {upstream: quay, prefix: Bad}\n"
-                           "repositories:\n  keepLast: 3\nenvironments:\n  - {region: eu-centrl-1}\n"
-                           "workstation: {kind: lightsail}\n")
+    file = write(
+        tmp_path,
+        "rules:\n  - upstrem: quay\n  - {upstream: quay, prefix: Bad}\n"
+        "repositories:\n  keepLast: 3\nenvironments:\n  - {region: eu-centrl-1}\n"
+        "workstation: {kind: lightsail}\n",
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(file)
     found = [(p.path, p.line) for p in caught.value.problems]
-    assert found == [("rules[0].upstrem", 2), ("rules[1].prefix", 3), ("repositories.keepLast", 5),
-                     ("environments[0].region", 7), ("workstation.kind", 8)]
+    assert found == [
+        ("rules[0].upstrem", 2),
+        ("rules[1].prefix", 3),
+        ("repositories.keepLast", 5),
+        ("environments[0].region", 7),
+        ("workstation.kind", 8),
+    ]
     text = str(caught.value)
     assert text.count("Fix: ") == 5 and text.index("upstrem") < text.index("lightsail")
 
@@ -217,9 +455,14 @@ def test_scan_on_push_off_unquoted_means_off(tmp_path):
 
 
 def test_kms_key_of_another_account_warns(tmp_path):
-    config = load_config(write(tmp_path, QUAY + "repositories:\n  encryption: {kmsKeyArn: "
-                                            "'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n"
-                                            "environments:\n  - {account: '210987654321', region: eu-west-1}\n"))
+    config = load_config(
+        write(
+            tmp_path,
+            QUAY + "repositories:\n  encryption: {kmsKeyArn: "
+            "'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n"
+            "environments:\n  - {account: '210987654321', region: eu-west-1}\n",
+        )
+    )
     assert len(config.warnings) == 1 and "210987654321" in config.warnings[0]
 
 
@@ -281,8 +524,7 @@ def test_immutable_tags_warn(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecr_ptc_app.cli", *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([sys.executable, "-m", "ecr_ptc_app.cli", *args], capture_output=True, text=True, timeout=60)
 
 
 def test_cli_validate_exits_2_without_traceback(tmp_path):
@@ -311,16 +553,28 @@ def test_every_example_config_validates():
 
 def test_validate_never_starts_the_cdk_runtime():
     """`ecr-ptc validate` (and the props it builds) must not need Node/jsii: it stays fast and quiet."""
-    code = ("import sys\nfrom ecr_ptc_app.cli import main\nrc = main(['validate', 'config/full.yaml'])\n"
-            "assert rc == 0\nassert 'aws_cdk' not in sys.modules and 'jsii' not in sys.modules, 'jsii loaded'\n")
+    code = (
+        "import sys\nfrom ecr_ptc_app.cli import main\nrc = main(['validate', 'config/full.yaml'])\n"
+        "assert rc == 0\nassert 'aws_cdk' not in sys.modules and 'jsii' not in sys.modules, 'jsii loaded'\n"
+    )
     from pathlib import Path
 
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[3])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_warming_through_a_placeholder_secret_is_allowed_when_failures_only_warn(tmp_path):
-    config = load_config(write(tmp_path, "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
-                                         "warm:\n  images: [docker-hub/library/nginx:1]\n  onFailure: warn\n"))
+    config = load_config(
+        write(
+            tmp_path,
+            "rules:\n  - upstream: docker-hub\n    credentials: {create: true}\n"
+            "warm:\n  images: [docker-hub/library/nginx:1]\n  onFailure: warn\n",
+        )
+    )
     assert config.warm.images == ("docker-hub/library/nginx:1",)
