@@ -12,7 +12,7 @@ from aws_cdk import App  # noqa: E402 - after the environment above
 
 from ecr_ptc.errors import ValidationError  # noqa: E402
 from ecr_ptc_app.config import ConfigError, load_config  # noqa: E402
-from stacks.compose import add_checks, build_app  # noqa: E402
+from ecr_ptc_stacks.compose import add_checks, build_app  # noqa: E402
 
 
 def main() -> None:

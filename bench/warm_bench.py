@@ -107,7 +107,7 @@ def time_skopeo(registry_cls, tmp: Path, upstream_url: str, refs: list[str], run
 
 
 def bench_many(registry_cls, seed_image, tmp: Path, upstream_url: str) -> None:
-    from tests.cache_warmer.registry.faults import FaultProxy
+    from tests.ecr_ptc_runtime.registry.faults import FaultProxy
 
     images = [
         seed_image(
@@ -178,8 +178,8 @@ def main() -> None:
         print(f"warm bench: skipped, {' and '.join(missing)} not installed (make setup installs them as root)")
         return
     try:
-        from tests.cache_warmer.registry.fixtures import Registry
-        from tests.cache_warmer.registry.seed import seed_image
+        from tests.ecr_ptc_runtime.registry.fixtures import Registry
+        from tests.ecr_ptc_runtime.registry.seed import seed_image
     except ImportError as exc:  # the fixtures module imports pytest (a dev requirement)
         print(f"warm bench: skipped, tests.registry helpers not importable ({exc})")
         return

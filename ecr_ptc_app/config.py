@@ -294,7 +294,7 @@ def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, 
 def _stack_checks(out: dict, problems: Problems) -> list[str]:
     """What only the stacks can say (a KMS key's Region and account, CloudFormation's output limit);
     the same functions the constructs and stacks call at synth."""
-    from stacks.outputs import digest_outputs_warning
+    from ecr_ptc_stacks.outputs import digest_outputs_warning
 
     warnings = []
     key = out["repositories"].encryption.kms_key_arn if out.get("repositories") else None

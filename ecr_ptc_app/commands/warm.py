@@ -2,7 +2,7 @@
 
 Exit codes: 0 all warmed, 1 any image failed (each with its reason), 2 bad usage or config.
 The table of results goes to stdout; progress and errors (with a ``Fix:`` line where one is known) to stderr.
-Only the standard library is imported here: the warming runtime (``cache_warmer``, boto3) and the config
+Only the standard library is imported here: the warming runtime (``ecr_ptc_runtime``, boto3) and the config
 loader load inside ``run``, so ``ecr-ptc validate`` and ``ecr-ptc --help`` never pay for them.
 """
 
@@ -191,8 +191,8 @@ def registry_url(url: str) -> str:
 
 
 def _client(args):
-    from cache_warmer import ecr
-    from cache_warmer.registry import Credentials, RegistryClient
+    from ecr_ptc_runtime import ecr
+    from ecr_ptc_runtime.registry import Credentials, RegistryClient
 
     if args.registry:
         password = args.password if args.password is not None else os.environ.get("ECR_PTC_PASSWORD")
@@ -227,7 +227,7 @@ def _setup_failure(exc: Exception) -> tuple[str, Optional[str]]:
 
 def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run ``ecr-ptc warm``; returns the exit code (0 all warmed, 1 any failed, 2 bad usage or config)."""
-    from cache_warmer import logs
+    from ecr_ptc_runtime import logs
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     previous = logs.configure(err, enabled=bool(getattr(args, "verbose", False)))
@@ -238,8 +238,8 @@ def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) 
 
 
 def _run(args, out: TextIO, err: TextIO) -> int:
-    from cache_warmer import errors, logs, warm
-    from cache_warmer.names import parse_image, parse_platform
+    from ecr_ptc_runtime import errors, logs, warm
+    from ecr_ptc_runtime.names import parse_image, parse_platform
 
     try:
         if args.password:
@@ -276,7 +276,7 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         progress=progress,
     )
     if mode == "ecr":
-        from cache_warmer import ecr
+        from ecr_ptc_runtime import ecr
 
         ecr_api = None
         for o in outcomes:

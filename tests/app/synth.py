@@ -10,7 +10,7 @@ from typing import Any
 from aws_cdk import App
 
 from ecr_ptc_app.config import load_config
-from stacks.compose import add_checks, build_app
+from ecr_ptc_stacks.compose import add_checks, build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]

@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk import App, Stack, aws_s3
 
-from stacks.compose import add_checks
+from ecr_ptc_stacks.compose import add_checks
 
 from .lint import findings
 from .synth import ROOT, normalise, synth

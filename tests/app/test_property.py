@@ -143,7 +143,7 @@ def synthesize(config: Any, outdir: Path) -> dict[str, tuple[dict, Optional[str]
     Raises whatever synth raises (cdk-nag findings, construct-time checks, CloudFormation errors)."""
     from aws_cdk import App
 
-    from stacks.compose import add_checks, build_app
+    from ecr_ptc_stacks.compose import add_checks, build_app
 
     from .synth import CONTEXT
 

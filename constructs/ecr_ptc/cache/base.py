@@ -7,13 +7,13 @@ from typing import Optional, Protocol, Sequence, Union, runtime_checkable
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
-from cache_warmer import names
 from constructs import Construct, IConstruct
 from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.rules import UpstreamRule, check_rules
 from ecr_ptc.cache.settings import RepositorySettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
+from ecr_ptc_runtime import names
 
 PULL_THROUGH_REASON = (
     "first pulls create repositories under the cache's prefixes, so their names are not "

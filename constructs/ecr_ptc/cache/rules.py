@@ -10,9 +10,9 @@ if TYPE_CHECKING:  # type hints only: rules never start the CDK's jsii runtime
     from aws_cdk.aws_iam import IRole
     from aws_cdk.aws_secretsmanager import ISecret
 
-from cache_warmer.names import ALIASES, UPSTREAMS, Auth, UpstreamInfo, repository_pattern, suggest_upstream
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
+from ecr_ptc_runtime.names import ALIASES, UPSTREAMS, Auth, UpstreamInfo, repository_pattern, suggest_upstream
 
 
 def upstream_info(name: object, path: str = "upstream") -> UpstreamInfo:
@@ -91,7 +91,7 @@ class UpstreamCredentials:
 class UpstreamRule:
     """One pull-through cache rule. Prefer the factories, e.g. ``UpstreamRule.docker_hub(...)``.
 
-    :param upstream: the upstream registry, one of ``cache_warmer.names.UPSTREAMS``.
+    :param upstream: the upstream registry, one of ``ecr_ptc_runtime.names.UPSTREAMS``.
     :param prefix: the repository prefix in this registry (default: the upstream's, e.g. ``ghcr``).
     :param upstream_prefix: the upstream namespace it maps to (default: none, i.e. ``ROOT``).
     :param registry_url: required for ``azure-container-registry`` and ``ecr``; fixed for the others.

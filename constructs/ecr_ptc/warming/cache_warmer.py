@@ -45,14 +45,14 @@ ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/tests", "**/test_*.py", "**/c
 
 
 def lambda_source_dir() -> Path:
-    """The ``lambda/`` folder that holds the ``cache_warmer`` package (the function's code asset)."""
-    spec = importlib.util.find_spec("cache_warmer")
+    """The ``lambda/`` folder that holds the ``ecr_ptc_runtime`` package (the function's code asset)."""
+    spec = importlib.util.find_spec("ecr_ptc_runtime")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the cache_warmer package is not importable; install this project (pip install -e .)")
+        raise RuntimeError("the ecr_ptc_runtime package is not importable; install this project (pip install -e .)")
     package = Path(next(iter(spec.submodule_search_locations)))
     if package.parent.name != "lambda":
         raise RuntimeError(
-            f"cache_warmer is installed at {package}, not from the project's lambda/ folder; "
+            f"ecr_ptc_runtime is installed at {package}, not from the project's lambda/ folder; "
             "install this project in editable mode (pip install -e .)"
         )
     return package.parent
@@ -100,7 +100,7 @@ class _WarmerRuntime(Construct):
             runtime=PYTHON,
             architecture=lambda_.Architecture.ARM_64,
             code=code,
-            handler=f"cache_warmer.handler.{entry_point}",
+            handler=f"ecr_ptc_runtime.handler.{entry_point}",
             role=self.role,
             timeout=FUNCTION_TIMEOUT,
             memory_size=256,

@@ -63,11 +63,11 @@ def test_one_runtime_for_all_images(template):
     template.resource_count_is("AWS::StepFunctions::StateMachine", 1)  # one Provider
     template.resource_count_is("AWS::Logs::LogGroup", 1)
     warmer_functions = template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.handler\.")}}
+        "AWS::Lambda::Function", {"Properties": {"Handler": Match.string_like_regexp(r"^ecr_ptc_runtime\.handler\.")}}
     )
     # one function per Provider handler, each with its own entry point over the same code asset
     handlers = sorted(f["Properties"]["Handler"] for f in warmer_functions.values())
-    assert handlers == ["cache_warmer.handler.is_complete_handler", "cache_warmer.handler.on_event_handler"]
+    assert handlers == ["ecr_ptc_runtime.handler.is_complete_handler", "ecr_ptc_runtime.handler.on_event_handler"]
     assert len({json.dumps(f["Properties"]["Code"]) for f in warmer_functions.values()}) == 1
     assert len({json.dumps(f["Properties"]["Role"]) for f in warmer_functions.values()}) == 1
 
@@ -77,7 +77,7 @@ def test_functions_arm64_latest_python_log_retention(template, cfn):
         "AWS::Lambda::Function", {"LoggingConfig": {"LogGroup": {"Ref": Match.any_value()}}}
     )  # framework functions too
     for fn in template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": Match.string_like_regexp(r"^cache_warmer\.")}}
+        "AWS::Lambda::Function", {"Properties": {"Handler": Match.string_like_regexp(r"^ecr_ptc_runtime\.")}}
     ).values():
         props = fn["Properties"]
         assert props["Architectures"] == ["arm64"]
@@ -92,15 +92,15 @@ def test_code_asset_is_the_lambda_folder(synthesized, template):
     fn = next(
         iter(
             template.find_resources(
-                "AWS::Lambda::Function", {"Properties": {"Handler": "cache_warmer.handler.on_event_handler"}}
+                "AWS::Lambda::Function", {"Properties": {"Handler": "ecr_ptc_runtime.handler.on_event_handler"}}
             ).values()
         )
     )
     asset = outdir / ("asset." + fn["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()}
-    assert "cache_warmer/handler.py" in files and "cache_warmer/names.py" in files
+    assert "ecr_ptc_runtime/handler.py" in files and "ecr_ptc_runtime/names.py" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or "/tests/" in f]
-    assert all(f.startswith("cache_warmer/") for f in files)
+    assert all(f.startswith("ecr_ptc_runtime/") for f in files)
 
 
 def test_per_image_properties(template):

@@ -13,7 +13,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from ecr_ptc.workstation.settings import WorkstationSettings
-from stacks.workstation_stack import WorkstationStack
+from ecr_ptc_stacks.workstation_stack import WorkstationStack
 
 ROOT = Path(__file__).resolve().parents[3]
 PREFIXES = ["docker-hub", "ecr-public"]

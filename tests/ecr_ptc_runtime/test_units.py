@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from cache_warmer import ecr, errors, logs
-from cache_warmer.names import ImageRef, Platform, parse_image, parse_platform
-from cache_warmer.registry import Credentials, RegistryClient, check_url, parse_challenge
+from ecr_ptc_runtime import ecr, errors, logs
+from ecr_ptc_runtime.names import ImageRef, Platform, parse_image, parse_platform
+from ecr_ptc_runtime.registry import Credentials, RegistryClient, check_url, parse_challenge
 
 
 @pytest.mark.parametrize(

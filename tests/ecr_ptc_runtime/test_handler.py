@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from cache_warmer import errors, handler
+from ecr_ptc_runtime import errors, handler
 
 from .conftest import Context, import_into_ecr, token_secrets
 
@@ -67,7 +67,7 @@ def test_create_with_one_platform_touches_only_its_blobs(ecr_api, ecr_registry, 
 
 
 def test_update_physical_id_follows_the_image(ecr_api, upstream, seeded):
-    from tests.cache_warmer.registry.seed import seed_image
+    from tests.ecr_ptc_runtime.registry.seed import seed_image
 
     other = seed_image(upstream.url, "cache/other", "v2", layers=1, seed=9)
     changed = handler.on_event(event("Update", other.ref, physical_id=seeded.ref, old_image=seeded.ref), Context())
@@ -200,7 +200,7 @@ def test_a_blob_error_on_create_is_left_to_is_complete(ecr_api, ecr_registry, up
 
 
 def test_any_exception_touching_blobs_on_create_is_left_to_is_complete(ecr_api, seeded, monkeypatch):
-    from cache_warmer.registry import RegistryClient
+    from ecr_ptc_runtime.registry import RegistryClient
 
     def broken(self, repository, digest, deadline):
         raise RuntimeError("something unexpected")

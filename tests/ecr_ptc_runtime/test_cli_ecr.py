@@ -11,7 +11,7 @@ from botocore.exceptions import (
     SSLError,
 )
 
-from cache_warmer import ecr
+from ecr_ptc_runtime import ecr
 
 from .conftest import token_secrets
 from .registry.fixtures import free_port

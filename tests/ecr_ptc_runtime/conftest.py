@@ -48,7 +48,7 @@ def ecr_registry(start_registry, upstream, htpasswd_file, fault_proxy):
 def ecr_api(aws, ecr_registry, monkeypatch):
     """A moto ECR client whose GetAuthorizationToken points proxyEndpoint at ecr_registry;
     the handler uses it."""
-    from cache_warmer import handler
+    from ecr_ptc_runtime import handler
 
     client = boto3.client("ecr", region_name="us-east-1")
 

@@ -1,7 +1,7 @@
 """Real registries for the tests: Debian's docker-registry (distribution 2.8) as upstream and as a
 pull-through cache (proxy mode), optional htpasswd auth, and a fault-injecting HTTP proxy.
 
-Fixtures live here so that other test folders can import them (see tests/cache_warmer/conftest.py)."""
+Fixtures live here so that other test folders can import them (see tests/ecr_ptc_runtime/conftest.py)."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from cache_warmer import errors
-from cache_warmer.registry import Credentials, RegistryClient
-from cache_warmer.warm import warm_image
+from ecr_ptc_runtime import errors
+from ecr_ptc_runtime.registry import Credentials, RegistryClient
+from ecr_ptc_runtime.warm import warm_image
 
 from .faults import FaultProxy
 
@@ -124,7 +124,7 @@ def test_bearer_challenge_flow(proxy, seeded):
 
 
 def test_a_registry_that_is_down_fails_after_bounded_attempts_not_at_the_deadline():
-    from tests.cache_warmer.registry.fixtures import free_port
+    from tests.ecr_ptc_runtime.registry.fixtures import free_port
 
     client = RegistryClient(
         f"http://127.0.0.1:{free_port()}", timeout=1, backoff_base=0.01, backoff_cap=0.05, max_attempts=4
