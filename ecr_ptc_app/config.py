@@ -311,11 +311,34 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
                 )
             if warning:
                 warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
+    problems.errors += _secret_location_errors(out)
     if out.get("rules") and out.get("warm"):
         warning = digest_outputs_warning(out["rules"], out["warm"])
         if warning:
             warnings.append(f"warm.images: {warning}")
     return warnings
+
+
+def _secret_location_errors(out: dict) -> list[ValidationError]:
+    """A literal secretArn serves a stack of its own account and Region only: with several environments
+    it fits at most one of them."""
+    errors = []
+    for r, rule in enumerate(out.get("rules") or ()):
+        arn = rule.credentials.secret_arn if rule.credentials else None
+        for i, env in enumerate(out.get("environments") or ()):
+            problem = v.secret_arn_location_problem(arn, env.region, env.account) if arn else None
+            if problem:
+                errors.append(
+                    ValidationError(
+                        f"rules[{r}].credentials.secretArn",
+                        f"{problem} (environments[{i}])",
+                        "use secretName: ecr-pullthroughcache/<name> (read in each stack's own account and "
+                        "Region at deploy time, so each environment needs a secret of that name), or keep one "
+                        "environment, the secret's",
+                    )
+                )
+                break
+    return errors
 
 
 def build(document: Any) -> tuple[dict, list[str]]:

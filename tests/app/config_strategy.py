@@ -151,7 +151,10 @@ def region() -> st.SearchStrategy[str]:
 
 
 def secret_suffix() -> st.SearchStrategy[str]:
-    return st.text(string.ascii_letters + string.digits, min_size=6, max_size=6)
+    # README: six lower-case letters read as the end of a name (a partial ARN) and are refused
+    return st.text(string.ascii_letters + string.digits, min_size=6, max_size=6).filter(
+        lambda s: not (s.isalpha() and s.islower())
+    )
 
 
 def secret_leaf() -> st.SearchStrategy[str]:
@@ -255,8 +258,8 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
     if auth == "secret":
         how = draw(st.sampled_from(["secretName", "secretArn", "create"]))
         known_region = ctx.single_region if ctx.regions else None
-        if how == "secretArn" and ctx.regions and known_region is None:
-            how = "secretName"  # one ARN cannot be in every Region of several environments
+        if how == "secretArn" and len(ctx.regions) > 1:
+            how = "secretName"  # README: a literal ARN fits at most one of several environments
         if how == "secretName":
             rule["credentials"] = {"secretName": "ecr-pullthroughcache/" + draw(secret_leaf())}
         elif how == "secretArn":
@@ -315,6 +318,19 @@ def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
                     "prefix": "cg-arn",
                     "credentials": {
                         "secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/cg"
+                    },
+                },
+            ),
+        ),
+        (
+            "a partial secret ARN whose name ends in six letters",
+            lambda: rules.__setitem__(
+                i,
+                {
+                    "upstream": "docker-hub",
+                    "prefix": "dh-partial",
+                    "credentials": {
+                        "secretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/my-docker"
                     },
                 },
             ),
@@ -403,6 +419,41 @@ def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
                         "prefix": "cg-region",
                         "credentials": {
                             "secretArn": f"arn:aws:secretsmanager:{other}:123456789012:secret:ecr-pullthroughcache/cg-AbC123"
+                        },
+                    },
+                ),
+            )
+        )
+    if len(ctx.regions) > 1:  # README: a literal ARN fits at most one of several environments
+        mistakes.append(
+            (
+                "a secret ARN with several environments",
+                lambda: rules.__setitem__(
+                    i,
+                    {
+                        "upstream": "chainguard",
+                        "prefix": "cg-envs",
+                        "credentials": {
+                            "secretArn": f"arn:aws:secretsmanager:{ctx.regions[0]}:{ctx.accounts[0] or '123456789012'}"
+                            ":secret:ecr-pullthroughcache/cg-AbC123"
+                        },
+                    },
+                ),
+            )
+        )
+    if ctx.single_region and ctx.accounts and ctx.accounts[0]:
+        mistakes.append(
+            (
+                "a secret ARN of another account than the stack",
+                lambda: rules.__setitem__(
+                    i,
+                    {
+                        "upstream": "chainguard",
+                        "prefix": "cg-acct",
+                        "credentials": {
+                            "secretArn": f"arn:aws:secretsmanager:{ctx.single_region}:"
+                            f"{'111122223333' if ctx.accounts[0] != '111122223333' else '444455556666'}"
+                            ":secret:ecr-pullthroughcache/cg-AbC123"
                         },
                     },
                 ),

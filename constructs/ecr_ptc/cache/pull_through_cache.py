@@ -85,6 +85,7 @@ class PullThroughCache(PullThroughCacheBase):
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
         key_warning = self._check_key_location(repositories, stack)
+        self._check_secret_locations(rules, stack)
         super().__init__(scope, id, rules=rules, repositories=repositories)
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
@@ -171,6 +172,21 @@ class PullThroughCache(PullThroughCacheBase):
                 f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}",
             )
         return warning
+
+    @staticmethod
+    def _check_secret_locations(rules: Sequence[UpstreamRule], stack: Stack) -> None:
+        region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
+        for index, rule in enumerate(rules):
+            arn = rule.credentials.secret_arn if rule.credentials else None
+            problem = v.secret_arn_location_problem(arn, region, account) if arn else None
+            if problem:
+                raise ValidationError(
+                    f"rules[{index}].credentials.secret_arn",
+                    problem,
+                    "use UpstreamCredentials.from_secret_name(name): it is read in the stack's own account and "
+                    "Region at deploy time",
+                    "use secretName: ecr-pullthroughcache/<name> instead of secretArn",
+                )
 
     # --- rules ----------------------------------------------------------------------------------
     def _add_rule(self, rule: UpstreamRule) -> None:

@@ -123,3 +123,36 @@ def test_region_that_ecr_is_not_in(region, words):
     with pytest.raises(ValidationError) as err:
         make([UpstreamRule.ecr_public()], env={"region": region})
     assert words in err.value.problem + err.value.fix
+
+
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        ({"account": "123456789012", "region": "us-east-1"}, "the secret is in eu-west-1, the rule in us-east-1"),
+        ({"account": "210987654321", "region": "eu-west-1"}, "rule's own account"),
+    ],
+)
+def test_secret_arn_of_another_region_or_account(env, words):
+    from ecr_ptc.cache.rules import UpstreamCredentials
+
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub-AbC123"
+    with pytest.raises(ValidationError) as err:
+        make([UpstreamRule.docker_hub(UpstreamCredentials.from_secret_arn(arn))], env=env)
+    assert err.value.path == "rules[0].credentials.secret_arn"
+    assert words in err.value.problem and "from_secret_name" in err.value.fix
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/my-docker",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/-AbC123",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/hub",
+    ],
+)
+def test_partial_secret_arns_are_refused(arn):
+    from ecr_ptc.cache.rules import UpstreamCredentials
+
+    with pytest.raises(ValidationError) as err:
+        UpstreamCredentials.from_secret_arn(arn)
+    assert err.value.path == "secret_arn"

@@ -88,6 +88,46 @@ CASES = [
         4,
     ),
     (
+        "secret-arn-partial-ending-in-a-word",
+        "rules:\n  - upstream: docker-hub\n    credentials:\n      secretArn: "
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/my-docker\n",
+        "rules[0].credentials.secretArn",
+        "partial ARN",
+        4,
+    ),
+    (
+        "secret-arn-empty-name",
+        "rules:\n  - upstream: docker-hub\n    credentials:\n      secretArn: "
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/-AbC123\n",
+        "rules[0].credentials.secretArn",
+        "6-character suffix",
+        4,
+    ),
+    (
+        "secret-arn-other-region",
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretArn: '" + ARN + "'}\n"
+        "environments:\n  - {account: '123456789012', region: us-east-1}\n",
+        "rules[0].credentials.secretArn",
+        "the secret is in eu-west-1, the rule in us-east-1",
+        3,
+    ),
+    (
+        "secret-arn-other-account",
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretArn: '" + ARN + "'}\n"
+        "environments:\n  - {account: '210987654321', region: eu-west-1}\n",
+        "rules[0].credentials.secretArn",
+        "secretName",
+        3,
+    ),
+    (
+        "secret-arn-several-environments",
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretArn: '" + ARN + "'}\n"
+        "environments:\n  - {region: eu-west-1}\n  - {region: eu-central-1}\n",
+        "rules[0].credentials.secretArn",
+        "(environments[1])",
+        3,
+    ),
+    (
         "credentials-two-ways",
         "rules:\n  - upstream: chainguard\n    credentials:\n      create: true\n"
         "      secretName: ecr-pullthroughcache/cg\n",
