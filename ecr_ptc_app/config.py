@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ import yaml
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
-from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings
+from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError, join_path
+from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 from ecr_ptc.workstation.settings import WorkstationSettings
 
@@ -27,7 +29,7 @@ from . import yaml_source
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
-TOP_KEYS = ("rules", "repositories", "access", "environments", "warm", "workstation")
+TOP_KEYS = ("rules", "repositories", "access", "environments", "warm", "workstation", "iam", "tags", "consumers")
 
 
 MAX_REPORTED = 20  # one run reports up to this many independent mistakes
@@ -104,6 +106,9 @@ class AppConfig:
     warm: Optional[WarmSettings] = None
     workstation: Optional[WorkstationSettings] = None
     warnings: tuple[str, ...] = field(default=())
+    iam: Optional[RoleGovernance] = None  # boundary and path of every role the stacks create
+    tags: dict[str, str] = field(default_factory=dict)  # on every resource the stacks create
+    consumer_role_names: tuple[str, ...] = ()  # existing roles the consumer policy is attached to
 
 
 # --- names -------------------------------------------------------------------------------
@@ -130,6 +135,7 @@ _PROPS_CLASSES = (
     AccessSettings,
     WarmSettings,
     WorkstationSettings,
+    RoleGovernance,
 )
 _FIELD = re.compile(
     r"\b("
@@ -188,6 +194,13 @@ def _mapping(value: Any, path: str, allowed: tuple[str, ...], what: str, problem
     return value
 
 
+def _or_empty(doc: dict, key: str, empty: Any) -> Any:
+    """The value of ``key``; an empty one (``key:`` with nothing after it) means ``empty``. A value of
+    the wrong shape is passed on, to be refused where it is read."""
+    value = doc.get(key)
+    return empty if value is None else value
+
+
 def _list(value: Any, path: str, what: str) -> list:
     if not isinstance(value, list):
         raise ValidationError(
@@ -211,6 +224,13 @@ def _props(
     for key, value in raw.items():
         name = snake(key)
         kwargs[name] = (convert or {}).get(name, lambda x, _p: x)(value, join_path(path, key))
+    missing = [n for n, p in inspect.signature(cls).parameters.items() if p.default is p.empty and n not in kwargs]
+    if missing:
+        raise ValidationError(
+            path,
+            f"{path or 'the file'} has no {camel(missing[0])}",
+            f"add '{camel(missing[0])}:' (see the README's config reference)",
+        )
     try:
         return cls(**kwargs)
     except ValidationError as err:
@@ -262,7 +282,7 @@ def _rules(doc: dict, problems: Problems) -> Optional[list[UpstreamRule]]:
 
 
 def _environments(doc: dict, problems: Problems) -> tuple[Environment, ...]:
-    raw_envs = _list(doc.get("environments") or [], "environments", "environments")
+    raw_envs = _list(_or_empty(doc, "environments", []), "environments", "environments")
     envs = [problems.attempt(_environment, raw, f"environments[{i}]") for i, raw in enumerate(raw_envs)]
     seen: dict[Environment, int] = {}
     for i, env in enumerate(envs):
@@ -278,6 +298,16 @@ def _environments(doc: dict, problems: Problems) -> tuple[Environment, ...]:
             )
         seen.setdefault(env, i)
     return tuple(e for e in envs if e is not None)
+
+
+def _consumers(raw: Any, problems: Problems) -> tuple[str, ...]:
+    raw = _mapping(raw, "consumers", ("roleNames",), "roleNames", problems)
+    names = _list(raw.get("roleNames"), "consumers.roleNames", "role names")
+    checked = [check_role_name(n, f"consumers.roleNames[{i}]") for i, n in enumerate(names)]
+    for i, name in enumerate(checked):
+        if name in checked[:i]:
+            raise ValidationError(f"consumers.roleNames[{i}]", f"{name!r} is listed twice", "remove the duplicate")
+    return tuple(checked)
 
 
 def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, list[str]]:
@@ -299,6 +329,15 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
     warnings = []
     key = out["repositories"].encryption.kms_key_arn if out.get("repositories") else None
     for i, env in enumerate(out.get("environments") or ()):
+        if out.get("workstation"):
+            try:
+                out["workstation"].check_region(env.region)
+            except ValidationError as err:
+                problems.errors.append(
+                    ValidationError(
+                        join_path("workstation", camel_path(err.path)), f"{err.problem} (environments[{i}])", err.fix
+                    )
+                )
         if key:
             error, warning = v.kms_key_location_problems(key, env.region, env.account)
             if error:
@@ -368,7 +407,7 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     repositories = problems.attempt(
         _props,
         RepositorySettings,
-        doc.get("repositories") or {},
+        _or_empty(doc, "repositories", {}),
         "repositories",
         "repository settings",
         {"encryption": _encryption},
@@ -376,6 +415,8 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     )
     if repositories is not None:
         out["repositories"] = repositories
+        if rules is not None and repositories.scan_on_push is not ScanOnPush.OFF:
+            problems.attempt(v.check_scan_filters, [r.prefix for r in rules], "rules")
         warnings += repositories.warnings
     if "access" in doc:
         out["access"] = problems.attempt(
@@ -391,6 +432,14 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
         out["workstation"] = problems.attempt(
             _props, WorkstationSettings, doc["workstation"], "workstation", "workstation settings", None, problems
         )
+    if "iam" in doc:
+        out["iam"] = problems.attempt(
+            _props, RoleGovernance, doc["iam"], "iam", "permissionsBoundary, rolePath, templateRoleArn", None, problems
+        )
+    if "tags" in doc:
+        out["tags"] = problems.attempt(check_resource_tags, doc["tags"], "tags") or {}
+    if "consumers" in doc:
+        out["consumer_role_names"] = problems.attempt(_consumers, doc["consumers"], problems) or ()
     warnings += _stack_checks(out, problems)
     return out, warnings, problems.errors
 
@@ -419,6 +468,7 @@ def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
     props, warnings, errors = build_all(document)
     if errors:
         raise ConfigError.of(
-            shown, [Problem(e.path, e.problem, e.fix, yaml_source.line_of(document, e.path)) for e in errors]
+            shown,
+            [Problem(f.path, f.problem, f.fix, yaml_source.line_of(document, f.path)) for f in map(for_file, errors)],
         )
     return AppConfig(file=shown, warnings=tuple(warnings), **props)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from aws_cdk import Annotations, CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
@@ -12,7 +13,7 @@ from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.warming.settings import WarmSettings
 
-from .outputs import digest_outputs_warning, output_id, wants_digest_outputs
+from .outputs import OutputIds, digest_outputs_warning, wants_digest_outputs
 
 
 class CacheStack(Stack):
@@ -25,10 +26,17 @@ class CacheStack(Stack):
         repositories: Optional[RepositorySettings] = None,
         access: Optional[AccessSettings] = None,
         warm: Optional[WarmSettings] = None,
+        template_role_arn: Optional[str] = None,
+        consumer_role_names: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.cache = PullThroughCache(self, "Cache", rules=rules, repositories=repositories, access=access)
+        self.output_ids = OutputIds()
+        self.cache = PullThroughCache(
+            self, "Cache", rules=rules, repositories=repositories, access=access, template_role_arn=template_role_arn
+        )
+        for name in consumer_role_names:  # existing roles of this account, by name
+            self.cache.consumer_policy.attach_to_role(iam.Role.from_role_name(self, f"Consumer{name}", name))
         CfnOutput(
             self,
             "RegistryUri",
@@ -45,14 +53,14 @@ class CacheStack(Stack):
         for rule in self.cache.rules:
             CfnOutput(
                 self,
-                f"ExamplePull{output_id(rule.prefix)}",
+                self.output_ids.of("ExamplePull", rule.prefix),
                 value=self.cache.example_pull_command(rule),
                 description=f"Pull through the {rule.upstream} rule",
             )
         for prefix, command in self.cache.credential_commands.items():
             CfnOutput(
                 self,
-                f"SetCredentials{output_id(prefix)}",
+                self.output_ids.of("SetCredentials", prefix),
                 value=command,
                 description=f"Run once to store the real upstream credentials for {prefix}/",
             )
@@ -75,7 +83,7 @@ class CacheStack(Stack):
         for image in warm.images:
             CfnOutput(
                 self,
-                f"Digest{output_id(image)}",
+                self.output_ids.of("Digest", image),
                 value=self.warmer.digest(image),
                 description=f"Digest of {image} as cached",
             )

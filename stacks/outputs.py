@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Optional, Sequence
 
@@ -15,6 +16,22 @@ FIXED_OUTPUTS = ("RegistryUri", "ConsumerPolicyArn")
 def output_id(text: str) -> str:
     """'my-docker-hub' -> 'MyDockerHub': CloudFormation output ids are alphanumeric."""
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text) if part) or "Root"
+
+
+class OutputIds:
+    """Output ids for one stack: ``output_id`` of the text, unless two texts would share it
+    ('a-b' and 'a.b' both give 'AB'): the later one then gets a stable suffix of its own."""
+
+    def __init__(self) -> None:
+        self._taken: dict[str, str] = {}
+
+    def of(self, kind: str, text: str) -> str:
+        wanted = kind + output_id(text)
+        if self._taken.setdefault(wanted, text) == text:
+            return wanted
+        unique = f"{wanted}{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+        self._taken[unique] = text
+        return unique
 
 
 def base_output_count(rules: Sequence[UpstreamRule]) -> int:

@@ -96,6 +96,24 @@ def check_upstream_prefix(value: Any, ecr_prefix: str, path: str) -> str:
     return result
 
 
+# From the AWS::ECR::RegistryScanningConfiguration schema (RepositoryFilter.Filter): one separator
+# between characters, so a prefix with '--' or '__' (allowed in a rule prefix) cannot be a filter.
+SCAN_FILTER_PATTERN = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$")
+
+
+def check_scan_filters(prefixes: Iterable[str], path: str) -> None:
+    """Scan on push filters the registry's scanning to ``<prefix>/*`` per rule: each must be a valid filter."""
+    for index, prefix in enumerate(prefixes):
+        pattern = "*" if prefix == "ROOT" else f"{prefix}/*"
+        if not SCAN_FILTER_PATTERN.match(pattern):
+            fail(
+                f"{path}[{index}].prefix",
+                f"scan on push cannot filter on prefix {prefix!r}: ECR scanning filters "
+                "allow one separator between characters ('--' and '__' are refused)",
+                "use a prefix with single separators (e.g. 'a-b'), or leave scan_on_push off",
+            )
+
+
 def check_unique_prefixes(prefixes: Iterable[Optional[str]], path: str) -> None:
     """Prefixes by rule index; None stands for a rule that failed its own checks."""
     seen: dict[str, int] = {}
@@ -188,7 +206,8 @@ def secret_arn_location_problem(arn: str, region: Optional[str], account: Option
 
 def check_account_id(value: Any, path: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
-        value = f"{value:012d}"  # YAML reads an unquoted account id as a number
+        # YAML reads an unquoted account id as a number; only all 12 digits say which account
+        value = str(value) if 10**11 <= value < 10**12 else f"{value}"
     check_type(value, str, path, "a 12-digit AWS account id")
     if not ACCOUNT_PATTERN.match(value):
         fail(path, f"{value!r} is not a 12-digit AWS account id", "quote the id and give all 12 digits")
@@ -271,6 +290,46 @@ def check_region(value: Any, path: str) -> str:
             "deploy to a Region of the commercial partition (aws), such as us-east-1",
         )
     return value
+
+
+@functools.lru_cache(maxsize=None)
+def _cfn_lint_data(*parts: str) -> Any:
+    """A JSON file of cfn-lint's shipped CloudFormation data (per-Region resource types and EC2
+    instance types), read without importing cfn-lint; None when it is not there."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations)), "data", "schemas", *parts)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def region_resource_types(region: str) -> Optional[frozenset[str]]:
+    """The CloudFormation resource types offered in ``region`` (cfn-lint's data), None if unknown."""
+    data = _cfn_lint_data("providers", f"{region}.json")
+    return frozenset(data) if isinstance(data, dict) else None
+
+
+def region_instance_types(region: str) -> Optional[frozenset[str]]:
+    """The EC2 instance types offered in ``region`` (cfn-lint's data), None if unknown."""
+    data = _cfn_lint_data("extensions", "aws_ec2_instance", "instancetype_enum.json")
+    enum = (data or {}).get(region, {}).get("enum") if isinstance(data, dict) else None
+    return frozenset(enum) if enum else None
+
+
+def check_resource_types_in_region(types: Iterable[str], region: str, path: str, fix: str) -> None:
+    """Each CloudFormation resource type must be offered in ``region`` (skipped where the data is unknown)."""
+    offered = region_resource_types(region)
+    missing = [t for t in types if offered is not None and t not in offered]
+    if missing:
+        fail(
+            path,
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not offered by CloudFormation in {region}",
+            fix,
+        )
 
 
 def region_of_arn(arn: str) -> tuple[str, str]:

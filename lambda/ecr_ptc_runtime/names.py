@@ -141,8 +141,8 @@ def parse_image(ref: str) -> ImageRef:
             f"image {ref!r}: repository {name!r} is not a valid name (lowercase letters, digits and "
             "separators . _ __ - between them, path segments joined by /)"
         )
-    if "/" not in name:
-        raise ValueError(f"image {ref!r} has no cache prefix; expected <prefix>/<repository>:<tag>")
+    # No prefix check here: under a ROOT rule a repository has none (``pause:3.10``); which rule
+    # covers an image is the caller's question (best_prefix).
     if not TAG_RE.fullmatch(tag):
         raise ValueError(
             f"image {ref!r}: tag {tag!r} is not valid (1-128 of A-Z a-z 0-9 _ . -, not starting with . or -)"
@@ -169,12 +169,23 @@ def cache_repository(prefix: str, repository: str) -> str:
     return repository if prefix == "ROOT" else f"{prefix}/{repository}"
 
 
+def cache_reference(
+    registry: str, prefix: str, repository: str, tag: Optional[str] = None, digest: Optional[str] = None
+) -> str:
+    """``<registry>/<prefix>/<repository>[:<tag>][@<digest>]``: the one spelling of an image in the cache,
+    for the construct's ``image_uri``, ``ecr-ptc uri`` and ``ecr-ptc rewrite`` alike."""
+    return (
+        f"{registry}/{cache_repository(prefix, repository)}"
+        + (f":{tag}" if tag is not None else "")
+        + (f"@{digest}" if digest is not None else "")
+    )
+
+
 def image_uri(registry: str, prefix: str, repository: str, tag: str = "latest", *, digest: Optional[str] = None) -> str:
     """``<registry>/<prefix>/<repository>:<tag>``, or ``...@<digest>`` (a ``sha256:`` tag counts as one)."""
     if digest is None and tag.startswith("sha256:"):
         digest = tag
-    path = cache_repository(prefix, repository)
-    return f"{registry}/{path}" + (f"@{digest}" if digest is not None else f":{tag}")
+    return cache_reference(registry, prefix, repository, None if digest is not None else tag, digest)
 
 
 def best_prefix(repository: str, prefixes: Sequence[str]) -> Optional[str]:
@@ -190,4 +201,5 @@ def official_image(image: ImageRef, prefix: str, upstream: str, upstream_prefix:
     if upstream != "docker-hub" or prefix == "ROOT" or upstream_prefix not in (None, "ROOT"):
         return None
     rest = image.repository[len(prefix) + 1 :]
-    return None if "/" in rest else ImageRef(f"{prefix}/library/{rest}", image.tag)
+    fixed = docker_hub_path(rest)
+    return None if fixed == rest else ImageRef(f"{prefix}/{fixed}", image.tag)

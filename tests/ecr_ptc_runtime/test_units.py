@@ -28,6 +28,11 @@ def test_parse_image(ref, repository, tag):
     assert str(parse_image(ref)) == ref
 
 
+def test_parse_image_takes_a_name_without_prefix():
+    """A ROOT rule maps repository names 1:1, so ``pause:3.10`` is a cache image too."""
+    assert parse_image("pause:3.10") == ImageRef("pause", "3.10")
+
+
 @pytest.mark.parametrize(
     "ref, message",
     [
@@ -41,7 +46,6 @@ def test_parse_image(ref, repository, tag):
         ("ecr-public/Nginx:1", "not a valid name"),
         ("ecr-public/nginx-:1", "not a valid name"),
         ("ecr-public//nginx:1", "not a valid name"),
-        ("nginx:1", "no cache prefix"),
         ("ecr-public/nginx:.hidden", "tag '.hidden' is not valid"),
         ("ecr-public/nginx:" + "a" * 129, "is not valid"),
         ("", "empty"),

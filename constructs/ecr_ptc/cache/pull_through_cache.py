@@ -67,6 +67,8 @@ class PullThroughCache(PullThroughCacheBase):
     :param repositories: what the cached repositories get (default: ECR's defaults, no scanning).
     :param access: other accounts or an organization that may pull through the cache
         (default: only principals of this account with the consumer policy).
+    :param template_role_arn: an existing role (trusted by ``ecr.amazonaws.com``) for the creation
+        templates, instead of the one created for KMS keys or tags (default: none).
     :raises ValidationError: for bad rules or a Region without pull-through cache support.
     """
 
@@ -78,6 +80,7 @@ class PullThroughCache(PullThroughCacheBase):
         rules: Sequence[UpstreamRule],
         repositories: Optional[RepositorySettings] = None,
         access: Optional[AccessSettings] = None,
+        template_role_arn: Optional[str] = None,
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
@@ -86,6 +89,8 @@ class PullThroughCache(PullThroughCacheBase):
             v.check_region(stack.region, "env.region")
         key_warning = self._check_key_location(repositories, stack)
         self._check_secret_locations(rules, stack)
+        if template_role_arn is not None:
+            v.check_role_arn(template_role_arn, "template_role_arn")
         super().__init__(scope, id, rules=rules, repositories=repositories)
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
@@ -100,7 +105,10 @@ class PullThroughCache(PullThroughCacheBase):
         for warning in self.repositories.warnings:
             Annotations.of(self).add_warning_v2(IMMUTABLE_WARNING_ID, warning)
 
-        self.template_role: Optional[iam.Role] = self._template_role()
+        self.template_role_arn: Optional[str] = template_role_arn
+        self.template_role: Optional[iam.Role] = None if template_role_arn else self._template_role()
+        if self.template_role is not None:
+            self.template_role_arn = self.template_role.role_arn
         for rule in rules:
             self._add_rule(rule)
 
@@ -144,6 +152,8 @@ class PullThroughCache(PullThroughCacheBase):
                     "build rules with the UpstreamRule factories, e.g. UpstreamRule.quay()",
                 )
         check_rules(list(rules))
+        if isinstance(repositories, RepositorySettings) and repositories.scan_on_push is not ScanOnPush.OFF:
+            v.check_scan_filters([r.prefix for r in rules], "rules")
         if repositories is not None and not isinstance(repositories, RepositorySettings):
             raise ValidationError(
                 "repositories",
@@ -373,7 +383,7 @@ class PullThroughCache(PullThroughCacheBase):
             encryption_configuration=encryption,
             resource_tags=[{"key": k, "value": val} for k, val in settings.tags.items()] or None,
             repository_policy=repository_policy,
-            custom_role_arn=self.template_role.role_arn if self.template_role else None,
+            custom_role_arn=self.template_role_arn,
         )
 
     # --- registry-wide singletons ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Sequence
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 
@@ -55,6 +55,9 @@ class WorkstationBase(Construct):
                 "cache_prefixes", "no cache prefixes given", "pass the ECR repository prefix of each cache rule"
             )
         check_images(smoke_test_images, registry_uri, cache_prefixes)
+        region = Stack.of(scope).region
+        if not Token.is_unresolved(region):
+            settings.check_region(region)
         super().__init__(scope, construct_id)
         self.settings = settings
         self.role = WorkstationRole(self, "Role", consumer_policy=consumer_policy, cache_prefixes=cache_prefixes)

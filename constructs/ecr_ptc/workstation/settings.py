@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.workstation import instance_types
 
@@ -132,6 +133,28 @@ class WorkstationSettings:
                 f"Cloud9 refuses {value}: its instance types must match {_CLOUD9_INSTANCE_TYPE.pattern}"
                 " (family letters and one digit before the dot: no attribute letters such as the a of t3a)",
                 "choose e.g. t3.small, t3.medium, m5.large or c5.xlarge, or use kind ec2, which takes any type",
+            )
+
+    def check_region(self, region: str) -> None:
+        """What this workstation needs is offered in ``region`` (cfn-lint's CloudFormation data): the
+        Cloud9 resource type for kind cloud9, the instance type for both.
+
+        :raises ValidationError: with path ``kind`` or ``instance_type``.
+        """
+        if self.kind == "cloud9":
+            v.check_resource_types_in_region(
+                ["AWS::Cloud9::EnvironmentEC2"],
+                region,
+                "kind",
+                "use kind ec2 there (Cloud9 is offered in fewer Regions, and closed to new customers)",
+            )
+        offered = v.region_instance_types(region)
+        if offered is not None and self.instance_type not in offered:
+            raise ValidationError(
+                "instance_type",
+                f"{self.instance_type!r} is not offered in {region}",
+                "choose a type offered there (aws ec2 describe-instance-type-offerings "
+                f"--region {region}), e.g. t3.small",
             )
 
     def _check_cloud9_only(self, name: str, why: str) -> None:

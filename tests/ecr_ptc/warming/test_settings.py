@@ -17,7 +17,6 @@ OK = "ecr-public/nginx/nginx:1.27"
     [
         ({"images": ("ecr-public/nginx/nginx@sha256:" + "a" * 64,)}, "images[0]", "digest does not fill"),
         ({"images": (OK, "ecr-public/nginx/nginx")}, "images[1]", "has no tag"),
-        ({"images": ("nginx:latest",)}, "images[0]", "no cache prefix"),
         ({"images": ("ecr-public/Nginx:1",)}, "images[0]", "not a valid name"),
         ({"images": ()}, "images", "no images"),
         ({"images": OK}, "images", "expected a list"),
@@ -56,6 +55,7 @@ def test_settings_normalize():
     [
         (("ecr-public/nginx/nginx:1", "ghcr/owner/app:1"), "images[1]", "not under any cache rule prefix"),
         (("quay-x/app:1",), "images[0]", "not under any"),  # a prefix is a path segment, not a string prefix
+        (("nginx:latest",), "images[0]", "not under any"),  # no prefix at all: only a ROOT rule covers it
         ((OK, OK), "images[1]", "already images[0]"),
         (("my-docker-hub/library/nginx:1", "my-docker-hub/nginx:1"), "images[1]", "already images[0]"),
     ],
@@ -114,3 +114,10 @@ def test_root_rule_covers_everything_but_longest_prefix_wins():
     images, warnings = resolve_warm_images(WarmSettings(images=("anything/else:1", "hub/nginx:1")), [root, hub])
     assert images == ["anything/else:1", "hub/library/nginx:1"]  # hub/ beat ROOT, so the fix applied
     assert len(warnings) == 1
+
+
+def test_a_root_rule_covers_images_without_prefix():
+    from ecr_ptc.cache.rules import UpstreamRule
+
+    images, _ = resolve_warm_images(WarmSettings(images=("pause:3.10",)), [UpstreamRule.k8s(prefix="ROOT")])
+    assert images == ["pause:3.10"]
