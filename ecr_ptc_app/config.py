@@ -351,6 +351,17 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
             if warning:
                 warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
     problems.errors += _secret_location_errors(out)
+    template_role = out["iam"].template_role_arn if out.get("iam") else None
+    for i, env in enumerate(out.get("environments") or ()):
+        if template_role and env.account and v.region_of_arn(template_role)[1] != env.account:
+            problems.errors.append(
+                ValidationError(
+                    "iam.templateRoleArn",
+                    f"the role belongs to account {v.region_of_arn(template_role)[1]}, the stack to {env.account} "
+                    f"(environments[{i}]): a role passed to ECR must be in the registry's own account",
+                    "give a role of the stack's account, or leave templateRoleArn out (the stack creates one)",
+                )
+            )
     if out.get("rules") and out.get("warm"):
         warning = digest_outputs_warning(out["rules"], out["warm"])
         if warning:

@@ -45,6 +45,8 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
             repositories=config.repositories,
             access=config.access,
             warm=config.warm,
+            template_role_arn=config.iam.template_role_arn if config.iam else None,
+            consumer_role_names=config.consumer_role_names,
             description="ECR pull-through cache (ecr-ptc)",
         )
         stacks.append(cache)
@@ -64,4 +66,17 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
             )
             station.add_stack_dependency(cache, "the workstation uses the cache's consumer policy")
             stacks.append(station)
+    govern(stacks, config)
     return stacks
+
+
+def govern(stacks: list[Stack], config: AppConfig) -> None:
+    """The config's ``iam`` (boundary, path) and ``tags`` on every stack, the CDK's own roles included."""
+    if not (config.iam or config.tags):
+        return
+    from ecr_ptc.governance.aspects import apply_resource_tags, apply_role_governance
+
+    for stack in stacks:
+        if config.iam:
+            apply_role_governance(stack, config.iam)
+        apply_resource_tags(stack, config.tags)

@@ -368,6 +368,20 @@ def check_role_arn(value: Any, path: str) -> str:
     )
 
 
+# AWS::ECR::RepositoryCreationTemplate CustomRoleArn: no path in the role ARN (role/<name> only).
+TEMPLATE_ROLE_ARN_PATTERN = re.compile(r"^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_-]{1,64}$")
+
+
+def check_template_role_arn(value: Any, path: str) -> str:
+    return check_pattern(
+        value,
+        path,
+        TEMPLATE_ROLE_ARN_PATTERN,
+        "an IAM role ARN without a path (ECR's CustomRoleArn for templates allows none)",
+        "give an ARN like arn:aws:iam::123456789012:role/EcrTemplates, of a role whose path is /",
+    )
+
+
 def check_kms_key_arn(value: Any, path: str) -> str:
     return check_pattern(
         value,

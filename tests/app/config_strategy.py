@@ -741,6 +741,104 @@ def workstation_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     return value, what
 
 
+# --- iam, tags, consumers ---------------------------------------------------------------------
+@st.composite
+def iam_valid(draw, ctx: Context) -> Any:
+    if draw(st.integers(0, 2)) > 0:
+        return OMIT
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["permissionsBoundary"] = draw(
+            st.sampled_from(
+                [
+                    "PlatformBoundary",
+                    f"arn:aws:iam::{draw(account())}:policy/boundaries/Pb",
+                    "arn:aws:iam::aws:policy/PowerUserAccess",
+                ]
+            )
+        )
+    if draw(st.booleans()):
+        out["rolePath"] = draw(st.sampled_from(["/", "/platform/", "/platform/ecr-ptc/"]))
+    if not out or draw(st.booleans()):
+        # README: same account as the stack, no path
+        acct = ctx.accounts[0] if ctx.accounts and ctx.accounts[0] else draw(account())
+        name = draw(st.from_regex(r"[A-Za-z][A-Za-z0-9+=,.@_-]{0,20}", fullmatch=True))
+        out["templateRoleArn"] = f"arn:aws:iam::{acct}:role/{name}"
+    return out
+
+
+@st.composite
+def iam_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    what, value = draw(
+        st.sampled_from(
+            [
+                ("a path without the trailing slash", {"rolePath": "/platform"}),
+                ("a path without the leading slash", {"rolePath": "platform/"}),
+                ("a role ARN as boundary", {"permissionsBoundary": "arn:aws:iam::123456789012:role/Pb"}),
+                ("a template role with a path", {"templateRoleArn": "arn:aws:iam::123456789012:role/p/Templates"}),
+                ("iam setting nothing", {}),
+                ("a misspelt key", {"boundary": "Pb"}),
+            ]
+        )
+    )
+    return value, what
+
+
+@st.composite
+def tags_valid(draw, ctx: Context) -> Any:
+    if draw(st.integers(0, 2)) > 0:
+        return OMIT
+    return draw(
+        st.dictionaries(
+            st.sampled_from(["cost-center", "owner", "env", "app:tier", "Name"]),
+            st.sampled_from(["42", "platform", "dev", "a b", "x" * 256]),
+            min_size=1,
+            max_size=4,
+        )
+    )
+
+
+@st.composite
+def tags_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    what, value = draw(
+        st.sampled_from(
+            [
+                ("an aws: tag key", {"aws:cloudformation:x": "y"}),
+                ("51 tags", {f"t{n}": "v" for n in range(51)}),
+                ("a 257-character value", {"owner": "x" * 257}),
+                ("a list of tags", ["owner"]),
+                ("an empty tag value", {"owner": ""}),
+            ]
+        )
+    )
+    return value, what
+
+
+@st.composite
+def consumers_valid(draw, ctx: Context) -> Any:
+    if draw(st.integers(0, 2)) > 0:
+        return OMIT
+    names = draw(st.lists(st.from_regex(r"[A-Za-z][A-Za-z0-9+=,.@_-]{0,30}", fullmatch=True), max_size=3, unique=True))
+    return {"roleNames": names}
+
+
+@st.composite
+def consumers_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    what, value = draw(
+        st.sampled_from(
+            [
+                ("a role ARN instead of a name", {"roleNames": ["arn:aws:iam::123456789012:role/x"]}),
+                ("a role name with a path", {"roleNames": ["team/builder"]}),
+                ("the same role twice", {"roleNames": ["builder", "builder"]}),
+                ("a 65-character name", {"roleNames": ["r" * 65]}),
+                ("roleNames as one string", {"roleNames": "builder"}),
+                ("a misspelt key", {"roles": ["builder"]}),
+            ]
+        )
+    )
+    return value, what
+
+
 # --- any section: a value of the wrong shape -----------------------------------------------
 WRONG_SHAPES = (None, [], {}, 5, True, "x", ["x"], {"x": 1})
 
@@ -783,6 +881,9 @@ SECTIONS: tuple[Section, ...] = (  # dependency order: later sections read what 
     Section("access", access_valid, shape_or(access_near_miss, access_valid)),
     Section("warm", warm_valid, shape_or(warm_near_miss, warm_valid)),
     Section("workstation", workstation_valid, shape_or(workstation_near_miss, workstation_valid)),
+    Section("iam", iam_valid, shape_or(iam_near_miss, iam_valid)),
+    Section("tags", tags_valid, shape_or(tags_near_miss, tags_valid)),
+    Section("consumers", consumers_valid, shape_or(consumers_near_miss, consumers_valid)),
 )
 YAML_ORDER = ("rules", "repositories", "access", "environments", "warm", "workstation")
 

@@ -90,7 +90,7 @@ class PullThroughCache(PullThroughCacheBase):
         key_warning = self._check_key_location(repositories, stack)
         self._check_secret_locations(rules, stack)
         if template_role_arn is not None:
-            v.check_role_arn(template_role_arn, "template_role_arn")
+            v.check_template_role_arn(template_role_arn, "template_role_arn")
         super().__init__(scope, id, rules=rules, repositories=repositories)
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)

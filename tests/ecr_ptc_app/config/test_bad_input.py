@@ -128,6 +128,53 @@ CASES = [
         3,
     ),
     (
+        "iam-role-path-without-slash",
+        QUAY + "iam: {rolePath: platform}\n",
+        "iam.rolePath",
+        "not an IAM path",
+        3,
+    ),
+    (
+        "iam-boundary-role-arn",
+        QUAY + "iam: {permissionsBoundary: 'arn:aws:iam::123456789012:role/Pb'}\n",
+        "iam.permissionsBoundary",
+        "not an IAM managed policy ARN",
+        3,
+    ),
+    (
+        "iam-template-role-with-path",
+        QUAY + "iam: {templateRoleArn: 'arn:aws:iam::123456789012:role/team/T'}\n",
+        "iam.templateRoleArn",
+        "without a path",
+        3,
+    ),
+    (
+        "iam-template-role-other-account",
+        QUAY + "iam: {templateRoleArn: 'arn:aws:iam::210987654321:role/T'}\n"
+        "environments: [{account: '123456789012', region: eu-west-1}]\n",
+        "iam.templateRoleArn",
+        "registry's own account",
+        3,
+    ),
+    ("iam-empty", QUAY + "iam: {}\n", "iam", "iam sets nothing", 3),
+    ("tags-aws-prefix", QUAY + "tags: {'aws:x': y}\n", "tags.aws:x", "not allowed", 3),
+    ("tags-list", QUAY + "tags: [owner]\n", "tags", "mapping of tag keys", 3),
+    (
+        "consumers-role-arn",
+        QUAY + "consumers: {roleNames: ['arn:aws:iam::123456789012:role/x']}\n",
+        "consumers.roleNames[0]",
+        "not an IAM role name",
+        3,
+    ),
+    (
+        "consumers-twice",
+        QUAY + "consumers: {roleNames: [b, b]}\n",
+        "consumers.roleNames[1]",
+        "listed twice",
+        3,
+    ),
+    ("consumers-misspelt", QUAY + "consumers: {roles: [b]}\n", "consumers.roles", "unknown key", 3),
+    (
         "credentials-two-ways",
         "rules:\n  - upstream: chainguard\n    credentials:\n      create: true\n"
         "      secretName: ecr-pullthroughcache/cg\n",
