@@ -7,6 +7,6 @@ library code (the config loader, ``ecr_ptc``, ``ecr_ptc_runtime``) from ``run``.
 here and one entry in ``COMMANDS``.
 """
 
-from . import validate, warm
+from . import rewrite, uri, validate, warm
 
-COMMANDS = (validate, warm)
+COMMANDS = (validate, warm, uri, rewrite)

@@ -1,0 +1,153 @@
+"""``ecr-ptc rewrite``: point the image references of Kubernetes manifests, Helm values and Compose files at the cache.
+
+Prints a unified diff by default; ``--in-place`` writes the files. Only the references change: comments, key
+order, quoting and layout stay as they are (see ``ecr_ptc_app.manifests``). Exit codes: 0 nothing to change,
+1 changes found (or made, with ``--in-place``; with ``--strict`` also references no rule covers), 2 errors:
+bad usage or config, no registry, or a file that cannot be read or parsed (reported, left untouched; the other
+files are still done). The diff goes to stdout; notes, errors and the summary to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator, Optional, TextIO
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "rewrite",
+        help="point image references in manifests, Helm values and Compose files at the cache (diff or in place)",
+        description="Rewrite image references (containers, init and ephemeral containers of every workload kind, "
+        "CronJob templates, Helm image: strings and repository/tag maps, Compose services) to the pull-through "
+        "cache. Prints a unified diff unless --in-place. Exit 0 nothing to change, 1 changes found, 2 errors.",
+    )
+    p.add_argument("paths", nargs="+", metavar="FILE", help="YAML files, or directories (their *.yaml and *.yml)")
+    p.add_argument("--config", metavar="PATH", help="config file (default: config/default.yaml)")
+    p.add_argument(
+        "--registry",
+        metavar="HOST",
+        help="the cache registry, <account>.dkr.ecr.<region>.amazonaws.com (default: that of the AWS credentials)",
+    )
+    p.add_argument("--in-place", action="store_true", help="write the changes into the files instead of a diff")
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 also for references no rule covers (they bypass the cache)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no notes, only errors and the summary")
+    p.set_defaults(func=run)
+    return p
+
+
+def _helm_template(path: Path) -> bool:
+    """A file under a Helm chart's templates/ is a Go template, not YAML until rendered."""
+    return any(parent.name == "templates" and (parent.parent / "Chart.yaml").is_file() for parent in path.parents)
+
+
+def files(paths: list[str], err: TextIO, quiet: bool) -> Iterator[Path]:
+    """The files to look at: each FILE as given; a directory's *.yaml and *.yml, sorted, hidden folders and Helm
+    chart templates left out. A path that does not exist is yielded as it is (reading it reports the error)."""
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            candidates = [path]
+        else:
+            candidates = []
+            for found in sorted(path.rglob("*")):
+                relative = found.relative_to(path)
+                if found.suffix not in YAML_SUFFIXES or not found.is_file():
+                    continue
+                if any(part.startswith(".") for part in relative.parts[:-1]):
+                    continue
+                if _helm_template(found):
+                    if not quiet:
+                        print(f"{found}: a Helm chart template, skipped (rewrite the chart's values)", file=err)
+                    continue
+                candidates.append(found)
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield candidate
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file's content atomically, keeping its permissions."""
+    data = text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """Run ``ecr-ptc rewrite``; returns the exit code (0 nothing to change, 1 changes found, 2 errors)."""
+    from ..manifests import RewriteError, rewrite
+    from ..workloads import CommandError, target
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        where = target(args.config, args.registry)
+    except CommandError as exc:
+        print(f"ecr-ptc rewrite: error: {exc}", file=err)
+        if exc.fix:
+            print(f"  Fix: {exc.fix}", file=err)
+        return 2
+    for warning in where.warnings:
+        print(f"warning: {warning}", file=err)
+    errors = changed_files = unchanged_files = changes = uncovered = 0
+    for path in files(args.paths, err, args.quiet):
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+            new, plan = rewrite(text, where.rules, where.registry, where.config.file)
+        except (OSError, UnicodeDecodeError, RewriteError) as exc:
+            errors += 1
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"ecr-ptc rewrite: error: {path}: {reason}; left untouched", file=err)
+            print("  Fix: give a readable UTF-8 YAML file (render Helm templates first: helm template)", file=err)
+            continue
+        for note in plan.notes:
+            if note.kind == "uncovered":
+                uncovered += 1
+            if not args.quiet and note.kind != "change":
+                print(f"{path}:{note.line}: {note.written}: {note.message}", file=err)
+        if new == text:
+            unchanged_files += 1
+            continue
+        changed_files += 1
+        changes += len(plan.changes)
+        if args.in_place:
+            try:
+                _write(path, new)
+            except OSError as exc:
+                errors += 1
+                print(f"ecr-ptc rewrite: error: {path}: cannot write ({exc.strerror}); left untouched", file=err)
+                continue
+        else:
+            out.writelines(
+                difflib.unified_diff(
+                    text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+                )
+            )
+    done = "rewritten" if args.in_place else "to rewrite"
+    print(
+        f"ecr-ptc rewrite: {changes} reference(s) {done} in {changed_files} file(s), {unchanged_files} file(s) "
+        f"unchanged, {uncovered} reference(s) no rule covers, {errors} error(s)",
+        file=err,
+    )
+    if errors:
+        return 2
+    return 1 if changes or (args.strict and uncovered) else 0

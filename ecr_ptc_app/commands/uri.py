@@ -1,0 +1,115 @@
+"""``ecr-ptc uri``: where an upstream image lives in the cache (``nginx`` -> ``<registry>/docker-hub/library/nginx:latest``).
+
+Exit codes: 0 every reference mapped, 1 a reference no rule covers (reported, never guessed), 2 bad usage,
+an invalid reference, a bad config, or no registry. One URI per line on stdout (in the order given);
+warnings and errors on stderr. ``--kyverno`` prints a Kyverno ClusterPolicy made from the same mapping.
+The config loader and ``ecr_ptc_runtime.names`` load inside ``run``; boto3 only without ``--registry``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Optional, TextIO
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "uri",
+        help="map upstream image references to the cache's URIs (or print a Kyverno policy that does)",
+        description="Map image references as workloads write them (nginx, quay.io/prometheus/prometheus:v3, "
+        "ghcr.io/org/app@sha256:...) to the pull-through cache, with Docker's rules for short names and the "
+        "config's rules (upstream prefixes, ROOT). A reference no rule covers is reported, not guessed.",
+    )
+    p.add_argument("references", nargs="*", metavar="REF", help="an image reference as a workload writes it")
+    p.add_argument("--config", metavar="PATH", help="config file (default: config/default.yaml)")
+    p.add_argument(
+        "--registry",
+        metavar="HOST",
+        help="the cache registry, <account>.dkr.ecr.<region>.amazonaws.com (default: that of the AWS credentials)",
+    )
+    p.add_argument("--output", choices=("text", "json"), default="text", help="text (one URI per line) or json")
+    p.add_argument(
+        "--kyverno",
+        action="store_true",
+        help="print a Kyverno ClusterPolicy that rewrites Pods' images to the cache at admission (no REF)",
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+def _error(err: TextIO, message: str, fix: Optional[str] = None) -> None:
+    print(f"ecr-ptc uri: error: {message}", file=err)
+    if fix:
+        print(f"  Fix: {fix}", file=err)
+
+
+def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """Run ``ecr-ptc uri``; returns the exit code (0 all mapped, 1 some not covered, 2 bad input)."""
+    from ..workloads import CommandError, target
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    if args.kyverno and args.references:
+        _error(err, "--kyverno takes no REF", "run ecr-ptc uri --kyverno alone, and ecr-ptc uri REF... separately")
+        return 2
+    if not args.kyverno and not args.references:
+        _error(err, "no REF given", "give image references, e.g. ecr-ptc uri nginx:1.27 quay.io/prometheus/prometheus")
+        return 2
+    try:
+        where = target(args.config, args.registry)
+    except CommandError as exc:
+        _error(err, str(exc), exc.fix)
+        return 2
+    for warning in where.warnings:
+        print(f"warning: {warning}", file=err)
+    if args.kyverno:
+        from ..kyverno import cluster_policy, to_yaml
+
+        header = f"# ecr-ptc uri --kyverno: generated from {where.config.file} for {where.registry}\n"
+        out.write(header + to_yaml(cluster_policy(where.rules, where.registry, where.config.file)))
+        return 0
+    results = [_map(ref, where) for ref in args.references]
+    if args.output == "json":
+        json.dump([r for r, _ in results], out, indent=2)
+        out.write("\n")
+    for result, fix in results:
+        if args.output == "text" and result["uri"]:
+            print(result["uri"], file=out)
+        for warning in result["warnings"]:
+            print(f"warning: {result['reference']}: {warning}", file=err)
+        if result["error"]:
+            _error(err, f"{result['reference']}: {result['error']}", fix)
+    if any(r["error"] and r["normalized"] is None for r, _ in results):
+        return 2
+    return 1 if any(r["error"] for r, _ in results) else 0
+
+
+def _map(text: str, where) -> tuple[dict[str, Any], Optional[str]]:
+    """One reference's result (the JSON object ``--output json`` prints) and the fix for its error."""
+    from ecr_ptc_runtime.names import in_cache, map_reference, parse_reference
+
+    from ..workloads import uncovered
+
+    result: dict[str, Any] = {
+        "reference": text,
+        "normalized": None,
+        "uri": None,
+        "rule": None,
+        "repository": None,
+        "warnings": [],
+        "error": None,
+    }
+    try:
+        ref = parse_reference(text)
+        mapping = map_reference(ref, where.rules, where.registry)
+    except ValueError as exc:
+        result["error"] = str(exc)
+        return result, "write it as [registry/]repository[:tag][@digest], repository in lower case"
+    result["normalized"] = str(ref)
+    if mapping is None:
+        result["error"], fix = uncovered(ref, where.rules, where.config.file)
+        return result, fix
+    result.update(uri=mapping.uri_with_tag, rule=mapping.prefix, repository=mapping.repository)
+    result["warnings"] = (["already a cache URI"] if in_cache(ref, where.registry) else []) + mapping.warnings
+    return result, None
