@@ -6,6 +6,7 @@ file: its keys (camelCase of the props' snake_case names), its lines, and where 
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import difflib
 import inspect
@@ -18,8 +19,9 @@ from typing import Any, Callable, Optional, Sequence
 import yaml
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache.lifecycle import LifecycleRule
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
-from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings, ScanOnPush
+from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
@@ -109,6 +111,7 @@ class AppConfig:
     iam: Optional[RoleGovernance] = None  # boundary and path of every role the stacks create
     tags: dict[str, str] = field(default_factory=dict)  # on every resource the stacks create
     consumer_role_names: tuple[str, ...] = ()  # existing roles the consumer policy is attached to
+    prefix_repositories: dict[str, RepositorySettings] = field(default_factory=dict)  # rules' own blocks
 
 
 # --- names -------------------------------------------------------------------------------
@@ -136,6 +139,8 @@ _PROPS_CLASSES = (
     WarmSettings,
     WorkstationSettings,
     RoleGovernance,
+    LifecycleRule,
+    ReadAccess,
 )
 _FIELD = re.compile(
     r"\b("
@@ -254,11 +259,12 @@ def _encryption(raw: Any, path: str) -> Encryption:
 
 
 def _rule(raw: Any, path: str, problems: Problems) -> UpstreamRule:
-    rule_keys = tuple(camel(f.name) for f in dataclasses.fields(UpstreamRule))
+    rule_keys = (*(camel(f.name) for f in dataclasses.fields(UpstreamRule)), "repositories")
     what = f"a rule with keys {', '.join(rule_keys)}"
     _mapping(raw, path, rule_keys, what, problems)  # a misspelt 'upstream' is reported as such
     if "upstream" not in raw:
         raise ValidationError(path, "the rule has no upstream", "add 'upstream:', e.g. upstream: ecr-public")
+    raw = {k: val for k, val in raw.items() if k != "repositories"}  # the rule's own template: see _prefix_settings
     return _props(UpstreamRule, raw, path, what, {"credentials": _credentials})
 
 
@@ -298,6 +304,71 @@ def _environments(doc: dict, problems: Problems) -> tuple[Environment, ...]:
             )
         seen.setdefault(env, i)
     return tuple(e for e in envs if e is not None)
+
+
+# Where relative paths in the config (repositories.lifecyclePolicyFile) start: the config file's folder.
+CONFIG_DIR: contextvars.ContextVar[Optional[Path]] = contextvars.ContextVar("CONFIG_DIR", default=None)
+
+
+def _lifecycle_rules(raw: Any, path: str) -> tuple[LifecycleRule, ...]:
+    rules = _list(raw, path, "lifecycle rules")
+    return tuple(_props(LifecycleRule, r, f"{path}[{i}]", "a lifecycle rule") for i, r in enumerate(rules))
+
+
+def _read_access(raw: Any, path: str) -> ReadAccess:
+    return _props(ReadAccess, raw, path, "principals and/or services")
+
+
+def _policy_file(raw: Any, path: str) -> Any:
+    return str((CONFIG_DIR.get() or Path.cwd()) / raw) if isinstance(raw, str) else raw
+
+
+def _tuple(raw: Any, path: str) -> Any:
+    return tuple(raw) if isinstance(raw, list) else raw
+
+
+REPOSITORY_CONVERTERS: dict[str, Callable[[Any, str], Any]] = {
+    "encryption": _encryption,
+    "lifecycle_rules": _lifecycle_rules,
+    "read_access": _read_access,
+    "lifecycle_policy_file": _policy_file,
+    "tag_mutability_exclusions": _tuple,
+}
+
+
+def _prefix_settings(
+    doc: dict, rules: Optional[list[UpstreamRule]], problems: Problems
+) -> dict[str, RepositorySettings]:
+    """A rule's own ``repositories`` block over the top-level one, key by key."""
+    raw_rules = doc.get("rules")
+    if rules is None or not isinstance(raw_rules, list):
+        return {}
+    default = _or_empty(doc, "repositories", {})
+    out = {}
+    for i, (raw, rule) in enumerate(zip(raw_rules, rules, strict=True)):
+        if not isinstance(raw, dict) or "repositories" not in raw:
+            continue
+        path = f"rules[{i}].repositories"
+        own = _or_empty(raw, "repositories", {})
+        if not isinstance(own, dict):
+            problems.errors.append(ValidationError(path, f"expected a mapping, got {own!r}", "write key: value lines"))
+            continue
+        if "scanOnPush" in own:
+            problems.errors.append(
+                ValidationError(
+                    f"{path}.scanOnPush",
+                    "scan on push is one registry-wide scanning configuration, not a per-prefix template setting",
+                    "set scanOnPush in the top-level repositories, or use registry.scanning rules with filters",
+                )
+            )
+            continue
+        merged = {**(default if isinstance(default, dict) else {}), **own}
+        settings = problems.attempt(
+            _props, RepositorySettings, merged, path, "repository settings", REPOSITORY_CONVERTERS, problems
+        )
+        if settings is not None:
+            out[rule.prefix] = settings
+    return out
 
 
 def _consumers(raw: Any, problems: Problems) -> tuple[str, ...]:
@@ -351,6 +422,18 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
             if warning:
                 warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
     problems.errors += _secret_location_errors(out)
+    for prefix, settings in (out.get("prefix_repositories") or {}).items():
+        key = settings.encryption.kms_key_arn
+        for i, env in enumerate(out.get("environments") or ()):
+            error = v.kms_key_location_problems(key, env.region, env.account)[0] if key else None
+            if error:
+                problems.errors.append(
+                    ValidationError(
+                        f"rules[{[r.prefix for r in out['rules']].index(prefix)}].repositories.encryption.kmsKeyArn",
+                        f"{error} (environments[{i}])",
+                        f"use a key of {env.region}",
+                    )
+                )
     template_role = out["iam"].template_role_arn if out.get("iam") else None
     for i, env in enumerate(out.get("environments") or ()):
         if template_role and env.account and v.region_of_arn(template_role)[1] != env.account:
@@ -421,11 +504,12 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
         _or_empty(doc, "repositories", {}),
         "repositories",
         "repository settings",
-        {"encryption": _encryption},
+        REPOSITORY_CONVERTERS,
         problems,
     )
     if repositories is not None:
         out["repositories"] = repositories
+        out["prefix_repositories"] = _prefix_settings(doc, rules, problems)
         if rules is not None and repositories.scan_on_push is not ScanOnPush.OFF:
             problems.attempt(v.check_scan_filters, [r.prefix for r in rules], "rules")
         warnings += repositories.warnings
@@ -476,7 +560,11 @@ def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
         problem = yaml_source.plain_problem(getattr(err, "problem", None) or str(err))
         fix = getattr(err, "fix", None) or "correct the YAML at that line (check indentation, colons and quotes)"
         raise ConfigError(shown, f"YAML syntax error: {problem}", fix, line=mark.line + 1 if mark else None) from None
-    props, warnings, errors = build_all(document)
+    base = CONFIG_DIR.set(file.resolve().parent)  # lifecycleRules' policy files are relative to the config
+    try:
+        props, warnings, errors = build_all(document)
+    finally:
+        CONFIG_DIR.reset(base)
     if errors:
         raise ConfigError.of(
             shown,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from aws_cdk import Annotations, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
@@ -27,13 +27,20 @@ class CacheStack(Stack):
         access: Optional[AccessSettings] = None,
         warm: Optional[WarmSettings] = None,
         template_role_arn: Optional[str] = None,
+        prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
         consumer_role_names: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.output_ids = OutputIds()
         self.cache = PullThroughCache(
-            self, "Cache", rules=rules, repositories=repositories, access=access, template_role_arn=template_role_arn
+            self,
+            "Cache",
+            rules=rules,
+            repositories=repositories,
+            access=access,
+            template_role_arn=template_role_arn,
+            prefix_repositories=prefix_repositories,
         )
         for name in consumer_role_names:  # existing roles of this account, by name
             self.cache.consumer_policy.attach_to_role(iam.Role.from_role_name(self, f"Consumer{name}", name))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import yaml
@@ -268,6 +269,11 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
         else:
             rule["credentials"] = {"create": True}
             create = True
+    if draw(st.integers(0, 4)) == 0:  # README: a rule's own repositories block, over the default key by key
+        own = draw(template_extras(file_allowed=True))
+        if draw(st.booleans()):
+            own["keepLastImages"] = draw(st.one_of(st.none(), st.integers(1, 10000)))
+        rule["repositories"] = own
     if upstream == "ecr" and draw(st.booleans()):
         rule["roleArn"] = f"arn:aws:iam::{draw(account())}:role/{draw(role_name())}"
     ctx.rules.append(Rule(upstream, effective, create))
@@ -493,6 +499,60 @@ def repositories_valid(draw, ctx: Context) -> Any:
         )
     if draw(st.booleans()):
         out["scanOnPush"] = draw(st.sampled_from(["basic", "enhanced", "off"]))
+    out.update(draw(template_extras()))
+    return out
+
+
+# README: tagMutabilityExclusions (1-5 filters of [0-9a-zA-Z._*-]), lifecycleRules, readAccess, lifecyclePolicyFile
+EXCLUSIONS = ("latest", "stable*", "v*-rc*", "main", "dev-*", "*.nightly")
+POLICY_FILE = str(Path(__file__).resolve().parent / "peers" / "lifecycle-policy.json")
+
+
+@st.composite
+def template_extras(draw, file_allowed: bool = False) -> dict[str, Any]:
+    """The template keys a rule's own repositories block may also set (tag mutability with its
+    exclusions always together, so a block never inherits filters that do not fit)."""
+    out: dict[str, Any] = {}
+    if draw(st.integers(0, 3)) == 0:
+        mutability = draw(st.sampled_from(["IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION", "MUTABLE"]))
+        out["tagMutability"] = mutability
+        out["tagMutabilityExclusions"] = (
+            draw(st.lists(st.sampled_from(EXCLUSIONS), min_size=1, max_size=5, unique=True))
+            if mutability.endswith("EXCLUSION")
+            else []
+        )
+    if draw(st.integers(0, 3)) == 0:
+        rules = []
+        for _ in range(draw(st.integers(1, 3))):
+            rule: dict[str, Any] = draw(
+                st.sampled_from(
+                    [
+                        {"tagPrefixes": ["v", "release"][: draw(st.integers(1, 2))]},
+                        {"tagPatterns": [draw(st.sampled_from(["*-rc*", "v*.*.*", "*a*b*c*d", "*"]))]},
+                    ]
+                )
+            )
+            if draw(st.booleans()):
+                rule["keepLast"] = draw(st.integers(1, 10000))
+            else:
+                rule["expireAfterDays"] = draw(st.integers(1, 3650))
+            if draw(st.booleans()):
+                rule["description"] = "from the property test"
+            rules.append(rule)
+        out["lifecycleRules"] = rules
+    if draw(st.integers(0, 3)) == 0:
+        access: dict[str, Any] = {"services": ["omics.amazonaws.com"]}
+        if draw(st.booleans()):
+            access["principals"] = [draw(principal())]
+        out["readAccess"] = access
+    if file_allowed and draw(st.integers(0, 5)) == 0:
+        out = {k: val for k, val in out.items() if k != "lifecycleRules"}
+        out.update(
+            lifecyclePolicyFile=POLICY_FILE,
+            lifecycleRules=[],
+            expireUntaggedAfterDays=None,
+            keepLastImages=None,
+        )
     return out
 
 
@@ -518,6 +578,31 @@ def repositories_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("scanOnPush on", {"scanOnPush": True}),
         ("scanOnPush continuous", {"scanOnPush": "continuous"}),
         ("a misspelt key", {"expireAfterDays": 7}),
+        ("exclusions with MUTABLE", {"tagMutability": "MUTABLE", "tagMutabilityExclusions": ["latest"]}),
+        ("IMMUTABLE_WITH_EXCLUSION without filters", {"tagMutability": "IMMUTABLE_WITH_EXCLUSION"}),
+        (
+            "six exclusion filters",
+            {"tagMutability": "IMMUTABLE_WITH_EXCLUSION", "tagMutabilityExclusions": list(EXCLUSIONS)},
+        ),
+        (
+            "an exclusion filter with a slash",
+            {"tagMutability": "MUTABLE_WITH_EXCLUSION", "tagMutabilityExclusions": ["release/1"]},
+        ),
+        (
+            "a lifecycle rule with both lists",
+            {"lifecycleRules": [{"tagPrefixes": ["v"], "tagPatterns": ["v*"], "keepLast": 1}]},
+        ),
+        ("a pattern with five wildcards", {"lifecycleRules": [{"tagPatterns": ["*a*b*c*d*"], "keepLast": 1}]}),
+        ("a lifecycle rule with no action", {"lifecycleRules": [{"tagPrefixes": ["v"]}]}),
+        ("a lifecycle rule selecting nothing", {"lifecycleRules": [{"keepLast": 3}]}),
+        (
+            "an untagged rule beside expireUntaggedAfterDays",
+            {"expireUntaggedAfterDays": 3, "lifecycleRules": [{"tagStatus": "untagged", "expireAfterDays": 9}]},
+        ),
+        ("a policy file that does not exist", {"lifecyclePolicyFile": "no-such-policy.json"}),
+        ("a policy file beside keepLastImages", {"lifecyclePolicyFile": POLICY_FILE, "keepLastImages": 3}),
+        ("readAccess naming nobody", {"readAccess": {}}),
+        ("a service principal without its domain", {"readAccess": {"services": ["omics"]}}),
     ]
     if ctx.single_region:
         other = "us-west-2" if ctx.single_region != "us-west-2" else "eu-west-1"

@@ -80,8 +80,19 @@ class PullThroughCacheBase(Construct):
         account, region = account or stack.account, region or stack.region
         self._rules: tuple[UpstreamRule, ...] = tuple(rules)
         self.repositories: RepositorySettings = repositories or RepositorySettings()
+        # per-prefix settings that differ from ``repositories`` (PullThroughCache's prefix_repositories)
+        self.prefix_repositories: dict[str, RepositorySettings] = {}
         self._where = policies.ArnParts(stack.partition, region, account)
         self._registry_uri = f"{account}.dkr.ecr.{region}.{stack.url_suffix}"
+
+    def settings_for(self, prefix: str) -> RepositorySettings:
+        """The repository settings of the template for ``prefix``: its own, else the default."""
+        return self.prefix_repositories.get(prefix, self.repositories)
+
+    @property
+    def tagged(self) -> bool:
+        """Whether any template adds resource tags (a first pull then also needs ``ecr:TagResource``)."""
+        return any(self.settings_for(r.prefix).tags for r in self._rules)
 
     @property
     def rules(self) -> tuple[UpstreamRule, ...]:
@@ -113,9 +124,7 @@ class PullThroughCacheBase(Construct):
         :returns: the combined grant.
         """
         grant: Optional[iam.Grant] = None
-        for actions, resources in policies.pull_through_grants(
-            self._where, self._rules, tagged=bool(self.repositories.tags)
-        ):
+        for actions, resources in policies.pull_through_grants(self._where, self._rules, tagged=self.tagged):
             part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
             grant = part if grant is None else grant.combine(part)
         assert grant is not None  # pull_through_grants always has two parts

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache.rules import UpstreamRule
-from ecr_ptc.cache.settings import AccessSettings
+from ecr_ptc.cache.settings import AccessSettings, ReadAccess
 from ecr_ptc.errors import ValidationError
 
 AUTH_TOKEN_ACTION = "ecr:GetAuthorizationToken"  # account-wide: its only resource is "*"
@@ -129,12 +129,33 @@ def registry_policy_document(
     )
 
 
-def repository_policy_document(where: ArnParts, access: AccessSettings) -> iam.PolicyDocument:
+def repository_policy_document(
+    where: ArnParts, access: Optional[AccessSettings], read: Optional[ReadAccess] = None
+) -> Optional[iam.PolicyDocument]:
     """The policy every cached repository gets (via its creation template): others may pull from it.
 
-    Pulls across accounts need this; the registry policy only covers filling the cache.
+    Pulls across accounts need this; the registry policy only covers filling the cache. ``read`` adds
+    principals and services (``omics.amazonaws.com``: the HealthOmics guide's repository policy) that
+    pull only, without a registry policy. None when nobody is named.
     """
-    return iam.PolicyDocument(statements=_access_statements(where, access, PULL_ACTIONS, None, "PullCachedImages"))
+    statements = _access_statements(where, access, PULL_ACTIONS, None, "PullCachedImages") if access else []
+    if read is not None and read.principals:
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadCachedImagesPrincipals",
+                actions=list(PULL_ACTIONS),
+                principals=[iam.ArnPrincipal(where.principal_arn(p)) for p in read.principals],
+            )
+        )
+    if read is not None and read.services:
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadCachedImagesServices",
+                actions=list(PULL_ACTIONS),
+                principals=[iam.ServicePrincipal(s) for s in read.services],
+            )
+        )
+    return iam.PolicyDocument(statements=statements) if statements else None
 
 
 def ecr_upstream_arn(rule: UpstreamRule, partition: str) -> str:
@@ -170,7 +191,7 @@ def ecr_upstream_role_document(where: ArnParts, rule: UpstreamRule) -> iam.Polic
 
 
 def template_role_document(
-    where: ArnParts, rules: Sequence[UpstreamRule], kms_key_arn: Optional[str]
+    where: ArnParts, rules: Sequence[UpstreamRule], kms_key_arn: Optional[str | Sequence[str]]
 ) -> iam.PolicyDocument:
     """What ECR needs to create repositories with a KMS key or resource tags from the templates."""
     statements = [
@@ -178,9 +199,10 @@ def template_role_document(
             sid="CreateCacheRepositories", actions=list(TEMPLATE_ACTIONS), resources=repository_arns(where, rules)
         )
     ]
-    if kms_key_arn:
+    keys = [kms_key_arn] if isinstance(kms_key_arn, str) else list(kms_key_arn or [])
+    if keys:
         statements.append(
-            iam.PolicyStatement(sid="UseRepositoryKey", actions=list(TEMPLATE_KMS_ACTIONS), resources=[kms_key_arn])
+            iam.PolicyStatement(sid="UseRepositoryKey", actions=list(TEMPLATE_KMS_ACTIONS), resources=keys)
         )
     return iam.PolicyDocument(statements=statements)
 

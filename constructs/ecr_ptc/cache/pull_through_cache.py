@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 
 from aws_cdk import (
     Annotations,
@@ -69,6 +69,8 @@ class PullThroughCache(PullThroughCacheBase):
         (default: only principals of this account with the consumer policy).
     :param template_role_arn: an existing role (trusted by ``ecr.amazonaws.com``) for the creation
         templates, instead of the one created for KMS keys or tags (default: none).
+    :param prefix_repositories: settings for some rule prefixes' templates instead of ``repositories``
+        (default: none); their ``scan_on_push`` must be the default's (scanning is registry-wide).
     :raises ValidationError: for bad rules or a Region without pull-through cache support.
     """
 
@@ -81,17 +83,21 @@ class PullThroughCache(PullThroughCacheBase):
         repositories: Optional[RepositorySettings] = None,
         access: Optional[AccessSettings] = None,
         template_role_arn: Optional[str] = None,
+        prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
         stack = Stack.of(scope)
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
-        key_warning = self._check_key_location(repositories, stack)
+        per_prefix = self._check_prefix_settings(rules, repositories, prefix_repositories)
+        key_warnings = [self._check_key_location(s, stack) for s in (repositories, *per_prefix.values())]
+        key_warning = next((w for w in key_warnings if w), None)
         self._check_secret_locations(rules, stack)
         if template_role_arn is not None:
             v.check_template_role_arn(template_role_arn, "template_role_arn")
         super().__init__(scope, id, rules=rules, repositories=repositories)
+        self.prefix_repositories = per_prefix
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
 
@@ -102,7 +108,7 @@ class PullThroughCache(PullThroughCacheBase):
         self.upstream_roles: dict[str, iam.IRole] = {}
         self.credential_commands: dict[str, str] = {}
 
-        for warning in self.repositories.warnings:
+        for warning in dict.fromkeys(w for s in self._all_settings() for w in s.warnings):
             Annotations.of(self).add_warning_v2(IMMUTABLE_WARNING_ID, warning)
 
         self.template_role_arn: Optional[str] = template_role_arn
@@ -123,7 +129,7 @@ class PullThroughCache(PullThroughCacheBase):
             self,
             "ConsumerPolicy",
             description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
-            statements=policies.pull_through_statements(self._where, rules, tagged=bool(self.repositories.tags)),
+            statements=policies.pull_through_statements(self._where, rules, tagged=self.tagged),
         )
         self._acknowledge_pull_through(self.consumer_policy)
         acknowledge(self.consumer_policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
@@ -167,6 +173,52 @@ class PullThroughCache(PullThroughCacheBase):
                 "pass access=AccessSettings(principals=[...]) or leave it out",
             )
         return list(rules)
+
+    @staticmethod
+    def _check_prefix_settings(
+        rules: Sequence[UpstreamRule],
+        repositories: Optional[RepositorySettings],
+        prefix_repositories: Optional[Mapping[str, RepositorySettings]],
+    ) -> dict[str, RepositorySettings]:
+        if prefix_repositories is None:
+            return {}
+        if not isinstance(prefix_repositories, Mapping):
+            raise ValidationError(
+                "prefix_repositories",
+                f"expected a mapping of prefix to RepositorySettings, got {prefix_repositories!r}",
+                "pass prefix_repositories={'docker-hub': RepositorySettings(...)}",
+            )
+        prefixes = [r.prefix for r in rules]
+        default_scan = (repositories or RepositorySettings()).scan_on_push
+        for prefix, settings in prefix_repositories.items():
+            if prefix not in prefixes:
+                raise ValidationError(
+                    f"prefix_repositories[{prefix!r}]",
+                    f"no rule has the prefix {prefix!r}",
+                    f"use one of: {', '.join(prefixes)}",
+                )
+            if not isinstance(settings, RepositorySettings):
+                raise ValidationError(
+                    f"prefix_repositories[{prefix!r}]",
+                    f"expected RepositorySettings, got {settings!r}",
+                    "pass RepositorySettings(...)",
+                )
+            if settings.scan_on_push is not default_scan:
+                raise ValidationError(
+                    f"prefix_repositories[{prefix!r}].scan_on_push",
+                    "scan on push is one registry-wide scanning configuration, not a template setting",
+                    "set scan_on_push in the default repositories only (or use registry scanning rules with filters)",
+                    "set scanOnPush in the top-level repositories only, or use registry.scanning rules with filters",
+                )
+        return dict(prefix_repositories)
+
+    def _all_settings(self) -> list[RepositorySettings]:
+        """The settings of every rule's template (the default's first), each once."""
+        unique: dict[int, RepositorySettings] = {id(self.repositories): self.repositories}
+        for rule in self.rules:
+            settings = self.settings_for(rule.prefix)
+            unique.setdefault(id(settings), settings)
+        return list(unique.values())
 
     @staticmethod
     def _check_key_location(repositories: Optional[RepositorySettings], stack: Stack) -> Optional[str]:
@@ -341,19 +393,16 @@ class PullThroughCache(PullThroughCacheBase):
 
     # --- repository creation templates -----------------------------------------------------------
     def _template_role(self) -> Optional[iam.Role]:
-        settings = self.repositories
-        if not settings.needs_template_role:
+        needing = [s for s in (self.settings_for(r.prefix) for r in self.rules) if s.needs_template_role]
+        if not needing:
             return None
+        keys = list(dict.fromkeys(s.encryption.kms_key_arn for s in needing if s.encryption.kms_key_arn))
         role = iam.Role(
             self,
             "TemplateRole",
             assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
             description="ECR creates the cache's repositories with their KMS key and tags with this role",
-            inline_policies={
-                "RepositoryCreation": policies.template_role_document(
-                    self._where, self.rules, settings.encryption.kms_key_arn
-                )
-            },
+            inline_policies={"RepositoryCreation": policies.template_role_document(self._where, self.rules, keys)},
         )
         self._acknowledge_prefix_wildcards(
             role,
@@ -363,15 +412,20 @@ class PullThroughCache(PullThroughCacheBase):
         return role
 
     def _template(self, group: Construct, rule: UpstreamRule) -> ecr.CfnRepositoryCreationTemplate:
-        settings = self.repositories
+        settings = self.settings_for(rule.prefix)
         encryption = ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
             encryption_type=settings.encryption.encryption_type, kms_key=settings.encryption.kms_key_arn
         )
         repository_policy = None
-        if self.access is not None:
-            repository_policy = Stack.of(self).to_json_string(
-                policies.repository_policy_document(self._where, self.access).to_json()
+        document = policies.repository_policy_document(self._where, self.access, settings.read_access)
+        if document is not None:
+            repository_policy = Stack.of(self).to_json_string(document.to_json())
+        exclusions = [
+            ecr.CfnRepositoryCreationTemplate.ImageTagMutabilityExclusionFilterProperty(
+                image_tag_mutability_exclusion_filter_type="WILDCARD", image_tag_mutability_exclusion_filter_value=f
             )
+            for f in settings.tag_mutability_exclusions
+        ]
         return ecr.CfnRepositoryCreationTemplate(
             group,
             "Template",
@@ -379,7 +433,8 @@ class PullThroughCache(PullThroughCacheBase):
             applied_for=["PULL_THROUGH_CACHE"],
             description=f"Repositories the pull-through cache creates under {rule.prefix} from {rule.upstream_url}",
             image_tag_mutability=settings.tag_mutability.value,
-            lifecycle_policy=settings.lifecycle_policy(),
+            image_tag_mutability_exclusion_filters=exclusions or None,
+            lifecycle_policy=settings.lifecycle_policy_text(),
             encryption_configuration=encryption,
             resource_tags=[{"key": k, "value": val} for k, val in settings.tags.items()] or None,
             repository_policy=repository_policy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
@@ -11,12 +12,16 @@ if TYPE_CHECKING:  # type hints only: settings never start the CDK's jsii runtim
     from aws_cdk.aws_kms import IKey
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache import lifecycle
+from ecr_ptc.cache.lifecycle import LifecycleRule
 from ecr_ptc.errors import ValidationError
 
 
 class TagMutability(Enum):
     MUTABLE = "MUTABLE"
     IMMUTABLE = "IMMUTABLE"
+    IMMUTABLE_WITH_EXCLUSION = "IMMUTABLE_WITH_EXCLUSION"  # immutable, but the excluded tags move
+    MUTABLE_WITH_EXCLUSION = "MUTABLE_WITH_EXCLUSION"  # mutable, but the excluded tags are fixed
 
 
 class ScanOnPush(Enum):
@@ -27,7 +32,8 @@ class ScanOnPush(Enum):
 
 IMMUTABLE_WARNING = (
     "tagMutability IMMUTABLE stops the cache from refreshing tags such as 'latest' from the upstream; "
-    "use it only for caches of pinned, never-moving tags"
+    "use it only for caches of pinned, never-moving tags, or use IMMUTABLE_WITH_EXCLUSION with "
+    "tagMutabilityExclusions such as [latest, 'stable*'] to keep those moving"
 )
 
 
@@ -90,6 +96,14 @@ class RepositorySettings:
     """
 
     tag_mutability: TagMutability = TagMutability.MUTABLE
+    # 1-5 wildcard filters for the *_WITH_EXCLUSION mutabilities (default: none)
+    tag_mutability_exclusions: tuple[str, ...] = ()
+    # ordered rules that select tags (default: none); after them the shortcuts, 'any' rules last
+    lifecycle_rules: tuple[LifecycleRule, ...] = ()
+    # a lifecycle policy JSON file used as it is, instead of every lifecycle key (default: none)
+    lifecycle_policy_file: Optional[str] = None
+    # principals and services that may pull what the cache creates (default: none)
+    read_access: Optional[ReadAccess] = None
     expire_untagged_after_days: Optional[int] = None
     keep_last_images: Optional[int] = None
     encryption: Encryption = field(default_factory=Encryption.aes256)
@@ -98,6 +112,7 @@ class RepositorySettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tag_mutability", enum_value(TagMutability, self.tag_mutability, "tag_mutability"))
+        self._check_exclusions_and_rules()
         object.__setattr__(self, "scan_on_push", _scan_on_push(self.scan_on_push))
         if self.expire_untagged_after_days is not None:
             v.check_positive_int(self.expire_untagged_after_days, "expire_untagged_after_days", maximum=3650)
@@ -110,11 +125,85 @@ class RepositorySettings:
                 "pass Encryption.aes256() or Encryption.kms(key_arn)",
                 "use AES256 or {kmsKeyArn: <key arn>}",
             )
+        self.check_lifecycle()
         object.__setattr__(self, "tags", v.check_tags(self.tags, "tags"))
 
     @property
     def warnings(self) -> list[str]:
         return [IMMUTABLE_WARNING] if self.tag_mutability is TagMutability.IMMUTABLE else []
+
+    def lifecycle_policy_text(self) -> Optional[str]:
+        """What the creation templates get: the policy file as it is, or ``lifecycle_rules`` then the
+        shortcut rules of :meth:`lifecycle_policy`, every ``tagStatus: any`` rule last (checked as ECR
+        documents the rules)."""
+        if self.lifecycle_policy_file is not None:
+            return str(self.__dict__["_policy_file_text"])  # read and checked in __post_init__
+        return lifecycle.compose(self.lifecycle_policy(), self.lifecycle_rules)
+
+    def _check_exclusions_and_rules(self) -> None:
+        with_exclusion = self.tag_mutability.value.endswith("_WITH_EXCLUSION")
+        filters = self.tag_mutability_exclusions
+        if filters or with_exclusion:
+            if not with_exclusion:
+                raise ValidationError(
+                    "tag_mutability_exclusions",
+                    f"exclusions apply to IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not {self.tag_mutability.value}",
+                    "set tag_mutability to IMMUTABLE_WITH_EXCLUSION (or MUTABLE_WITH_EXCLUSION), or drop the exclusions",
+                )
+            if isinstance(filters, str) or not isinstance(filters, (list, tuple)) or not 1 <= len(filters) <= 5:
+                raise ValidationError(
+                    "tag_mutability_exclusions",
+                    f"{self.tag_mutability.value} needs 1 to 5 wildcard filters, got {filters!r}",
+                    "give a list such as ['latest', 'stable*'] (ECR allows 1 to 5)",
+                )
+            for i, item in enumerate(filters):
+                if not isinstance(item, str) or not EXCLUSION_FILTER.match(item):
+                    raise ValidationError(
+                        f"tag_mutability_exclusions[{i}]",
+                        f"{item!r} is not a tag filter",
+                        "use 1-128 letters, digits, '.', '_', '-' and '*' wildcards",
+                    )
+            object.__setattr__(self, "tag_mutability_exclusions", tuple(filters))
+        rules = self.lifecycle_rules
+        if isinstance(rules, (str, dict)) or not isinstance(rules, (list, tuple)):
+            raise ValidationError("lifecycle_rules", f"expected a list of rules, got {rules!r}", "write a list")
+        for i, rule in enumerate(rules):
+            if not isinstance(rule, lifecycle.LifecycleRule):
+                raise ValidationError(
+                    f"lifecycle_rules[{i}]", f"expected a LifecycleRule, got {rule!r}", "use LifecycleRule(...)"
+                )
+        object.__setattr__(self, "lifecycle_rules", tuple(rules))
+        if self.read_access is not None and not isinstance(self.read_access, ReadAccess):
+            raise ValidationError(
+                "read_access", f"expected ReadAccess, got {self.read_access!r}", "use ReadAccess(...)"
+            )
+
+    def check_lifecycle(self) -> None:
+        """The composed lifecycle policy as ECR documents the rules (after the lifecycle keys' own checks)."""
+        getattr(self, "_check_usage_rules", lambda: None)()  # the pull-time keys' own, clearer messages first
+        if self.lifecycle_policy_file is None:
+            self.lifecycle_policy_text()
+            return
+        others = [
+            name
+            for name in (
+                "expire_untagged_after_days",
+                "keep_last_images",
+                "archive_unpulled_after_days",
+                "delete_archived_after_days",
+            )
+            if getattr(self, name, None) is not None
+        ] + (["lifecycle_rules"] if self.lifecycle_rules else [])
+        if others:
+            raise ValidationError(
+                "lifecycle_policy_file",
+                f"a lifecycle policy file replaces every lifecycle setting, and {', '.join(others)} is given too",
+                "put those rules in the file, or leave lifecycle_policy_file out",
+            )
+        v.check_type(self.lifecycle_policy_file, str, "lifecycle_policy_file", "a file path")
+        object.__setattr__(
+            self, "_policy_file_text", lifecycle.load_policy_file(self.lifecycle_policy_file, "lifecycle_policy_file")
+        )
 
     @property
     def needs_template_role(self) -> bool:
@@ -185,4 +274,48 @@ class AccessSettings:
                 "access names nobody",
                 "pass principals or organization_id",
                 "give principals, organizationId, or remove access",
+            )
+
+
+# ECR ImageTagMutabilityExclusionFilter.filter: ^[0-9a-zA-Z._*-]{1,128}$ (API reference).
+EXCLUSION_FILTER = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
+# A service principal such as omics.amazonaws.com.
+SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com$")
+
+
+@dataclass(frozen=True)
+class ReadAccess:
+    """Who may pull what the cache creates, through the repository policy of the creation templates.
+
+    No registry policy is created for these: principals of this account pull with their own IAM policy
+    (or the consumer policy); a service such as HealthOmics (``omics.amazonaws.com``) reads through
+    this repository policy, as its guide documents.
+
+    :param principals: account ids or IAM user/role ARNs (default: none).
+    :param services: service principals, e.g. ``omics.amazonaws.com`` (default: none).
+    :raises ValidationError: for a malformed principal, or when both are empty.
+    """
+
+    principals: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("principals", "services"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise ValidationError(name, f"expected a list, got {value!r}", f"write {name} as a list")
+        object.__setattr__(
+            self, "principals", tuple(v.check_principal(p, f"principals[{i}]") for i, p in enumerate(self.principals))
+        )
+        for i, service in enumerate(self.services):
+            if not isinstance(service, str) or not SERVICE_PRINCIPAL.match(service):
+                raise ValidationError(
+                    f"services[{i}]",
+                    f"{service!r} is not a service principal",
+                    "give a service principal such as omics.amazonaws.com",
+                )
+        object.__setattr__(self, "services", tuple(self.services))
+        if not self.principals and not self.services:
+            raise ValidationError(
+                "", "readAccess names nobody", "pass principals or services", "give principals or services"
             )
