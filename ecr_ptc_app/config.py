@@ -24,6 +24,7 @@ from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
+from ecr_ptc.monitoring.settings import MonitoringSettings
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 from ecr_ptc.workstation.settings import WorkstationSettings
 
@@ -31,7 +32,18 @@ from . import yaml_source
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
-TOP_KEYS = ("rules", "repositories", "access", "environments", "warm", "workstation", "iam", "tags", "consumers")
+TOP_KEYS = (
+    "rules",
+    "repositories",
+    "access",
+    "environments",
+    "warm",
+    "workstation",
+    "iam",
+    "tags",
+    "consumers",
+    "monitoring",
+)
 
 
 MAX_REPORTED = 20  # one run reports up to this many independent mistakes
@@ -107,6 +119,7 @@ class AppConfig:
     environments: tuple[Environment, ...] = ()
     warm: Optional[WarmSettings] = None
     workstation: Optional[WorkstationSettings] = None
+    monitoring: Optional[MonitoringSettings] = None  # alarms, notification, dashboard
     warnings: tuple[str, ...] = field(default=())
     iam: Optional[RoleGovernance] = None  # boundary and path of every role the stacks create
     tags: dict[str, str] = field(default_factory=dict)  # on every resource the stacks create
@@ -139,6 +152,7 @@ _PROPS_CLASSES = (
     WarmSettings,
     WorkstationSettings,
     RoleGovernance,
+    MonitoringSettings,
     LifecycleRule,
     ReadAccess,
 )
@@ -474,6 +488,22 @@ def _secret_location_errors(out: dict) -> list[ValidationError]:
     return errors
 
 
+def _monitoring(raw: Any, environments: Sequence[Environment], problems: Problems) -> MonitoringSettings:
+    """The monitoring settings; an existing topic must be in every environment's Region."""
+    settings: MonitoringSettings = _props(
+        MonitoringSettings, raw, "monitoring", "email, topicArn, dashboard", None, problems
+    )
+    for i, env in enumerate(environments):
+        problem = settings.topic_location_problem(env.region)
+        if problem:
+            raise ValidationError(
+                "monitoring.topicArn",
+                f"{problem} (environments[{i}])",
+                f"give a topic of {env.region}, or leave topicArn out (each stack then creates its own)",
+            )
+    return settings
+
+
 def build(document: Any) -> tuple[dict, list[str]]:
     """Typed props from a parsed document; raises ValidationError (the first mistake) with camelCase key
     paths. :func:`build_all` reports every mistake."""
@@ -535,6 +565,8 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
         out["tags"] = problems.attempt(check_resource_tags, doc["tags"], "tags") or {}
     if "consumers" in doc:
         out["consumer_role_names"] = problems.attempt(_consumers, doc["consumers"], problems) or ()
+    if "monitoring" in doc:
+        out["monitoring"] = problems.attempt(_monitoring, doc["monitoring"], out.get("environments") or (), problems)
     warnings += _stack_checks(out, problems)
     return out, warnings, problems.errors
 

@@ -11,6 +11,7 @@ from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
+from ecr_ptc.monitoring.settings import MonitoringSettings
 from ecr_ptc.warming.settings import WarmSettings
 
 from .outputs import OutputIds, digest_outputs_warning, wants_digest_outputs
@@ -29,6 +30,7 @@ class CacheStack(Stack):
         template_role_arn: Optional[str] = None,
         prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
         consumer_role_names: Sequence[str] = (),
+        monitoring: Optional[MonitoringSettings] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -79,6 +81,13 @@ class CacheStack(Stack):
 
             self.warmer = CacheWarmer(self, "Warmer", cache=self.cache, settings=warm)
             self._digest_outputs(warm)
+        self.monitoring = None
+        if monitoring is not None:
+            from ecr_ptc.monitoring.cache_monitoring import CacheMonitoring  # loads SNS, KMS, DynamoDB...: when used
+
+            self.monitoring = CacheMonitoring(
+                self, "Monitoring", cache=self.cache, settings=monitoring, warmer=self.warmer
+            )
 
     def _digest_outputs(self, warm: WarmSettings) -> None:
         if self.warmer is None or not wants_digest_outputs(warm):

@@ -48,6 +48,7 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
             prefix_repositories=config.prefix_repositories,
             template_role_arn=config.iam.template_role_arn if config.iam else None,
             consumer_role_names=config.consumer_role_names,
+            monitoring=config.monitoring,
             description="ECR pull-through cache (ecr-ptc)",
         )
         stacks.append(cache)

@@ -9,12 +9,15 @@ from typing import Any
 
 _EXPORTS = {
     "AccessSettings": "cache.settings",
+    "CacheMonitoring": "monitoring.cache_monitoring",
     "CacheWarmer": "warming.cache_warmer",
     "Cloud9Workstation": "workstation.cloud9",
     "Ec2Workstation": "workstation.ec2",
     "Encryption": "cache.settings",
     "IPullThroughCache": "cache.base",
+    "MonitoringSettings": "monitoring.settings",
     "PullThroughCache": "cache.pull_through_cache",
+    "PullThroughFailureEvents": "monitoring.pull_through_events",
     "RepositorySettings": "cache.settings",
     "ScanOnPush": "cache.settings",
     "TagMutability": "cache.settings",

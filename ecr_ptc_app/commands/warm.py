@@ -129,23 +129,39 @@ def _human(n: int) -> str:
     return str(size)
 
 
-def _table(outcomes, out: TextIO) -> None:
-    rows = [("IMAGE", "DIGEST", "PLATFORMS", "BYTES", "SECONDS", "RESULT")]
+def before_text(refreshed) -> str:
+    """The BEFORE column: the digest ECR held before the run when the tag moved, else what happened to it."""
+    if refreshed is None:
+        return "-"  # --registry: a generic registry cache cannot be asked
+    if refreshed.moved:
+        return refreshed.before.digest
+    if refreshed.outcome.result is None:
+        return "-"
+    if not refreshed.before.known:
+        return "?"
+    return "same" if refreshed.before.digest == refreshed.after else "new"
+
+
+def _table(outcomes, out: TextIO, before: Optional[dict] = None) -> None:
+    """One row per image: IMAGE, DIGEST (now), BEFORE (the old digest of a moved tag, 'same', 'new', '?' when
+    ECR could not be asked, '-' for --registry), PLATFORMS, BYTES, SECONDS, RESULT."""
+    rows = [("IMAGE", "DIGEST", "BEFORE", "PLATFORMS", "BYTES", "SECONDS", "RESULT")]
     for o in outcomes:
         r = o.result
         rows.append(
             (
                 o.image,
                 r.digest if r else "-",
+                before_text((before or {}).get(o.image)),
                 ",".join(r.platforms) or "-" if r else "-",
                 _human(r.bytes_read) if r else "-",
                 f"{o.seconds:.1f}",
                 "ok" if o.ok else f"FAILED ({o.error.reason}): {o.error}",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5], file=out)
+        print("  ".join(c.ljust(w) for c, w in zip(row[:6], widths, strict=True)) + "  " + row[6], file=out)
 
 
 def _load_config(path: Optional[str]):
@@ -200,12 +216,13 @@ def _client(args):
             raise UsageError("--username and --password go together")
         creds = Credentials(args.username, password) if args.username and password else None
         try:
-            return RegistryClient(registry_url(args.registry), creds, timeout=args.request_timeout), "stream"
+            return RegistryClient(registry_url(args.registry), creds, timeout=args.request_timeout), "stream", None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.username or args.password:
         raise UsageError("--username/--password apply only with --registry (ECR uses your AWS credentials)")
-    return ecr.registry_client(ecr.client(), timeout=args.request_timeout), "ecr"
+    api = ecr.client()
+    return ecr.registry_client(api, timeout=args.request_timeout), "ecr", api
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -251,7 +268,7 @@ def _run(args, out: TextIO, err: TextIO) -> int:
             selected = [parse_platform(p) for p in platforms]
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        client, mode = _client(args)
+        client, mode, api = _client(args)
     except UsageError as exc:
         print(f"ecr-ptc warm: error: {logs.redact(str(exc))}", file=err)
         return 2
@@ -266,24 +283,42 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         return 2
     names = [str(r) for r in refs]
     progress = _Progress(names, err)
-    outcomes = warm.warm_many(
-        client,
-        refs,
-        selected,
-        mode=mode,
-        deadline=time.monotonic() + args.timeout,
-        concurrency=args.concurrency,
-        progress=progress,
-    )
+    deadline = time.monotonic() + args.timeout
+    before: dict = {}
     if mode == "ecr":
-        from ecr_ptc_runtime import ecr
+        from ecr_ptc_runtime import ecr, refresh
 
-        ecr_api = None
+        # The same re-warm as the scheduled runs: what ECR held before, the warm, moved tags.
+        results = refresh.refresh(
+            client,
+            api,
+            refs,
+            selected,
+            deadline=deadline,
+            concurrency=args.concurrency,
+            progress=progress,
+            skip_archived=False,
+        )
+        outcomes = [r.outcome for r in results]
+        before = {r.image: r for r in results}
         for o in outcomes:
-            if o.error:
-                ecr_api = ecr_api or ecr.client()
-                o.error = ecr.explain(o.error, parse_image(o.image), ecr_api)
-    _table(outcomes, out)
+            if o.error and not isinstance(o.error, refresh.ImageArchived):
+                o.error = ecr.explain(o.error, parse_image(o.image), api)
+        unknown = sorted({r.before.error for r in results if not r.before.known})
+        if unknown:
+            print(
+                f"ecr-ptc warm: moved tags not reported: ecr:DescribeImages answered {', '.join(unknown)}",
+                file=err,
+            )
+            print("  Fix: allow ecr:DescribeImages on the cache's repositories to see moved tags", file=err)
+    else:
+        outcomes = warm.warm_many(
+            client, refs, selected, mode=mode, deadline=deadline, concurrency=args.concurrency, progress=progress
+        )
+    _table(outcomes, out, before)
+    for r in before.values():
+        if r.moved:
+            print(f"ecr-ptc warm: {r.image} moved: {r.before.digest} -> {r.after}", file=err)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         text = str(o.error)  # most errors already start with the image

@@ -1,19 +1,23 @@
-"""CloudFormation custom resource (CDK Provider framework): warm one image in the caller's ECR.
+"""Lambda entry points, one per trigger, over the shared warming code (``warm``, ``refresh``).
 
-Entry points: :func:`on_event_handler` and :func:`is_complete_handler`, one Lambda function each (the
-Provider's onEvent and isComplete); a scheduled or CLI trigger gets an entry point of its own.
-ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
-TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
+* :func:`on_event_handler` and :func:`is_complete_handler`: the CloudFormation custom resource (CDK
+  Provider framework's onEvent and isComplete) that warms one image at deploy time.
+  ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
+  TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
+* :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
+  with EMF metric lines by prefix and the tags that moved.
+* :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
 """
 
 from __future__ import annotations
 
+import os
 import time
-from typing import Optional
+from typing import Any, Optional
 
-from . import ecr, errors, warm
+from . import ecr, errors, metrics, notify, refresh, warm
 from .logs import log, redact
-from .names import ImageRef, Platform, parse_image, parse_platform
+from .names import ImageRef, Platform, best_prefix, parse_image, parse_platform
 
 DEFAULT_TIMEOUT = 900
 TRANSIENT = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited)
@@ -201,3 +205,192 @@ def on_event_handler(event: dict, context) -> dict:
 def is_complete_handler(event: dict, context) -> dict:
     """Lambda entry point for the Provider's isComplete."""
     return is_complete(event, context)
+
+
+# --- scheduled re-warm -------------------------------------------------------------------------------
+SCHEDULED_CONCURRENCY = 8  # images at once, as `ecr-ptc warm` does by default
+
+
+class ScheduledRun:
+    """The schedule's input (a JSON object the CacheWarmer construct writes):
+    ``{"cache": <stack name>, "images": [...], "platforms": [...], "prefixes": [<rule prefixes>]}``."""
+
+    def __init__(self, event: dict) -> None:
+        if not isinstance(event, dict):
+            raise ValueError(f"the schedule's input is not a JSON object: {event!r}"[:300])
+        self.cache = str(event.get("cache") or "").strip()
+        if not self.cache:
+            raise ValueError("the schedule's input names no cache")
+        images = event.get("images")
+        if not isinstance(images, list) or not images:
+            raise ValueError("the schedule's input has no images")
+        self.refs: list[ImageRef] = list(dict.fromkeys(parse_image(i) for i in images))
+        self.platforms: list[Platform] = [parse_platform(p) for p in event.get("platforms") or []]
+        self.prefixes: list[str] = [str(p) for p in event.get("prefixes") or []]
+
+    def prefix_of(self, ref: ImageRef) -> str:
+        """The rule prefix the image lies under (its first path segment when the input lists none)."""
+        return best_prefix(ref.repository, self.prefixes) or ref.repository.split("/")[0]
+
+
+def _run_budget(context) -> float:
+    """The scheduled run's deadline: this invocation's end less a minute (or a fifth) for the report."""
+    remaining = (context.get_remaining_time_in_millis() / 1000.0) if context is not None else 900.0
+    return time.monotonic() + max(0.0, remaining - min(60.0, remaining * 0.2))
+
+
+def scheduled(event: dict, context) -> dict:
+    """Re-warm every image of the schedule's input; report moved tags; write the run's metrics.
+
+    An image that fails is counted (``ImagesFailed``) and logged, never raised: the alarm on that metric
+    reports it. Only a malformed input or a bug raises (the function's ``Errors`` metric)."""
+    started = time.monotonic()
+    run = ScheduledRun(event)
+    deadline = _run_budget(context)
+    log("scheduled-run", cache=run.cache, images=len(run.refs), platforms=[str(p) for p in run.platforms])
+    client = ecr_client()
+    try:
+        registry = ecr.registry_client(client)
+    except errors.WarmError as err:  # no token: every image fails for that one reason
+        results = [refresh.Refreshed(warm.Outcome(str(r), error=err), refresh.Held(known=False)) for r in run.refs]
+    else:
+        results = refresh.refresh(
+            registry, client, run.refs, run.platforms, deadline=deadline, concurrency=SCHEDULED_CONCURRENCY
+        )
+        for r in results:
+            if r.outcome.error is not None and not isinstance(r.outcome.error, refresh.ImageArchived):
+                r.outcome.error = ecr.explain(r.outcome.error, parse_image(r.image), client)
+    for r in results:
+        error = r.outcome.error
+        failure: dict[str, Any] = {"reason": error.reason, "error": str(error)} if error and r.state == "failed" else {}
+        log(
+            "rewarm",
+            image=r.image,
+            state=r.state,
+            change=_change(r),
+            before=r.before.digest,
+            after=r.after,
+            moved=r.moved,
+            seconds=r.outcome.seconds,
+            **failure,
+        )
+    seconds = round(time.monotonic() - started, 3)
+    _emit_run_metrics(run, results, seconds)
+    summary: dict[str, Any] = {
+        "cache": run.cache,
+        "images": len(results),
+        "warmed": sum(r.state == "warmed" for r in results),
+        "failed": sum(r.state == "failed" for r in results),
+        "archived": sum(r.state == "archived" for r in results),
+        "moved": [{"image": r.image, "before": r.before.digest, "after": r.after} for r in results if r.moved],
+        "seconds": seconds,
+    }
+    log("scheduled-run-done", **summary)
+    return summary
+
+
+def _change(r: refresh.Refreshed) -> str:
+    """``moved`` (another digest than before), ``same``, ``new`` (not cached before) or ``unknown``."""
+    if r.moved:
+        return "moved"
+    if r.after is None or not r.before.known:
+        return "unknown"
+    return "same" if r.before.digest == r.after else "new"
+
+
+def _emit_run_metrics(run: ScheduledRun, results: list[refresh.Refreshed], seconds: float) -> None:
+    """One EMF line per prefix (counts, zeros included, so an alarm sees every run), under the dimension
+    sets [Cache] and [Cache, Prefix]; then the run's duration under [Cache]."""
+    by_prefix: dict[str, list[refresh.Refreshed]] = {}
+    for r in results:
+        by_prefix.setdefault(run.prefix_of(parse_image(r.image)), []).append(r)
+    dimension_sets = [[metrics.CACHE], [metrics.CACHE, metrics.PREFIX]]
+    for prefix, group in sorted(by_prefix.items()):
+        dimensions = {metrics.CACHE: run.cache, metrics.PREFIX: prefix}
+        durations = [r.outcome.seconds for r in group if r.state == "warmed"]
+        values: dict[metrics.Metric, metrics.Value] = {
+            metrics.IMAGES_WARMED: sum(r.state == "warmed" for r in group),
+            metrics.IMAGES_FAILED: sum(r.state == "failed" for r in group),
+            metrics.DIGESTS_CHANGED: sum(r.moved for r in group),
+            metrics.IMAGES_ARCHIVED: sum(r.state == "archived" for r in group),
+        }
+        if durations:
+            values[metrics.WARM_SECONDS] = durations[: metrics.MAX_VALUES]
+        metrics.emit(metrics.record(values, dimensions, dimension_sets))
+        for i in range(metrics.MAX_VALUES, len(durations), metrics.MAX_VALUES):  # EMF: 100 values a metric
+            chunk = durations[i : i + metrics.MAX_VALUES]
+            metrics.emit(metrics.record({metrics.WARM_SECONDS: chunk}, dimensions, dimension_sets))
+    metrics.emit(
+        metrics.record(
+            {metrics.RUN_SECONDS: seconds}, {metrics.CACHE: run.cache}, [[metrics.CACHE]], images=len(results)
+        )
+    )
+
+
+def scheduled_handler(event: dict, context) -> dict:
+    """Lambda entry point for the EventBridge Scheduler schedule (re-warming)."""
+    return scheduled(event, context)
+
+
+# --- ECR pull-through cache failure events --------------------------------------------------------------
+def sns_client():
+    """The SNS client (a seam for tests)."""
+    import boto3
+
+    return boto3.client("sns", region_name=os.environ.get("AWS_REGION") or None)
+
+
+def dynamodb_client():
+    """The DynamoDB client of the notification window table (a seam for tests)."""
+    import boto3
+
+    return boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION") or None)
+
+
+def pull_through_event(event: dict, context) -> dict:
+    """Count, log and (at most once an hour per prefix and failure code) notify one failed pull-through action.
+
+    Environment: CACHE_NAME (the metrics' Cache dimension), TOPIC_ARN and WINDOW_TABLE (no message without)."""
+    failure = notify.PullThroughFailure.of(event if isinstance(event, dict) else {})
+    cache = os.environ.get("CACHE_NAME") or "ecr-ptc"
+    fields: dict[str, Any] = {
+        "cache": cache,
+        "prefix": failure.prefix,
+        "repository": failure.repository,
+        "image": failure.reference,
+        "upstream": failure.upstream,
+        "failure_code": failure.code,
+        "failure_reason": failure.reason,
+        "sync_status": failure.status,
+    }
+    log("pull-through-failed", **fields)
+    metrics.emit(
+        metrics.record(
+            {metrics.PULL_THROUGH_FAILURES: 1},
+            {metrics.CACHE: cache, metrics.PREFIX: failure.prefix},
+            [[metrics.CACHE], [metrics.CACHE, metrics.PREFIX]],
+        )
+    )
+    topic, table = os.environ.get("TOPIC_ARN"), os.environ.get("WINDOW_TABLE")
+    published = False
+    if topic and table:
+        dynamodb = dynamodb_client()
+        try:
+            published = notify.notify(
+                failure, cache=cache, topic_arn=topic, table=table, sns=sns_client(), dynamodb=dynamodb
+            )
+        except Exception:
+            # Not sent: free the window so Lambda's retry of this event sends it.
+            notify.forget(dynamodb, table, f"{failure.prefix}#{failure.code}")
+            raise
+    log(
+        "pull-through-notified" if published else "pull-through-counted",
+        prefix=failure.prefix,
+        failure_code=failure.code,
+    )
+    return {"published": published}
+
+
+def pull_through_event_handler(event: dict, context) -> dict:
+    """Lambda entry point for the EventBridge rule on ECR's failed pull-through cache actions."""
+    return pull_through_event(event, context)

@@ -328,6 +328,18 @@ def _parse(value: Any) -> Any:
     return value
 
 
+def _this_key(document: Any, key_arn: str) -> Any:
+    """A key policy with its Resource '*' written as the key's ARN: in a key policy, '*' means "this KMS key"
+    (KMS developer guide, "Key policies in AWS KMS"), and a key policy cannot name its own ARN."""
+    if not isinstance(document, dict) or not isinstance(document.get("Statement"), list):
+        return document
+    statements = [
+        {**s, "Resource": key_arn} if isinstance(s, dict) and s.get("Resource") == "*" else s
+        for s in document["Statement"]
+    ]
+    return {**document, "Statement": statements}
+
+
 def policy_documents(template: dict[str, Any], resolver: Optional[Resolver] = None) -> Iterator[Document]:
     """Every policy document in the template, intrinsics resolved, JSON strings parsed."""
     resolver = resolver or Resolver(template)
@@ -348,6 +360,8 @@ def policy_documents(template: dict[str, Any], resolver: Optional[Resolver] = No
                     yield Document(f"{where}[{name}]", doc_kind, _parse(policy.get("PolicyDocument")))
             elif prop == "Statement":  # EventBusPolicy: one statement, not a document
                 yield Document(where, doc_kind, {"Version": "2012-10-17", "Statement": [value]})
+            elif kind == "AWS::KMS::Key":
+                yield Document(where, doc_kind, _this_key(_parse(value), resolver.get_att(logical_id, "Arn")))
             else:
                 yield Document(where, doc_kind, _parse(value))
         if kind == "AWS::Lambda::Permission":

@@ -30,6 +30,10 @@ class ScanOnPush(Enum):
     ENHANCED = "enhanced"
 
 
+# ECR user guide, "Archiving an image": archived images have a minimum storage duration of 90 days, and
+# lifecycle policies cannot delete images that have been in the archive for less.
+MIN_ARCHIVE_DAYS = 90
+
 IMMUTABLE_WARNING = (
     "tagMutability IMMUTABLE stops the cache from refreshing tags such as 'latest' from the upstream; "
     "use it only for caches of pinned, never-moving tags, or use IMMUTABLE_WITH_EXCLUSION with "
@@ -93,6 +97,14 @@ class RepositorySettings:
     """What every repository the cache creates gets (a repository creation template per rule prefix).
 
     Defaults match ECR without a template: mutable tags, AES256, no lifecycle policy, no scanning.
+
+    Usage-based cleanup (ECR user guide, "Automate the cleanup of images by using lifecycle policies"):
+    ``archive_unpulled_after_days`` moves images nobody pulled for that many days (1-3650) to the archive
+    storage class; ``delete_archived_after_days`` (90-3650, ECR's minimum archive duration) then deletes
+    them. ECR can count days since the last pull only to archive (``sinceImagePulled`` takes the
+    ``transition`` action, never ``expire``), and an archived image cannot be pulled until it is restored.
+    Left out (None): no such rule. ``expire_unpulled_after_days`` exists only to refuse that name with
+    this explanation.
     """
 
     tag_mutability: TagMutability = TagMutability.MUTABLE
@@ -109,6 +121,9 @@ class RepositorySettings:
     encryption: Encryption = field(default_factory=Encryption.aes256)
     tags: dict[str, str] = field(default_factory=dict)
     scan_on_push: ScanOnPush = ScanOnPush.OFF
+    archive_unpulled_after_days: Optional[int] = None
+    delete_archived_after_days: Optional[int] = None
+    expire_unpulled_after_days: Optional[int] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tag_mutability", enum_value(TagMutability, self.tag_mutability, "tag_mutability"))
@@ -127,6 +142,65 @@ class RepositorySettings:
             )
         self.check_lifecycle()
         object.__setattr__(self, "tags", v.check_tags(self.tags, "tags"))
+        self._check_usage_rules()
+
+    def _check_usage_rules(self) -> None:
+        """The pull-time lifecycle keys: ranges, and the combinations ECR would refuse or never act on."""
+        if self.expire_unpulled_after_days is not None:
+            raise ValidationError(
+                "expire_unpulled_after_days",
+                "ECR lifecycle rules cannot expire images by days since their last pull: a sinceImagePulled "
+                "rule can only move them to the archive storage class",
+                f"use archive_unpulled_after_days={self.expire_unpulled_after_days!r} (and "
+                "delete_archived_after_days, 90 or more, to delete them from the archive)",
+                f"write archiveUnpulledAfterDays: {self.expire_unpulled_after_days!r} (and deleteArchivedAfterDays: "
+                "90 or more to delete them from the archive); README: usage-based expiry",
+            )
+        archive, delete = self.archive_unpulled_after_days, self.delete_archived_after_days
+        if archive is not None:
+            v.check_positive_int(archive, "archive_unpulled_after_days", maximum=3650)
+        if delete is not None:
+            v.check_positive_int(delete, "delete_archived_after_days", maximum=3650)
+            if delete < MIN_ARCHIVE_DAYS:
+                raise ValidationError(
+                    "delete_archived_after_days",
+                    f"{delete} days is less than the {MIN_ARCHIVE_DAYS} days ECR keeps (and bills) an archived image "
+                    "at least; ECR refuses a lifecycle rule that deletes archived images sooner",
+                    f"give {MIN_ARCHIVE_DAYS} to 3650",
+                )
+            if archive is None:
+                raise ValidationError(
+                    "delete_archived_after_days",
+                    "nothing is archived: there is no archive_unpulled_after_days rule",
+                    "set archive_unpulled_after_days too, or leave delete_archived_after_days out",
+                )
+        if archive is None:
+            return
+        # ECR user guide, lifecycle policy evaluation rules: "Only one rule selecting a specific storage class
+        # is allowed to select untagged images", and "an image that matches the tagging requirements of a
+        # rule cannot be expired or archived by a rule with a lower priority".
+        if self.expire_untagged_after_days is not None:
+            raise ValidationError(
+                "archive_unpulled_after_days",
+                "cannot be combined with expire_untagged_after_days: the archive rule selects untagged images "
+                "too (tagStatus any, so a multi-platform image's untagged platform manifests follow their index), "
+                "and ECR allows one rule per storage class to select untagged images",
+                "leave expire_untagged_after_days out (untagged images nobody pulls are archived as well), or "
+                "leave archive_unpulled_after_days out",
+            )
+        if self.keep_last_images is not None:
+            raise ValidationError(
+                "archive_unpulled_after_days",
+                "cannot be combined with keep_last_images: that rule selects every tagged image, and ECR never "
+                "archives an image through a lower-priority rule once a higher one selects it, so nothing tagged "
+                "would ever be archived",
+                "choose one: keep_last_images (a count) or archive_unpulled_after_days (days since the last pull)",
+            )
+
+    @property
+    def archives_by_pull(self) -> bool:
+        """Whether images are archived by days since their last pull (so warming must not count as a pull)."""
+        return self.archive_unpulled_after_days is not None
 
     @property
     def warnings(self) -> list[str]:
@@ -242,6 +316,35 @@ class RepositorySettings:
                         "tagPatternList": ["*"],
                         "countType": "imageCountMoreThan",
                         "countNumber": self.keep_last_images,
+                    },
+                    "action": {"type": "expire"},
+                }
+            )
+        if self.archive_unpulled_after_days is not None:
+            rules.append(  # tagStatus any must come last (ECR: "must have the highest value for rulePriority")
+                {
+                    "rulePriority": len(rules) + 1,
+                    "description": f"Archive images not pulled for {self.archive_unpulled_after_days} days",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "sinceImagePulled",
+                        "countUnit": "days",
+                        "countNumber": self.archive_unpulled_after_days,
+                    },
+                    "action": {"type": "transition", "targetStorageClass": "archive"},
+                }
+            )
+        if self.delete_archived_after_days is not None:
+            rules.append(
+                {
+                    "rulePriority": len(rules) + 1,
+                    "description": f"Delete images archived for {self.delete_archived_after_days} days",
+                    "selection": {
+                        "tagStatus": "any",
+                        "storageClass": "archive",
+                        "countType": "sinceImageTransitioned",
+                        "countUnit": "days",
+                        "countNumber": self.delete_archived_after_days,
                     },
                     "action": {"type": "expire"},
                 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from aws_cdk import (
     Acknowledgment,
@@ -20,9 +20,13 @@ from aws_cdk import (
     Stack,
     Validations,
 )
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
 
 from constructs import Construct
@@ -30,7 +34,9 @@ from ecr_ptc.cache.base import IPullThroughCache
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import BASIC_EXECUTION_FINDING
+from ecr_ptc.warming import scheduled
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
+from ecr_ptc_runtime import metrics
 
 RUNTIME_ID = "EcrPtcCacheWarmerRuntime"  # the per-stack singleton, found by this id
 RESOURCE_TYPE = "Custom::EcrPtcWarmImage"
@@ -74,6 +80,7 @@ class _WarmerRuntime(Construct):
         )
         self.log_group.grant_write(self.role)
         code = lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE)
+        self.code, self.python = code, PYTHON  # the scheduled re-warm function (scheduled.py) shares both
         # One entry point per trigger over the same code: no event is ever routed by guessing.
         self.function = self._function("Function", code, "on_event_handler", "ECR pull-through cache warmer")
         self.is_complete_function = self._function(
@@ -164,6 +171,12 @@ class CacheWarmer(Construct):
     One ``Custom::EcrPtcWarmImage`` per image, keyed by the image, so adding or removing an image
     touches only that image's resource. ``on_failure='fail'`` rolls the deployment back when an
     image cannot be warmed; ``'warn'`` logs it and goes on.
+
+    With ``settings.schedule``, an EventBridge Scheduler schedule (``schedule``) warms the images again
+    through the stack's scheduled function (``scheduled_function``), which reports moved tags and writes
+    the ``metric_*`` metrics; runs that could not happen land in ``dead_letter_queue``. When the cache's
+    repositories archive images by days since their last pull, the warmer's role is excluded from
+    pull-time updates (``pull_time_exclusion``), so warming does not keep unused images alive.
     """
 
     def __init__(self, scope: Construct, id: str, *, cache: IPullThroughCache, settings: WarmSettings) -> None:
@@ -213,6 +226,73 @@ class CacheWarmer(Construct):
             resource.node.add_dependency(runtime.role)
             self.resources[image] = resource
             self._by_name[image] = self._by_name[given] = resource
+        self._schedule(runtime, cache, settings)
+
+    def _schedule(self, runtime: _WarmerRuntime, cache: IPullThroughCache, settings: WarmSettings) -> None:
+        """The scheduled re-warm and the pull-time exclusion, when asked for."""
+        self.schedule: Optional[scheduler.Schedule] = None
+        self.scheduled_function: Optional[lambda_.Function] = None
+        self.dead_letter_queue: Optional[sqs.Queue] = None
+        self.log_group: logs.ILogGroup = runtime.log_group  # every warmer function of the stack logs here
+        repositories = getattr(cache, "repositories", None)  # PullThroughCache and from_attributes have them
+        self.pull_time_exclusion: Optional[ecr.CfnPullTimeUpdateExclusion] = (
+            scheduled.exclude_from_pull_time(runtime) if getattr(repositories, "archives_by_pull", False) else None
+        )
+        if settings.schedule is None:
+            return
+        self.schedule, runtime_part = scheduled.add_schedule(
+            self,
+            runtime,
+            expression=settings.schedule,
+            images=self.images,
+            platforms=settings.platforms,
+            prefixes=cache.prefixes,
+        )
+        self.scheduled_function, self.dead_letter_queue = runtime_part.function, runtime_part.dead_letter_queue
+
+    # --- metrics of the scheduled runs (EMF, written by ecr_ptc_runtime.handler.scheduled_handler) ---------
+    def metric(
+        self,
+        metric: metrics.Metric,
+        *,
+        prefix: Optional[str] = None,
+        statistic: str = "Sum",
+        period: Optional[Duration] = None,
+    ) -> cloudwatch.Metric:
+        """A metric of this stack's scheduled runs (all warmers of a stack share the ``Cache`` dimension).
+
+        :param metric: one of ``ecr_ptc_runtime.metrics``' metrics, e.g. ``metrics.IMAGES_FAILED``.
+        :param prefix: one cache prefix's share (default: the whole cache).
+        :param statistic: default ``Sum``.
+        :param period: default one hour.
+        """
+        return scheduled.warm_metric(
+            self, metric, prefix=prefix, statistic=statistic, period=period or Duration.hours(1)
+        )
+
+    def metric_images_warmed(self, **kwargs: Any) -> cloudwatch.Metric:
+        """Images the scheduled runs warmed (Sum)."""
+        return self.metric(metrics.IMAGES_WARMED, **kwargs)
+
+    def metric_images_failed(self, **kwargs: Any) -> cloudwatch.Metric:
+        """Images the scheduled runs could not warm (Sum); 0 in a run without failures."""
+        return self.metric(metrics.IMAGES_FAILED, **kwargs)
+
+    def metric_digests_changed(self, **kwargs: Any) -> cloudwatch.Metric:
+        """Tags whose digest moved since the run before (Sum)."""
+        return self.metric(metrics.DIGESTS_CHANGED, **kwargs)
+
+    def metric_images_archived(self, **kwargs: Any) -> cloudwatch.Metric:
+        """Images left alone because ECR archived them (Sum)."""
+        return self.metric(metrics.IMAGES_ARCHIVED, **kwargs)
+
+    def metric_warm_seconds(self, **kwargs: Any) -> cloudwatch.Metric:
+        """Seconds to warm one image (default statistic: Maximum)."""
+        return self.metric(metrics.WARM_SECONDS, **{"statistic": "Maximum", **kwargs})
+
+    def metric_run_seconds(self, **kwargs: Any) -> cloudwatch.Metric:
+        """Seconds of a whole scheduled run (default statistic: Maximum)."""
+        return self.metric(metrics.RUN_SECONDS, **{"statistic": "Maximum", **kwargs})
 
     def _runtime(self, settings: WarmSettings) -> _WarmerRuntime:
         wanted = settings.timeout_minutes + PROVIDER_MARGIN_MINUTES

@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence
 
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.warming.schedule import check_schedule
 from ecr_ptc_runtime.names import ImageRef, best_prefix, official_image, parse_image, parse_platform
 
 ON_FAILURE = ("fail", "warn")
@@ -36,12 +37,15 @@ class WarmSettings:
     fill a pull-through cache). ``platforms``: ``os/arch[/variant]`` to warm; empty means every
     platform the tag has. ``timeout_minutes``: how long one image may take (1..50).
     ``on_failure``: ``fail`` rolls the deployment back, ``warn`` logs and goes on.
+    ``schedule``: an EventBridge Scheduler ``rate(...)`` or ``cron(...)`` expression (UTC, at most
+    hourly) that warms the images again; None (the default) warms them at deploy time only.
     """
 
     images: tuple[str, ...]
     platforms: tuple[str, ...] = ()
     timeout_minutes: int = 30
     on_failure: str = "fail"
+    schedule: Optional[str] = None
 
     def __post_init__(self) -> None:
         images = _as_tuple(self.images, "images", "'ecr-public/nginx/nginx:1.27'")
@@ -59,6 +63,8 @@ class WarmSettings:
                 "use 'fail' (roll the deployment back) or 'warn' (log it and go on)",
             )
         object.__setattr__(self, "on_failure", on_failure)
+        if self.schedule is not None:
+            object.__setattr__(self, "schedule", check_schedule(self.schedule, "schedule"))
 
     def _check_timeout(self) -> None:
         minutes = self.timeout_minutes
