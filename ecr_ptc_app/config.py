@@ -20,6 +20,13 @@ import yaml
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache.lifecycle import LifecycleRule
+from ecr_ptc.cache.registry import (
+    RegistrySettings,
+    ScanningRule,
+    ScanningSettings,
+    merged_scanning,
+    singleton_warnings,
+)
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError, join_path
@@ -42,6 +49,7 @@ TOP_KEYS = (
     "iam",
     "tags",
     "consumers",
+    "registry",
     "monitoring",
 )
 
@@ -125,6 +133,7 @@ class AppConfig:
     tags: dict[str, str] = field(default_factory=dict)  # on every resource the stacks create
     consumer_role_names: tuple[str, ...] = ()  # existing roles the consumer policy is attached to
     prefix_repositories: dict[str, RepositorySettings] = field(default_factory=dict)  # rules' own blocks
+    registry: Optional[RegistrySettings] = None  # statements and scanning rules kept in the registry's singletons
 
 
 # --- names -------------------------------------------------------------------------------
@@ -155,6 +164,9 @@ _PROPS_CLASSES = (
     MonitoringSettings,
     LifecycleRule,
     ReadAccess,
+    RegistrySettings,
+    ScanningRule,
+    ScanningSettings,
 )
 _FIELD = re.compile(
     r"\b("
@@ -385,6 +397,42 @@ def _prefix_settings(
     return out
 
 
+def _scanning_rules(raw: Any, path: str) -> tuple[ScanningRule, ...]:
+    rules = _list(raw, path, "scanning rules")
+    return tuple(
+        _props(ScanningRule, r, f"{path}[{i}]", "frequency and filters", {"filters": _tuple})
+        for i, r in enumerate(rules)
+    )
+
+
+def _registry(raw: Any, problems: Problems) -> RegistrySettings:
+    def scanning(value: Any, path: str) -> ScanningSettings:
+        return _props(ScanningSettings, value, path, "scanType and rules", {"rules": _scanning_rules}, problems)
+
+    return _props(
+        RegistrySettings,
+        raw,
+        "registry",
+        "policyStatements and/or scanning",
+        {"policy_statements": _tuple, "scanning": scanning},
+        problems,
+    )
+
+
+def _registry_singletons(out: dict, problems: Problems) -> list[str]:
+    """The one scanning configuration must hold yours and the cache's; say that the stack owns the
+    registry's singletons whenever it creates one."""
+    registry, repositories = out.get("registry"), out.get("repositories")
+    scan = repositories.scan_on_push if repositories else ScanOnPush.OFF
+    cache_type = None if scan is ScanOnPush.OFF else scan.value.upper()
+    rules = out.get("rules") or ()
+    scanning = problems.attempt(
+        merged_scanning, registry.scanning if registry else None, cache_type, [r.repository_pattern for r in rules]
+    )
+    policy = bool(out.get("access")) or bool(registry and registry.policy_statements)
+    return [f"registry: {w}" for w in singleton_warnings(policy, scanning is not None)]
+
+
 def _consumers(raw: Any, problems: Problems) -> tuple[str, ...]:
     raw = _mapping(raw, "consumers", ("roleNames",), "roleNames", problems)
     names = _list(raw.get("roleNames"), "consumers.roleNames", "role names")
@@ -565,6 +613,9 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
         out["tags"] = problems.attempt(check_resource_tags, doc["tags"], "tags") or {}
     if "consumers" in doc:
         out["consumer_role_names"] = problems.attempt(_consumers, doc["consumers"], problems) or ()
+    if "registry" in doc:
+        out["registry"] = problems.attempt(_registry, doc["registry"], problems)
+    warnings += _registry_singletons(out, problems)
     if "monitoring" in doc:
         out["monitoring"] = problems.attempt(_monitoring, doc["monitoring"], out.get("environments") or (), problems)
     warnings += _stack_checks(out, problems)

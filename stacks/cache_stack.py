@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
+from ecr_ptc.cache.registry import RegistrySettings
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.monitoring.settings import MonitoringSettings
@@ -27,6 +28,7 @@ class CacheStack(Stack):
         repositories: Optional[RepositorySettings] = None,
         access: Optional[AccessSettings] = None,
         warm: Optional[WarmSettings] = None,
+        registry: Optional[RegistrySettings] = None,
         template_role_arn: Optional[str] = None,
         prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
         consumer_role_names: Sequence[str] = (),
@@ -43,6 +45,7 @@ class CacheStack(Stack):
             access=access,
             template_role_arn=template_role_arn,
             prefix_repositories=prefix_repositories,
+            registry=registry,
         )
         for name in consumer_role_names:  # existing roles of this account, by name
             self.cache.consumer_policy.attach_to_role(iam.Role.from_role_name(self, f"Consumer{name}", name))

@@ -45,6 +45,7 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
             repositories=config.repositories,
             access=config.access,
             warm=config.warm,
+            registry=config.registry,
             prefix_repositories=config.prefix_repositories,
             template_role_arn=config.iam.template_role_arn if config.iam else None,
             consumer_role_names=config.consumer_role_names,

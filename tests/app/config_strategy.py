@@ -93,6 +93,7 @@ class Context:
     regions: list[str] = field(default_factory=list)  # of the environments; [] = environment-agnostic
     accounts: list[Optional[str]] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    scan_type: Optional[str] = None  # repositories.scanOnPush as a registry scan type, when on
 
     @property
     def single_region(self) -> Optional[str]:
@@ -499,6 +500,7 @@ def repositories_valid(draw, ctx: Context) -> Any:
         )
     if draw(st.booleans()):
         out["scanOnPush"] = draw(st.sampled_from(["basic", "enhanced", "off"]))
+        ctx.scan_type = None if out["scanOnPush"] == "off" else out["scanOnPush"].upper()
     out.update(draw(template_extras()))
     return out
 
@@ -924,6 +926,93 @@ def consumers_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     return value, what
 
 
+# --- registry: statements and scanning rules kept in the registry's singletons ---------------
+@st.composite
+def registry_valid(draw, ctx: Context) -> Any:
+    if draw(st.integers(0, 2)) > 0:
+        return OMIT
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        acct = draw(account())
+        out["policyStatements"] = [
+            {
+                "Sid": "ReplicationFrom" + acct,
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
+                "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+                "Resource": "*",
+            }
+        ]
+        if draw(st.booleans()):
+            out["policyStatements"].append(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "omics.amazonaws.com"},
+                    "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+                    "Resource": "*",
+                }
+            )
+    if not out or draw(st.booleans()):
+        # README: one scan type for the registry; with scanOnPush on, it must be scanOnPush's
+        scan_type = ctx.scan_type or draw(st.sampled_from(["BASIC", "ENHANCED"]))
+        frequencies = ["SCAN_ON_PUSH"] + (["CONTINUOUS_SCAN"] if scan_type == "ENHANCED" else [])
+        chosen = draw(st.lists(st.sampled_from(frequencies), min_size=1, max_size=2, unique=True))
+        out["scanning"] = {
+            "scanType": scan_type,
+            "rules": [
+                {
+                    "frequency": f,
+                    "filters": draw(
+                        st.lists(
+                            st.sampled_from(["*", "prod/*", "team*", "a.b/c"]), min_size=1, max_size=3, unique=True
+                        )
+                    ),
+                }
+                for f in chosen
+            ],
+        }
+    return out
+
+
+@st.composite
+def registry_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    statement = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "ecr:ReplicateImage"}
+    what, value = draw(
+        st.sampled_from(
+            [
+                ("registry setting nothing", {}),
+                ("a statement without a principal", {"policyStatements": [{"Effect": "Allow", "Action": "ecr:*"}]}),
+                ("principal * without a condition", {"policyStatements": [{**statement, "Principal": "*"}]}),
+                ("an S3 action", {"policyStatements": [{**statement, "Action": "s3:GetObject"}]}),
+                ("the cache's own Sid", {"policyStatements": [{**statement, "Sid": "PullThroughCachePrincipals"}]}),
+                (
+                    "continuous scanning with basic",
+                    {"scanning": {"scanType": "BASIC", "rules": [{"frequency": "CONTINUOUS_SCAN", "filters": ["*"]}]}},
+                ),
+                (
+                    "two rules of one frequency",
+                    {
+                        "scanning": {
+                            "scanType": "BASIC",
+                            "rules": [
+                                {"frequency": "SCAN_ON_PUSH", "filters": ["a"]},
+                                {"frequency": "SCAN_ON_PUSH", "filters": ["b"]},
+                            ],
+                        }
+                    },
+                ),
+                (
+                    "a filter with a doubled separator",
+                    {"scanning": {"scanType": "BASIC", "rules": [{"frequency": "SCAN_ON_PUSH", "filters": ["a--b"]}]}},
+                ),
+                ("scanning without rules", {"scanning": {"scanType": "ENHANCED", "rules": []}}),
+                ("a misspelt key", {"policyStatement": []}),
+            ]
+        )
+    )
+    return value, what
+
+
 # --- any section: a value of the wrong shape -----------------------------------------------
 WRONG_SHAPES = (None, [], {}, 5, True, "x", ["x"], {"x": 1})
 
@@ -969,6 +1058,7 @@ SECTIONS: tuple[Section, ...] = (  # dependency order: later sections read what 
     Section("iam", iam_valid, shape_or(iam_near_miss, iam_valid)),
     Section("tags", tags_valid, shape_or(tags_near_miss, tags_valid)),
     Section("consumers", consumers_valid, shape_or(consumers_near_miss, consumers_valid)),
+    Section("registry", registry_valid, shape_or(registry_near_miss, registry_valid)),
 )
 YAML_ORDER = ("rules", "repositories", "access", "environments", "warm", "workstation")
 

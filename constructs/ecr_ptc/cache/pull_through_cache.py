@@ -26,7 +26,9 @@ if TYPE_CHECKING:  # the module itself loads only when a secret is created
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache import registry as registry_settings
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
+from ecr_ptc.cache.registry import RegistrySettings
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
@@ -35,6 +37,7 @@ from ecr_ptc.nag import acknowledge, acknowledge_sdk_call_provider, printed, wil
 PLACEHOLDER = "REPLACE_ME"
 SECRET_NAME_PREFIX = v.SECRET_NAME_PREFIX
 IMMUTABLE_WARNING_ID = "ecr-ptc:immutable-tags"
+REGISTRY_SINGLETON_WARNING_ID = "ecr-ptc:registry-singleton"
 KMS_ACCOUNT_WARNING_ID = "ecr-ptc:kms-key-account"
 AUTH_TOKEN_REASON = "ecr:GetAuthorizationToken has no resource-level permissions; '*' is its only resource"
 
@@ -71,6 +74,8 @@ class PullThroughCache(PullThroughCacheBase):
         templates, instead of the one created for KMS keys or tags (default: none).
     :param prefix_repositories: settings for some rule prefixes' templates instead of ``repositories``
         (default: none); their ``scan_on_push`` must be the default's (scanning is registry-wide).
+    :param registry: registry-policy statements and scanning rules of your own, kept beside the cache's
+        in the registry's singletons (default: none).
     :raises ValidationError: for bad rules or a Region without pull-through cache support.
     """
 
@@ -84,6 +89,7 @@ class PullThroughCache(PullThroughCacheBase):
         access: Optional[AccessSettings] = None,
         template_role_arn: Optional[str] = None,
         prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
+        registry: Optional[RegistrySettings] = None,
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
@@ -91,6 +97,16 @@ class PullThroughCache(PullThroughCacheBase):
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
         per_prefix = self._check_prefix_settings(rules, repositories, prefix_repositories)
+        if registry is not None and not isinstance(registry, RegistrySettings):
+            raise ValidationError(
+                "registry", f"expected RegistrySettings, got {registry!r}", "pass RegistrySettings(...)"
+            )
+        scan = (repositories or RepositorySettings()).scan_on_push
+        scanning = registry_settings.merged_scanning(
+            registry.scanning if registry else None,
+            None if scan is ScanOnPush.OFF else scan.value.upper(),
+            [rule.repository_pattern for rule in rules],
+        )
         key_warnings = [self._check_key_location(s, stack) for s in (repositories, *per_prefix.values())]
         key_warning = next((w for w in key_warnings if w), None)
         self._check_secret_locations(rules, stack)
@@ -118,12 +134,13 @@ class PullThroughCache(PullThroughCacheBase):
         for rule in rules:
             self._add_rule(rule)
 
-        self.scanning_configuration: Optional[ecr.CfnRegistryScanningConfiguration] = self._scanning()
-        self.registry_policy: Optional[ecr.CfnRegistryPolicy] = None
-        if access is not None:
-            self.registry_policy = ecr.CfnRegistryPolicy(
-                self, "RegistryPolicy", policy_text=policies.registry_policy_document(self._where, rules, access)
-            )
+        self.registry: Optional[RegistrySettings] = registry
+        self.scanning_configuration: Optional[ecr.CfnRegistryScanningConfiguration] = self._scanning(scanning)
+        self.registry_policy: Optional[ecr.CfnRegistryPolicy] = self._registry_policy(rules, access, registry)
+        for warning in registry_settings.singleton_warnings(
+            self.registry_policy is not None, self.scanning_configuration is not None
+        ):
+            Annotations.of(self).add_warning_v2(REGISTRY_SINGLETON_WARNING_ID, warning)
 
         self.consumer_policy = iam.ManagedPolicy(
             self,
@@ -442,19 +459,33 @@ class PullThroughCache(PullThroughCacheBase):
         )
 
     # --- registry-wide singletons ------------------------------------------------------------------
-    def _scanning(self) -> Optional[ecr.CfnRegistryScanningConfiguration]:
-        """Scan on push for the cache prefixes. The registry's one scanning configuration: it replaces
-        any other scanning set for this account and Region."""
-        scan = self.repositories.scan_on_push
-        if scan is ScanOnPush.OFF:
+    def _scanning(self, scanning: Optional[tuple[str, list[dict]]]) -> Optional[ecr.CfnRegistryScanningConfiguration]:
+        """Scan on push for the cache prefixes, joined to your own scanning rules. The registry's one
+        scanning configuration: it replaces any other scanning set for this account and Region."""
+        if scanning is None:
             return None
-        filters = [{"filter": rule.repository_pattern, "filterType": "WILDCARD"} for rule in self.rules]
-        return ecr.CfnRegistryScanningConfiguration(
-            self,
-            "ScanningConfiguration",
-            scan_type="ENHANCED" if scan is ScanOnPush.ENHANCED else "BASIC",
-            rules=[{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": filters}],
-        )
+        scan_type, rules = scanning
+        return ecr.CfnRegistryScanningConfiguration(self, "ScanningConfiguration", scan_type=scan_type, rules=rules)
+
+    def _registry_policy(
+        self, rules: Sequence[UpstreamRule], access: Optional[AccessSettings], registry: Optional[RegistrySettings]
+    ) -> Optional[ecr.CfnRegistryPolicy]:
+        """The cache's statements (with ``access``) and yours (``registry.policy_statements``), in one policy."""
+        extra = registry.policy_statements if registry else ()
+        if access is None and not extra:
+            return None
+        document = policies.registry_policy_document(self._where, rules, access) if access else iam.PolicyDocument()
+        for statement in extra:
+            document.add_statements(iam.PolicyStatement.from_json(statement))
+        policy = ecr.CfnRegistryPolicy(self, "RegistryPolicy", policy_text=document)
+        if any(s.get("Principal") in ("*", {"AWS": "*"}) for s in extra):
+            acknowledge(
+                policy,
+                "AwsSolutions-ECR1",
+                "a registry.policyStatements statement with principal '*' is limited by its own Condition "
+                "(validation refuses '*' without one)",
+            )
+        return policy
 
     @classmethod
     def from_attributes(

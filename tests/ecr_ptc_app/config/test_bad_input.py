@@ -275,6 +275,46 @@ CASES = [
         "not MUTABLE",
         3,
     ),
+    ("registry-empty", QUAY + "registry: {}\n", "registry", "registry sets nothing", 3),
+    (
+        "registry-statement-everyone",
+        QUAY
+        + "registry:\n  policyStatements:\n    - {Effect: Allow, Principal: '*', Action: 'ecr:CreateRepository'}\n",
+        "registry.policyStatements[0].Principal",
+        "every AWS account",
+        5,
+    ),
+    (
+        "registry-statement-s3",
+        QUAY + "registry:\n  policyStatements:\n    - {Effect: Allow, Principal: {AWS: '1'}, Action: 's3:GetObject'}\n",
+        "registry.policyStatements[0].Action[0]",
+        "not an Amazon ECR action",
+        5,
+    ),
+    (
+        "registry-continuous-basic",
+        QUAY
+        + "registry:\n  scanning:\n    scanType: BASIC\n    rules: [{frequency: CONTINUOUS_SCAN, filters: ['*']}]\n",
+        "registry.scanning.rules[0].frequency",
+        "needs ENHANCED",
+        6,
+    ),
+    (
+        "registry-scan-type-conflict",
+        QUAY + "repositories: {scanOnPush: basic}\nregistry:\n  scanning:\n    scanType: ENHANCED\n"
+        "    rules: [{frequency: CONTINUOUS_SCAN, filters: ['*']}]\n",
+        "registry.scanning.scanType",
+        "one scan type",
+        6,
+    ),
+    (
+        "registry-scanning-filter",
+        QUAY
+        + "registry:\n  scanning:\n    scanType: BASIC\n    rules: [{frequency: SCAN_ON_PUSH, filters: ['a--b']}]\n",
+        "registry.scanning.rules[0].filters[0]",
+        "not a scanning filter",
+        6,
+    ),
     (
         "credentials-two-ways",
         "rules:\n  - upstream: chainguard\n    credentials:\n      create: true\n"
