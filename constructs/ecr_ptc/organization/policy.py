@@ -1,0 +1,70 @@
+"""IAM for the organization rollout, built from the cache's pure builders.
+
+The hub: the cache's own ``access`` grants (``AccessSettings(organization_id=...)``) already let every
+principal of the organization fill the cache prefixes (registry policy: ``ecr:BatchImportUpstreamImage``,
+``ecr:CreateRepository``) and pull from the repositories the cache creates from then on (repository policy in
+the creation templates). A spoke's ECR-to-ECR rule reads its upstream with ``ecr:BatchGetImage``,
+``ecr:GetDownloadUrlForLayer`` and ``ecr:GetImageCopyStatus`` as well (ECR user guide, "Setting up
+permissions for cross-account ECR to ECR PTC"): :func:`spoke_read_statement` grants those in the registry
+policy, so repositories the hub cached before the organization was added are readable too. A registry
+policy with actions other than the import and replication ones needs the registry's V2 policy scope
+(ECR's default; ``aws ecr get-account-setting --name REGISTRY_POLICY_SCOPE``).
+
+The spoke: one role that ECR's pull-through cache assumes, reading only the hub's prefixes and
+importing only into the spoke's own.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from aws_cdk import aws_iam as iam
+
+from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.rules import UpstreamRule
+
+# What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give.
+SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus")
+
+
+def spoke_read_statement(
+    hub: policies.ArnParts, rules: Sequence[UpstreamRule], organization_id: str
+) -> iam.PolicyStatement:
+    """The hub registry policy's statement for the spokes: principals of the organization may read the
+    cache prefixes as an ECR-to-ECR upstream (the import actions come from the cache's ``access``)."""
+    return iam.PolicyStatement(
+        sid="OrganizationSpokesRead",
+        actions=list(SPOKE_READ_ACTIONS),
+        resources=policies.repository_arns(hub, rules),
+        principals=[iam.AnyPrincipal()],
+        conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+    )
+
+
+def spoke_role_document(
+    spoke: policies.ArnParts, hub: policies.ArnParts, rules: Sequence[UpstreamRule]
+) -> iam.PolicyDocument:
+    """What ECR needs to copy images from the hub into the spoke: read the hub's prefixes (the rules'
+    upstream prefixes), import under the spoke's own prefixes, get a registry token."""
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                sid="ReadHub",
+                actions=list(policies.UPSTREAM_READ_ACTIONS),
+                resources=[hub.repository_arn(_pattern(r.upstream_prefix)) for r in rules],
+            ),
+            iam.PolicyStatement(
+                sid="ImportIntoSpoke",
+                actions=list(policies.LOCAL_IMPORT_ACTIONS),
+                resources=policies.repository_arns(spoke, rules),
+            ),
+            iam.PolicyStatement(sid="AuthorizationToken", actions=[policies.AUTH_TOKEN_ACTION], resources=["*"]),
+        ]
+    )
+
+
+def _pattern(upstream_prefix: str | None) -> str:
+    return "*" if upstream_prefix in (None, "ROOT") else f"{upstream_prefix}/*"
+
+
+__all__ = ["SPOKE_READ_ACTIONS", "spoke_read_statement", "spoke_role_document"]

@@ -1,0 +1,351 @@
+"""What the YAML ``organization`` block says, checked before any construct is built (no CDK imports).
+
+The limits come from the ``AWS::CloudFormation::StackSet`` resource schema and the StackSets API:
+``OrganizationalUnitId`` ``^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$``, ``StackSetName``
+``^[a-zA-Z][a-zA-Z0-9-]{0,127}$``, ``FailureTolerancePercentage`` 0-100, ``MaxConcurrentPercentage`` up to
+100, and at most 50 organizational units per ``CreateStackInstances`` operation (CloudFormation API
+reference, CreateStackInstances).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Optional, Sequence
+
+from ecr_ptc import validation as v
+from ecr_ptc.cache.rules import Auth, UpstreamRule
+from ecr_ptc.cache.settings import enum_value
+from ecr_ptc.errors import ValidationError
+
+OU_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
+STACK_SET_NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,127}$")
+MAX_ORGANIZATIONAL_UNITS = 50  # per CreateStackInstances operation (CloudFormation API reference)
+DEFAULT_STACK_SET_NAME = "ecr-ptc-spoke"
+# Operation preferences: in CloudFormation's default STRICT_FAILURE_TOLERANCE mode a Region runs at
+# most failure tolerance + 1 accounts at once, so equal percentages make the configured concurrency
+# the one StackSets uses, and a broken spoke stops after about a tenth of a Region's accounts.
+DEFAULT_MAX_CONCURRENT_PERCENTAGE = 10
+DEFAULT_FAILURE_TOLERANCE_PERCENTAGE = 10
+
+
+class CallAs(Enum):
+    """Who creates the StackSet: the management account (SELF) or a delegated administrator."""
+
+    SELF = "SELF"
+    DELEGATED_ADMIN = "DELEGATED_ADMIN"
+
+
+class RegionConcurrency(Enum):
+    """SEQUENTIAL: one Region after the other (a failing Region stops the rest); PARALLEL: all at once."""
+
+    SEQUENTIAL = "SEQUENTIAL"
+    PARALLEL = "PARALLEL"
+
+
+class PublicUpstreams(Enum):
+    """How spokes reach upstreams that need no credentials (ECR Public, registry.k8s.io, Quay).
+
+    HUB: through the hub like every other upstream (one copy in the organization, the hub's warm
+    cache reaches every account). DIRECT: a rule of their own to the public registry (no cross-Region
+    transfer, and a spoke miss never depends on the hub).
+    """
+
+    HUB = "hub"
+    DIRECT = "direct"
+
+
+def _bool(value: Any, path: str, config_fix: str) -> bool:
+    if not isinstance(value, bool):  # a YAML 'no' or "false" must not be read as something else
+        raise ValidationError(path, f"expected true or false, got {value!r}", "pass True or False", config_fix)
+    return value
+
+
+def _percentage(value: Any, path: str, minimum: int, config_fix: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= 100:
+        raise ValidationError(
+            path,
+            f"{value!r} is not a whole percentage from {minimum} to 100",
+            f"pass a whole number from {minimum} to 100",
+            config_fix,
+        )
+    return value
+
+
+def _required(value: Any, path: str, what: str, fix: str, config_fix: str) -> Any:
+    if value is None or value == "":
+        raise ValidationError(path, f"{what} is missing", fix, config_fix)
+    return value
+
+
+def _unique(values: tuple[str, ...], path: str, what: str) -> None:
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            raise ValidationError(
+                f"{path}[{index}]", f"{what} {value!r} is already listed at [{seen[value]}]", "list each once"
+            )
+        seen[value] = index
+
+
+def _strings(value: Any, path: str, what: str, example: str) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
+        raise ValidationError(
+            path,
+            f"expected a non-empty list of {what}, got {value!r}",
+            f"pass a list, e.g. [{example!r}]",
+            f"write a YAML list, e.g. [{example}]",
+        )
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class HubLocation:
+    """The hub: the account and Region whose cache holds the credentials, the upstream rules and the warm cache.
+
+    :param account: 12-digit account id (required).
+    :param region: a Region with pull-through cache (required).
+    :raises ValidationError: for a missing or malformed account or Region.
+    """
+
+    account: str = ""
+    region: str = ""
+
+    def __post_init__(self) -> None:
+        _required(
+            self.account, "account", "the hub account", "pass account='111111111111'", "add account: '<12 digits>'"
+        )
+        _required(self.region, "region", "the hub Region", "pass region='eu-west-1'", "add region, e.g. eu-west-1")
+        object.__setattr__(self, "account", v.check_account_id(self.account, "account"))
+        v.check_region(self.region, "region")
+
+    @property
+    def registry_url(self) -> str:
+        """``<account>.dkr.ecr.<region>.amazonaws.com``: the upstream of every spoke rule through the hub."""
+        return f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class StackSetLocation:
+    """Where the StackSet lives and how it is created.
+
+    :param account: the organization's management account (``call_as`` SELF) or an account registered
+        as a delegated administrator for CloudFormation StackSets (``call_as`` DELEGATED_ADMIN). Required.
+    :param region: the Region of the StackSet itself (a StackSet is a regional resource; its stack
+        instances can be in any Region). Required.
+    :param call_as: ``SELF`` (default) or ``DELEGATED_ADMIN``.
+    :param name: the StackSet's name, unique in that account and Region (default ``ecr-ptc-spoke``;
+        create-only: a new name replaces the StackSet and every stack instance).
+    :raises ValidationError: for a missing or malformed value.
+    """
+
+    account: str = ""
+    region: str = ""
+    call_as: CallAs = CallAs.SELF
+    name: str = DEFAULT_STACK_SET_NAME
+
+    def __post_init__(self) -> None:
+        _required(
+            self.account,
+            "account",
+            "the StackSet account",
+            "pass the management account or a delegated StackSets administrator",
+            "add account: '<12 digits>' (the management account, or a delegated StackSets administrator)",
+        )
+        _required(self.region, "region", "the StackSet Region", "pass region='us-east-1'", "add region, e.g. us-east-1")
+        object.__setattr__(self, "account", v.check_account_id(self.account, "account"))
+        v.check_region(self.region, "region")
+        object.__setattr__(self, "call_as", enum_value(CallAs, self.call_as, "call_as"))
+        if not isinstance(self.name, str) or not STACK_SET_NAME_PATTERN.match(self.name):
+            raise ValidationError(
+                "name",
+                f"{self.name!r} is not a StackSet name",
+                "start with a letter; use letters, digits and '-' only, at most 128 characters",
+            )
+
+
+@dataclass(frozen=True)
+class DeploymentTargets:
+    """Where the spokes go: every account of these organizational units (nested OUs included), in these Regions.
+
+    :param organizational_units: 1 to 50 OU ids (``ou-...``) or the root (``r-...``). Required.
+    :param regions: Regions with pull-through cache, each once. Required.
+    :raises ValidationError: for a malformed, repeated or missing value, or more than 50 OUs.
+    """
+
+    organizational_units: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        units = _strings(self.organizational_units, "organizational_units", "OU or root ids", "ou-ab12-34567890")
+        for index, unit in enumerate(units):
+            if not isinstance(unit, str) or not OU_PATTERN.match(unit):
+                raise ValidationError(
+                    f"organizational_units[{index}]",
+                    f"{unit!r} is not an organizational unit or root id",
+                    "give an id from 'aws organizations list-organizational-units-for-parent' "
+                    "(ou-ab12-34567890) or 'aws organizations list-roots' (r-ab12)",
+                )
+        if len(units) > MAX_ORGANIZATIONAL_UNITS:
+            raise ValidationError(
+                "organizational_units",
+                f"{len(units)} organizational units given; a StackSets operation takes at most "
+                f"{MAX_ORGANIZATIONAL_UNITS}",
+                "target a parent OU that contains them (its child OUs are included)",
+            )
+        _unique(units, "organizational_units", "organizational unit")
+        regions = _strings(self.regions, "regions", "Regions", "eu-west-1")
+        for index, region in enumerate(regions):
+            v.check_region(region, f"regions[{index}]")
+        _unique(regions, "regions", "Region")
+        object.__setattr__(self, "organizational_units", units)
+        object.__setattr__(self, "regions", regions)
+
+
+@dataclass(frozen=True)
+class OrganizationSettings:
+    """An organization rollout: the hub, the StackSet and its targets, and how the rollout proceeds.
+
+    :param hub: where the hub cache is (required).
+    :param stack_set: where the StackSet is and how it is created (required).
+    :param organization_id: ``o-...``; the hub lets principals of this organization (``aws:PrincipalOrgID``)
+        fill and read its cache prefixes (required).
+    :param targets: the OUs and Regions that get a spoke (required).
+    :param auto_deploy: accounts that join a target OU get the spoke automatically (default True).
+    :param retain_stacks_on_account_removal: keep the spoke stack in an account that leaves the target
+        OUs (default False: it is deleted). Only with ``auto_deploy``.
+    :param max_concurrent_percentage: at most this share of a Region's accounts at once (1-100, default 10).
+    :param failure_tolerance_percentage: stop a Region after this share of its accounts failed (0-100, default 10).
+    :param region_concurrency: ``SEQUENTIAL`` (default, in ``targets.regions`` order) or ``PARALLEL``.
+    :param public_upstreams: ``hub`` (default) or ``direct``: see :class:`PublicUpstreams`.
+    :raises ValidationError: for a missing part or an out-of-range value.
+    """
+
+    hub: Optional[HubLocation] = None
+    stack_set: Optional[StackSetLocation] = None
+    organization_id: Optional[str] = None
+    targets: Optional[DeploymentTargets] = None
+    auto_deploy: bool = True
+    retain_stacks_on_account_removal: bool = False
+    max_concurrent_percentage: int = DEFAULT_MAX_CONCURRENT_PERCENTAGE
+    failure_tolerance_percentage: int = DEFAULT_FAILURE_TOLERANCE_PERCENTAGE
+    region_concurrency: RegionConcurrency = RegionConcurrency.SEQUENTIAL
+    public_upstreams: PublicUpstreams = PublicUpstreams.HUB
+
+    def __post_init__(self) -> None:
+        self._check_parts()
+        v.check_organization_id(self.organization_id, "organization_id")
+        _bool(self.auto_deploy, "auto_deploy", "write autoDeploy: true or false (unquoted)")
+        _bool(
+            self.retain_stacks_on_account_removal,
+            "retain_stacks_on_account_removal",
+            "write retainStacksOnAccountRemoval: true or false (unquoted)",
+        )
+        if self.retain_stacks_on_account_removal and not self.auto_deploy:
+            raise ValidationError(
+                "retain_stacks_on_account_removal",
+                "keeping stacks of accounts that leave the OUs only applies to automatic deployments",
+                "set auto_deploy=True, or leave retain_stacks_on_account_removal out",
+                "set autoDeploy: true, or remove retainStacksOnAccountRemoval",
+            )
+        _percentage(
+            self.max_concurrent_percentage,
+            "max_concurrent_percentage",
+            1,
+            "write maxConcurrentPercentage as a whole number from 1 to 100",
+        )
+        _percentage(
+            self.failure_tolerance_percentage,
+            "failure_tolerance_percentage",
+            0,
+            "write failureTolerancePercentage as a whole number from 0 to 100",
+        )
+        object.__setattr__(
+            self,
+            "region_concurrency",
+            enum_value(RegionConcurrency, self.region_concurrency, "region_concurrency"),
+        )
+        object.__setattr__(
+            self, "public_upstreams", enum_value(PublicUpstreams, self.public_upstreams, "public_upstreams")
+        )
+
+    def _check_parts(self) -> None:
+        for name, cls, example in (
+            ("hub", HubLocation, "hub: {account: '111111111111', region: eu-west-1}"),
+            ("stack_set", StackSetLocation, "stackSet: {account: '222222222222', region: us-east-1}"),
+            ("targets", DeploymentTargets, "targets: {organizationalUnits: [ou-ab12-34567890], regions: [eu-west-1]}"),
+        ):
+            value = getattr(self, name)
+            _required(
+                value, name, f"the {name.replace('_', ' ')}", f"pass {name}={cls.__name__}(...)", f"add {example}"
+            )
+            if not isinstance(value, cls):
+                raise ValidationError(
+                    name, f"expected {cls.__name__}, got {value!r}", f"pass {name}={cls.__name__}(...)"
+                )
+        _required(
+            self.organization_id,
+            "organization_id",
+            "the organization id",
+            "pass organization_id='o-a1b2c3d4e5'",
+            "add organizationId: o-... (aws organizations describe-organization)",
+        )
+
+    # --- derived values -------------------------------------------------------------------
+    @property
+    def warnings(self) -> list[str]:
+        """Settings StackSets accepts but that do not do what they seem to."""
+        out = []
+        if self.max_concurrent_percentage > self.failure_tolerance_percentage + 1:
+            out.append(
+                f"maxConcurrentPercentage {self.max_concurrent_percentage} is not reached: in StackSets' default "
+                "STRICT_FAILURE_TOLERANCE mode a Region runs at most failure tolerance + 1 accounts at once "
+                f"(failureTolerancePercentage {self.failure_tolerance_percentage}); 'ecr-ptc org plan' shows the waves"
+            )
+        return out
+
+    def stack_set_operation_preferences(self) -> dict[str, Any]:
+        """The StackSet's ``OperationPreferences`` (CloudFormation property names)."""
+        preferences: dict[str, Any] = {
+            "MaxConcurrentPercentage": self.max_concurrent_percentage,
+            "FailureTolerancePercentage": self.failure_tolerance_percentage,
+            "RegionConcurrencyType": self.region_concurrency.value,
+        }
+        if self.region_concurrency is RegionConcurrency.SEQUENTIAL:
+            assert self.targets is not None
+            preferences["RegionOrder"] = list(self.targets.regions)
+        return preferences
+
+
+def spoke_rules(hub_rules: Sequence[UpstreamRule], settings: OrganizationSettings) -> list[UpstreamRule]:
+    """The spoke's rules: one per hub rule, with the same prefix, so an image has the same path in every account.
+
+    Through the hub: an ``ecr`` rule to the hub registry whose upstream prefix is the hub rule's prefix
+    (``ROOT`` maps 1:1). With ``public_upstreams`` DIRECT, a rule whose upstream needs no credentials
+    is copied as it is. The ``ecr`` rules carry no role yet (the spoke construct adds its one role).
+    """
+    assert settings.hub is not None
+    out = []
+    for rule in hub_rules:
+        if settings.public_upstreams is PublicUpstreams.DIRECT and rule.info.auth is Auth.NONE:
+            out.append(rule)
+        else:
+            upstream_prefix = None if rule.prefix == "ROOT" else rule.prefix
+            out.append(UpstreamRule.ecr(settings.hub.registry_url, prefix=rule.prefix, upstream_prefix=upstream_prefix))
+    return out
+
+
+__all__ = [
+    "CallAs",
+    "DEFAULT_STACK_SET_NAME",
+    "DeploymentTargets",
+    "HubLocation",
+    "MAX_ORGANIZATIONAL_UNITS",
+    "OU_PATTERN",
+    "OrganizationSettings",
+    "PublicUpstreams",
+    "RegionConcurrency",
+    "StackSetLocation",
+    "spoke_rules",
+]
