@@ -6,10 +6,13 @@ others. No check writes anything, and none triggers an image import: images are 
 ``ecr:DescribeImages`` only (a ``BatchGetImage`` would pull from the upstream). Secret values are read to
 check their shape and registered with the runtime's redaction, so no output can carry them.
 
-What the config deploys comes from its owners, not from copies: the first-pull actions and the registry
-policy's actions from ``ecr_ptc.cache.policy``, the placeholder and the secret name of ``credentials:
-{create: true}`` from ``ecr_ptc.cache.pull_through_cache``, the template settings from
-``RepositorySettings``, the stack name from ``ecr_ptc_stacks.compose``. Those construct modules start the
+What the config deploys comes from its owners, not from copies: the first-pull actions, the template role's
+actions and the registry and repository policies from ``ecr_ptc.cache.policy``, the scanning configuration
+from ``ecr_ptc.cache.registry.merged_scanning``, the placeholder and the secret name of ``credentials:
+{create: true}`` from ``ecr_ptc.cache.pull_through_cache``, each template's settings from the rule's own
+``RepositorySettings`` (else the default), the stack name from ``ecr_ptc_stacks.compose``. Policies are
+compared statement by statement (lists sorted, an account id and its root ARN alike), so a statement
+someone added by hand is named too: the next deploy removes it. Those construct modules start the
 CDK's jsii runtime (about a second, and Node.js, as ``cdk synth`` needs), which is why ``doctor`` alone of
 the day-two commands loads them.
 """
@@ -532,8 +535,61 @@ def _json(value: Any) -> Any:
         return value
 
 
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def _statement_key(statement: Any, partition: str) -> str:
+    """A statement as a canonical string: lists sorted, ``"*"`` and ``{"AWS": "*"}`` alike, an account id and its
+    root ARN alike (IAM and ECR store policies in either spelling)."""
+    if not isinstance(statement, dict):
+        return json.dumps(statement, sort_keys=True)
+    out: dict[str, Any] = {}
+    for key, value in statement.items():
+        if key == "Principal":
+            principal = {"AWS": "*"} if value == "*" else value if isinstance(value, dict) else {"AWS": value}
+            out[key] = {
+                kind: sorted(
+                    f"arn:{partition}:iam::{p}:root" if isinstance(p, str) and p.isdigit() and len(p) == 12 else p
+                    for p in _as_list(names)
+                )
+                for kind, names in principal.items()
+            }
+        elif key in ("Action", "NotAction", "Resource", "NotResource"):
+            out[key] = sorted(_as_list(value))
+        else:
+            out[key] = value
+    return json.dumps(out, sort_keys=True)
+
+
+def _sid(statement: Any) -> str:
+    return str(statement.get("Sid") or "(no Sid)") if isinstance(statement, dict) else "?"
+
+
+def compare_policies(expected: Optional[dict], live: Any, partition: str) -> tuple[list[str], list[str]]:
+    """(Sids of expected statements the live policy lacks, Sids of live statements the config does not have)."""
+    want = {_statement_key(s, partition): s for s in _as_list((expected or {}).get("Statement"))}
+    have = {_statement_key(s, partition): s for s in _as_list((live or {}).get("Statement"))}
+    missing = [_sid(s) for k, s in want.items() if k not in have]
+    extra = [_sid(s) for k, s in have.items() if k not in want]
+    return missing, extra
+
+
+def _settings_for(ctx: Context, prefix: str) -> Any:
+    """The repository settings of the template for ``prefix``: the rule's own block, else the default."""
+    return ctx.config.prefix_repositories.get(prefix, ctx.config.repositories)
+
+
+def _where(ctx: Context) -> Any:
+    from ecr_ptc.cache.policy import ArnParts
+
+    return ArnParts(ctx.partition, ctx.region, ctx.account)
+
+
 def check_templates(ctx: Context) -> None:
-    settings = ctx.config.repositories
+    """A PULL_THROUGH_CACHE creation template per prefix, with the settings ``cdk deploy`` gives it."""
+    from ecr_ptc.cache.policy import repository_policy_document
+
     prefixes = [r.prefix for r in ctx.config.rules]
     try:
         live = {
@@ -546,9 +602,10 @@ def check_templates(ctx: Context) -> None:
         for prefix in prefixes:
             ctx.could_not("template", prefix, exc)
         return
-    expected_lifecycle = _json(settings.lifecycle_policy())
+    given_role = ctx.config.iam.template_role_arn if ctx.config.iam else None
     roles: dict[str, list[str]] = {}
     for prefix in prefixes:
+        settings = _settings_for(ctx, prefix)
         found = live.get(prefix)
         if found is None:
             ctx.add(
@@ -568,6 +625,12 @@ def check_templates(ctx: Context) -> None:
             differences.append(
                 f"tags {found.get('imageTagMutability')}, the config says {settings.tag_mutability.value}"
             )
+        exclusions = sorted(f.get("filter") for f in found.get("imageTagMutabilityExclusionFilters") or [])
+        if exclusions != sorted(settings.tag_mutability_exclusions):
+            differences.append(
+                f"tag mutability exclusions {exclusions}, the config says {sorted(settings.tag_mutability_exclusions)}"
+            )
+        expected_lifecycle = _json(settings.lifecycle_policy_text())
         if _json(found.get("lifecyclePolicy")) != expected_lifecycle:
             differences.append(
                 "another lifecycle policy" if expected_lifecycle else "a lifecycle policy the config does not set"
@@ -584,12 +647,22 @@ def check_templates(ctx: Context) -> None:
             differences.append(
                 f"resource tags {_tags(found.get('resourceTags'))}, the config says {dict(settings.tags)}"
             )
-        policy_difference = _repository_policy_difference(ctx, _json(found.get("repositoryPolicy")))
-        if policy_difference:
-            differences.append(policy_difference)
+        document = repository_policy_document(_where(ctx), ctx.config.access, settings.read_access)
+        missing, extra = compare_policies(
+            document.to_json() if document is not None else None, _json(found.get("repositoryPolicy")), ctx.partition
+        )
+        if missing or extra:
+            differences.append(
+                "a repository policy "
+                + (f"without {', '.join(missing)}" if missing else "")
+                + (" and " if missing and extra else "")
+                + (f"with statements the config does not give ({', '.join(extra)})" if extra else "")
+            )
         role = found.get("customRoleArn")
         if settings.needs_template_role and not role:
             differences.append("no role, which ECR needs to apply the KMS key or tags")
+        elif given_role and role and role != given_role:
+            differences.append(f"role {role}, the config names {given_role}")
         if role:
             roles.setdefault(role, []).append(prefix)
         if differences:
@@ -602,74 +675,13 @@ def check_templates(ctx: Context) -> None:
             )
         else:
             ctx.add("template", prefix, OK, "PULL_THROUGH_CACHE template as configured")
-    if settings.needs_template_role:
+    if any(_settings_for(ctx, p).needs_template_role for p in prefixes):
         for role, role_prefixes in roles.items():
             check_template_role(ctx, role, role_prefixes)
 
 
-def _repository_policy_difference(ctx: Context, policy: Any) -> Optional[str]:
-    access = ctx.config.access
-    if access is None:
-        return "a repository policy the config does not set" if policy else None
-    from ecr_ptc.cache.policy import PULL_ACTIONS
-
-    missing = _ungranted(ctx, policy, PULL_ACTIONS, None)
-    return f"the repository policy does not let {', '.join(missing)} pull" if missing else None
-
-
 def _principal_arn(ctx: Context, principal: str) -> str:
     return principal if principal.startswith("arn:") else f"arn:{ctx.partition}:iam::{principal}:root"
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _ungranted(ctx: Context, policy: Any, actions: Sequence[str], resources: Optional[Sequence[str]]) -> list[str]:
-    """Which of the config's ``access`` principals (and organization) a resource policy does not allow
-    ``actions`` on ``resources`` (None: the policy's own resource)."""
-    access = ctx.config.access
-    assert access is not None
-    statements = [
-        s for s in _as_list((policy or {}).get("Statement")) if isinstance(s, dict) and s.get("Effect") == "Allow"
-    ]
-
-    def covers(statement: dict, names: set[str]) -> bool:
-        """Does the statement allow the actions on the resources to a principal named in ``names``?"""
-        granted = {a.lower() for a in _as_list(statement.get("Action"))}
-        if not all(a.lower() in granted or "ecr:*" in granted or "*" in granted for a in actions):
-            return False
-        if resources is not None:
-            have = _as_list(statement.get("Resource"))
-            if "*" not in have and not all(r in have for r in resources):
-                return False
-        return bool(names & set(aws_principals(statement.get("Principal"))))
-
-    def aws_principals(principal: Any) -> list[str]:
-        if principal == "*":
-            return ["*"]
-        return [str(p) for p in _as_list((principal or {}).get("AWS"))] if isinstance(principal, dict) else []
-
-    missing = []
-    for principal in access.principals:
-        arn = _principal_arn(ctx, principal)
-        account = arn.split(":")[4]
-        if not any(covers(s, {arn, account}) for s in statements):
-            missing.append(principal)
-    if access.organization_id:
-        org = access.organization_id
-
-        def org_ok(statement: dict) -> bool:
-            condition = statement.get("Condition") or {}
-            return any(
-                org in _as_list(values.get("aws:PrincipalOrgID"))
-                for operator, values in condition.items()
-                if operator.startswith("StringEquals") and isinstance(values, dict)
-            )
-
-        if not any(covers(s, {"*"}) and org_ok(s) for s in statements):
-            missing.append(f"organization {org}")
-    return missing
 
 
 def _simulate(ctx: Context, source: str, actions: Sequence[str], resource: str) -> dict[str, dict]:
@@ -738,14 +750,14 @@ def check_template_role(ctx: Context, role_arn: str, prefixes: Sequence[str]) ->
         for s in _as_list((statement.get("Principal") or {}).get("Service"))
     ]
     problems = [] if "ecr.amazonaws.com" in services else ["ECR (ecr.amazonaws.com) may not assume it"]
-    key = ctx.config.repositories.encryption.kms_key_arn
+    keys = list(dict.fromkeys(k for p in prefixes if (k := _settings_for(ctx, p).encryption.kms_key_arn)))
     try:
         for prefix in prefixes:
             results = _simulate(ctx, role_arn, TEMPLATE_ACTIONS, ctx.repository_arn(prefix, PROBE))
             denied = _denied(results, TEMPLATE_ACTIONS)
             if denied:
                 problems.append(f"on {prefix}/: {_why(results, denied)}")
-        if key:
+        for key in keys:
             results = _simulate(ctx, role_arn, TEMPLATE_KMS_ACTIONS, key)
             denied = _denied(results, TEMPLATE_KMS_ACTIONS)
             if denied:
@@ -767,26 +779,39 @@ def check_template_role(ctx: Context, role_arn: str, prefixes: Sequence[str]) ->
             "template-role",
             subject,
             OK,
-            "trusted by ECR; may create" + (", tag and use the key" if key else " and tag"),
+            "trusted by ECR; may create" + (", tag and use the key" if keys else " and tag"),
         )
 
 
 # --- registry-wide singletons ------------------------------------------------------------------------------
-def check_registry_policy(ctx: Context) -> None:
-    from ecr_ptc.cache.policy import CACHE_FILL_ACTIONS
+def expected_registry_policy(ctx: Context) -> Optional[dict]:
+    """The registry policy ``cdk deploy`` gives this account: the cache's statements (``access``) and the config's
+    own (``registry.policyStatements``), from the policy builders the construct uses; None when it makes none."""
+    from aws_cdk import aws_iam as iam
 
+    from ecr_ptc.cache.policy import registry_policy_document
+
+    access, extra = ctx.config.access, (ctx.config.registry.policy_statements if ctx.config.registry else ())
+    if access is None and not extra:
+        return None
+    document = registry_policy_document(_where(ctx), list(ctx.config.rules), access) if access else iam.PolicyDocument()
+    for statement in extra:
+        document.add_statements(iam.PolicyStatement.from_json(statement))
+    return dict(document.to_json())
+
+
+def check_registry_policy(ctx: Context) -> None:
     try:
         answer = ctx.aws.call("ecr", "get_registry_policy", missing=("RegistryPolicyNotFoundException",))
     except CannotCall as exc:
         ctx.could_not("registry-policy", "registry", exc)
         return
-    policy = _json((answer or {}).get("policyText"))
-    access = ctx.config.access
-    if access is None:
-        note = "none" if not policy else "one exists, not managed by this config (no access:)"
-        ctx.add("registry-policy", "registry", OK, note)
+    live = _json((answer or {}).get("policyText"))
+    expected = expected_registry_policy(ctx)
+    if expected is None:
+        ctx.add("registry-policy", "registry", OK, "none" if not live else "one exists; this config sets none")
         return
-    if not policy:
+    if not live:
         ctx.add(
             "registry-policy",
             "registry",
@@ -795,58 +820,76 @@ def check_registry_policy(ctx: Context) -> None:
             f"deploy the cache: {ctx.deploy}",
         )
         return
-    resources = [ctx.repository_arn(r.prefix, "*") for r in ctx.config.rules]
-    missing = _ungranted(ctx, policy, CACHE_FILL_ACTIONS, resources)
+    missing, extra = compare_policies(expected, live, ctx.partition)
+    problems = []
     if missing:
+        problems.append(f"lacks the statement(s) {', '.join(missing)} (replaced by another stack or by hand?)")
+    if extra:
+        problems.append(
+            f"holds statement(s) the config does not give ({', '.join(extra)}): the next deploy removes them"
+        )
+    if problems:
         ctx.add(
             "registry-policy",
             "registry",
             PROBLEM,
-            f"the registry policy does not let {', '.join(missing)} fill the cache "
-            f"({', '.join(CACHE_FILL_ACTIONS)} on the cache prefixes): replaced by another stack or by hand? "
-            "(a registry has one)",
-            f"merge what the other owner needs into this config's access: (or the other way round) and deploy from "
-            f"one place: {ctx.deploy}",
+            "the registry policy (one per registry) " + "; ".join(problems),
+            f"keep what must stay in registry.policyStatements of {ctx.config.file}, then deploy: {ctx.deploy}",
         )
     else:
-        ctx.add("registry-policy", "registry", OK, "lets the accounts of access: fill the cache")
+        ctx.add(
+            "registry-policy", "registry", OK, f"as configured ({len(_as_list(expected.get('Statement')))} statements)"
+        )
 
 
 def check_scanning(ctx: Context) -> None:
+    """The scanning configuration ``cdk deploy`` gives the registry (scan on push for the cache prefixes, joined
+    to ``registry.scanning``), compared type, frequency and filter by filter."""
+    from ecr_ptc.cache.registry import merged_scanning
     from ecr_ptc.cache.settings import ScanOnPush
-    from ecr_ptc_runtime.names import repository_pattern
 
     scan = ctx.config.repositories.scan_on_push
+    wanted = merged_scanning(
+        ctx.config.registry.scanning if ctx.config.registry else None,
+        None if scan is ScanOnPush.OFF else scan.value.upper(),
+        [r.repository_pattern for r in ctx.config.rules],
+    )
     try:
         answer = ctx.aws.call("ecr", "get_registry_scanning_configuration")
     except CannotCall as exc:
         ctx.could_not("scanning", "registry", exc)
         return
     live = (answer or {}).get("scanningConfiguration") or {}
-    if scan is ScanOnPush.OFF:
+    if wanted is None:
         ctx.add("scanning", "registry", OK, f"not set by this config (the registry's: {live.get('scanType', 'BASIC')})")
         return
-    wanted = "ENHANCED" if scan is ScanOnPush.ENHANCED else "BASIC"
-    filters = {
-        f.get("filter")
-        for rule in live.get("rules", [])
-        if rule.get("scanFrequency") in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
-        for f in rule.get("repositoryFilters", [])
-    }
-    missing = [r.prefix for r in ctx.config.rules if repository_pattern(r.prefix) not in filters and "*" not in filters]
+    scan_type, rules = wanted
+
+    def filters(rules: Any) -> dict[str, set[str]]:
+        return {r.get("scanFrequency"): {f.get("filter") for f in r.get("repositoryFilters", [])} for r in rules or []}
+
+    want, have = filters(rules), filters(live.get("rules"))
     problems = (
-        [f"scan type {live.get('scanType')}, the config says {wanted}"] if live.get("scanType") != wanted else []
-    ) + ([f"no scan on push for {', '.join(missing)}"] if missing else [])
+        [f"scan type {live.get('scanType')}, the config says {scan_type}"] if live.get("scanType") != scan_type else []
+    )
+    for frequency, wanted_filters in want.items():
+        missing = sorted(wanted_filters - have.get(frequency, set()))
+        if missing:
+            problems.append(f"no {frequency} for {', '.join(missing)}")
+    for frequency, live_filters in have.items():
+        extra = sorted(live_filters - want.get(frequency, set()))
+        if extra:
+            problems.append(f"{frequency} for {', '.join(extra)}, which the next deploy removes")
     if problems:
         ctx.add(
             "scanning",
             "registry",
             PROBLEM,
-            "; ".join(problems) + ": replaced by another stack or by hand? (a registry has one scanning configuration)",
-            f"deploy from one place: {ctx.deploy}",
+            "; ".join(problems) + " (a registry has one scanning configuration: replaced by another stack or by hand?)",
+            f"keep what must stay in registry.scanning of {ctx.config.file}, then deploy: {ctx.deploy}",
         )
     else:
-        ctx.add("scanning", "registry", OK, f"{wanted} scan on push for the cache prefixes")
+        ctx.add("scanning", "registry", OK, f"{scan_type} as configured")
 
 
 # --- a principal -----------------------------------------------------------------------------------------
@@ -875,7 +918,7 @@ def _identity_arn(ctx: Context, principal: str) -> tuple[Optional[str], Optional
 
 def check_principal(ctx: Context, principal: str) -> None:
     """IAM policy simulation of exactly what a first pull through each prefix needs."""
-    from ecr_ptc.cache.policy import ArnParts, pull_through_grants
+    from ecr_ptc.cache.policy import pull_through_grants
 
     try:
         source, why_not = _identity_arn(ctx, principal)
@@ -885,10 +928,9 @@ def check_principal(ctx: Context, principal: str) -> None:
     if source is None:
         ctx.add("principal", principal, COULD_NOT_CHECK, f"cannot simulate {principal}: {why_not}")
         return
-    where = ArnParts(ctx.partition, ctx.region, ctx.account)
-    (token_actions, _), (fill_actions, _) = pull_through_grants(
-        where, list(ctx.config.rules), tagged=bool(ctx.config.repositories.tags)
-    )
+    where = _where(ctx)
+    tagged = any(_settings_for(ctx, r.prefix).tags for r in ctx.config.rules)  # as the construct's grants
+    (token_actions, _), (fill_actions, _) = pull_through_grants(where, list(ctx.config.rules), tagged=tagged)
     kind, name = source.split(":")[5].split("/", 1)[0], source.rsplit("/", 1)[-1]
     policy = ctx.stack_output("ConsumerPolicyArn") or f"<the ConsumerPolicyArn output of {ctx.stack}>"
     attach = f"aws iam attach-{kind}-policy --{kind}-name {name} --policy-arn {policy}"

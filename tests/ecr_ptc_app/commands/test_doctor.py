@@ -453,9 +453,18 @@ def test_a_broken_account_names_each_problem_and_its_fix(config, aws):
     problem("template", "central", "no repository creation template", fix=deploy)
     problem("template", "ecr-public", "resource tags {}", "no role")
     problem("template-role", TEMPLATE_ROLE, "on docker-hub/: ecr:TagResource (not allowed)")
-    problem("registry-policy", "registry", "does not let 111122223333, organization o-a1b2c3d4e5 fill the cache")
     problem(
-        "scanning", "registry", "scan type ENHANCED, the config says BASIC", "no scan on push for docker-hub, central"
+        "registry-policy",
+        "registry",
+        "lacks the statement(s) PullThroughCachePrincipals, PullThroughCacheOrganization",
+        "holds statement(s) the config does not give ((no Sid)): the next deploy removes them",
+        fix=f"keep what must stay in registry.policyStatements of {config}",
+    )
+    problem(
+        "scanning",
+        "registry",
+        "scan type ENHANCED, the config says BASIC",
+        "no SCAN_ON_PUSH for central/*, docker-hub/*",
     )
     problem(
         "principal",
@@ -757,3 +766,73 @@ def doctor_json_all_denied(config: str) -> tuple[int, dict]:
     aws.iam.add_client_error("simulate_principal_policy", "AccessDenied", "denied")
     aws.ecr.add_client_error("describe_images", "AccessDeniedException", "denied")
     return doctor_json(config, aws, "--principal", BUILDER, "--image", "nginx:1")
+
+
+SHARED = {
+    "Sid": "ReplicationFromTheHub",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+    "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/*",
+}
+
+
+def test_per_rule_template_settings_and_the_registrys_shared_statements_and_scanning(tmp_path):
+    """A rule's own repositories block is what its template is checked against; registry.policyStatements and
+    registry.scanning are part of what the registry must hold, and what else it holds is named (the next deploy
+    removes it)."""
+    config = tmp_path / "cache.yaml"
+    config.write_text(
+        "rules:\n"
+        "  - upstream: ecr-public\n"
+        "    repositories: {tagMutability: IMMUTABLE_WITH_EXCLUSION, tagMutabilityExclusions: [latest]}\n"
+        "  - upstream: k8s\n"
+        "registry:\n"
+        f"  policyStatements: [{json.dumps(SHARED)}]\n"
+        "  scanning: {scanType: BASIC, rules: [{frequency: SCAN_ON_PUSH, filters: ['team/*']}]}\n"
+        "repositories: {scanOnPush: basic}\n"
+    )
+    aws = Session()
+    identity(aws)
+    aws.ecr.add_response(
+        "describe_pull_through_cache_rules",
+        {
+            "pullThroughCacheRules": [
+                {
+                    "ecrRepositoryPrefix": "ecr-public",
+                    "upstreamRegistryUrl": "public.ecr.aws",
+                    "upstreamRegistry": "ecr-public",
+                },
+                {"ecrRepositoryPrefix": "k8s", "upstreamRegistryUrl": "registry.k8s.io", "upstreamRegistry": "k8s"},
+            ]
+        },
+    )
+    immutable = {
+        "imageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+        "imageTagMutabilityExclusionFilters": [{"filterType": "WILDCARD", "filter": "latest"}],
+    }
+    aws.ecr.add_response(
+        "describe_repository_creation_templates",
+        {
+            "repositoryCreationTemplates": [
+                {"prefix": "ecr-public", "appliedFor": ["PULL_THROUGH_CACHE"], **immutable},
+                {"prefix": "k8s", "appliedFor": ["PULL_THROUGH_CACHE"], **immutable},  # k8s has the default: MUTABLE
+            ]
+        },
+    )
+    stray = {"Sid": "SomeoneElse", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage", "Resource": "*"}
+    aws.ecr.add_response(
+        "get_registry_policy", {"policyText": json.dumps({"Version": "2012-10-17", "Statement": [SHARED, stray]})}
+    )
+    scanning(aws, "BASIC", ("team/*", "ecr-public/*", "k8s/*"))
+    code, document = doctor_json(str(config), aws)
+    aws.done()
+    assert code == 1
+    assert check(document, "template", "ecr-public")["status"] == "ok"
+    k8s = check(document, "template", "k8s")
+    assert k8s["status"] == "problem" and "tags IMMUTABLE_WITH_EXCLUSION, the config says MUTABLE" in k8s["message"]
+    assert "tag mutability exclusions ['latest'], the config says []" in k8s["message"]
+    policy = check(document, "registry-policy", "registry")
+    assert policy["status"] == "problem"
+    assert "(SomeoneElse): the next deploy removes them" in policy["message"] and "lacks" not in policy["message"]
+    assert check(document, "scanning", "registry")["status"] == "ok"
