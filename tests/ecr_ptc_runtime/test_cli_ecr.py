@@ -135,3 +135,56 @@ def test_every_kind_of_unreachable_ecr_says_what_to_do(monkeypatch, error):
     assert len(lines) == 2 and lines[0].startswith("ecr-ptc warm: error: cannot reach the Amazon ECR API: ")
     assert lines[1].startswith("  Fix: check that this machine can reach the Amazon ECR API")
     assert "hunter2" not in err
+
+
+# --- moved tags: the BEFORE column (the same refresh code as the scheduled re-warm) ------------------------------
+def row_of(out: str, image: str) -> list[str]:
+    header, *rows = out.splitlines()
+    assert header.split()[:3] == ["IMAGE", "DIGEST", "BEFORE"]
+    return next(r.split() for r in rows if r.startswith(image))
+
+
+def test_ecr_mode_reports_a_moved_tag_with_its_old_and_new_digest(ecr_api, ecr_registry, upstream, seeded, monkeypatch):
+    from .registry.seed import seed_image
+    from .test_scheduled import ListingEcr
+
+    api = ListingEcr(ecr_api)
+    api.listed[(seeded.repository, seeded.tag)] = (seeded.index, "ACTIVE")  # cached before
+    rebuilt = seed_image(upstream.url, seeded.repository, seeded.tag, seed=8)  # the tag moved upstream since
+    monkeypatch.setattr(ecr, "client", lambda region=None: api)
+    code, out, err = run_warm(seeded.ref)
+    assert code == 0, out + err
+    assert row_of(out, seeded.ref)[1:3] == [rebuilt.index, seeded.index]
+    assert f"ecr-ptc warm: {seeded.ref} moved: {seeded.index} -> {rebuilt.index}" in err.splitlines()
+
+    api.listed[(seeded.repository, seeded.tag)] = (rebuilt.index, "ACTIVE")
+    code, out, err = run_warm(seeded.ref)
+    assert code == 0 and row_of(out, seeded.ref)[1:3] == [rebuilt.index, "same"] and "moved" not in err
+
+
+def test_ecr_mode_without_describe_images_says_so_once(ecr_api, ecr_registry, seeded, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    class Denied:
+        def __getattr__(self, name):
+            return getattr(ecr_api, name)
+
+        def describe_images(self, **_):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeImages")
+
+    monkeypatch.setattr(ecr, "client", lambda region=None: Denied())
+    code, out, err = run_warm(seeded.ref)
+    assert code == 0 and row_of(out, seeded.ref)[2] == "?"
+    assert err.count("moved tags not reported: ecr:DescribeImages answered AccessDeniedException") == 1
+    assert "  Fix: allow ecr:DescribeImages" in err
+
+
+def test_an_archived_image_by_hand_is_explained_with_the_restore_command(ecr_api, ecr_registry, monkeypatch):
+    from .test_scheduled import ListingEcr
+
+    api = ListingEcr(ecr_api)
+    api.listed[("cache/gone", "v1")] = ("sha256:" + "a" * 64, "ARCHIVED")
+    monkeypatch.setattr(ecr, "client", lambda region=None: api)
+    code, out, err = run_warm("cache/gone:v1")
+    assert code == 1 and "FAILED (archived)" in out
+    assert "update-image-storage-class --repository-name cache/gone --image-id imageDigest=sha256:" in err

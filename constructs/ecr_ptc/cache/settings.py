@@ -199,8 +199,11 @@ class RepositorySettings:
 
     @property
     def archives_by_pull(self) -> bool:
-        """Whether images are archived by days since their last pull (so warming must not count as a pull)."""
-        return self.archive_unpulled_after_days is not None
+        """Whether a lifecycle rule counts days since the last pull (``archive_unpulled_after_days``, or a
+        ``sinceImagePulled`` rule of a policy file), so that warming must not count as a pull."""
+        policy = self.lifecycle_policy_text()
+        rules = json.loads(policy)["rules"] if policy else []
+        return any(rule.get("selection", {}).get("countType") == "sinceImagePulled" for rule in rules)
 
     @property
     def warnings(self) -> list[str]:

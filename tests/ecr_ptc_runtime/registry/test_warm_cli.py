@@ -157,3 +157,9 @@ def test_images_and_platforms_from_the_config(upstream, cache, seeded, tmp_path)
 def test_unreadable_config_is_a_usage_error(tmp_path):
     code, out, err = run_warm("--registry", "http://127.0.0.1:1", "--config", str(tmp_path / "missing.yaml"))
     assert code == 2 and "missing.yaml" in err and "Traceback" not in err
+
+
+def test_a_generic_registry_cannot_say_what_it_held_before(upstream, cache, seeded):
+    code, out, err = run_warm("--registry", cache.url, seeded.ref)
+    header, row = out.splitlines()
+    assert code == 0 and header.split()[2] == "BEFORE" and row.split()[2] == "-"
