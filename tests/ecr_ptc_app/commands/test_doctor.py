@@ -836,3 +836,16 @@ def test_per_rule_template_settings_and_the_registrys_shared_statements_and_scan
     assert policy["status"] == "problem"
     assert "(SomeoneElse): the next deploy removes them" in policy["message"] and "lacks" not in policy["message"]
     assert check(document, "scanning", "registry")["status"] == "ok"
+
+
+def test_the_region_comes_from_region_else_the_environment(monkeypatch, tmp_path):
+    from ecr_ptc_app import doctor_checks
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    with pytest.raises(doctor_checks.SetupError, match="no AWS Region"):
+        doctor_checks.session(None)
+    assert doctor_checks.session("us-west-2").region_name == "us-west-2"
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")
+    assert doctor_checks.session(None).region_name == "ap-south-1"
