@@ -10,13 +10,10 @@ from .commands import COMMANDS
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
+    """The installed ecr-ptc's version: ``ecr_ptc.__version__``, the one source (no jsii start)."""
+    from ecr_ptc import __version__
 
-    try:
-        return dist_version("ecr-ptc")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    return __version__
 
 
 def parser() -> argparse.ArgumentParser:

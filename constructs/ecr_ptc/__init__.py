@@ -2,10 +2,21 @@
 
 Names load lazily, so the props and checks (``ecr_ptc.cache.rules``, ``ecr_ptc.validation``...) can
 be used - by ``ecr-ptc validate`` for one - without starting the CDK's jsii runtime.
+
+Public API: the names in ``__all__`` (with their documented parameters, attributes and methods),
+and ``__version__``. Versions follow semantic versioning (see CHANGELOG.md); the submodules
+(``ecr_ptc.cache.policy``, ``ecr_ptc.nag``...) and the other installed packages (``ecr_ptc_app``,
+``ecr_ptc_stacks``, ``ecr_ptc_runtime``) may change in any release.
 """
 
+import importlib.metadata as _metadata
 from importlib import import_module
 from typing import Any
+
+try:  # one source: the installed distribution's metadata, i.e. pyproject.toml's [project] version
+    __version__ = _metadata.version("ecr-ptc")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 _EXPORTS = {
     "AccessSettings": "cache.settings",

@@ -7,7 +7,12 @@ nothing more.
 
 from __future__ import annotations
 
-import importlib.util
+import atexit
+import functools
+import importlib.resources
+import shutil
+import tempfile
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Optional
 
@@ -47,21 +52,52 @@ QUERY_INTERVAL = Duration.seconds(30)
 # handler's timeout, which honours OnFailure=warn, always comes first.
 PROVIDER_MARGIN_MINUTES = 5
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-ASSET_EXCLUDE = ["**/__pycache__", "**/*.pyc", "**/tests", "**/test_*.py", "**/conftest.py"]
+RUNTIME_PACKAGE = "ecr_ptc_runtime"  # the function's code: this package's modules, nothing else
 
 
 def lambda_source_dir() -> Path:
-    """The ``lambda/`` folder that holds the ``ecr_ptc_runtime`` package (the function's code asset)."""
-    spec = importlib.util.find_spec("ecr_ptc_runtime")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the ecr_ptc_runtime package is not importable; install this project (pip install -e .)")
-    package = Path(next(iter(spec.submodule_search_locations)))
-    if package.parent.name != "lambda":
+    """A folder holding exactly the ``ecr_ptc_runtime`` package as installed: the warmer's code asset.
+
+    The package is found through the import system, so wheel, sdist, git and editable installs all
+    work, and only its modules (``*.py``: no ``__pycache__``, no tests) are copied, once per process,
+    into a temporary folder (removed at exit). The asset, and so its hash, depends on the modules'
+    names and bytes only: the same for an editable and a wheel install of the same version.
+
+    :raises RuntimeError: when ``ecr_ptc_runtime`` is not importable (ecr-ptc is not installed).
+    """
+    return _staged_runtime()
+
+
+@functools.cache
+def _staged_runtime() -> Path:
+    try:
+        package = importlib.resources.files(RUNTIME_PACKAGE)
+    except ModuleNotFoundError:
         raise RuntimeError(
-            f"ecr_ptc_runtime is installed at {package}, not from the project's lambda/ folder; "
-            "install this project in editable mode (pip install -e .)"
-        )
-    return package.parent
+            f"the {RUNTIME_PACKAGE} package is not importable: install ecr-ptc (pip install ecr-ptc, "
+            "or pip install -e . in a clone)"
+        ) from None
+    staging = Path(tempfile.mkdtemp(prefix="ecr-ptc-runtime-"))
+    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    copied = _copy_modules(package, staging / RUNTIME_PACKAGE)
+    if "__init__.py" not in copied:
+        raise RuntimeError(f"{package} holds no {RUNTIME_PACKAGE} package; reinstall ecr-ptc")
+    return staging
+
+
+def _copy_modules(source: Traversable, target: Path, prefix: str = "") -> list[str]:
+    """Copy the ``*.py`` modules under ``source`` (subpackages included, tests and caches not)."""
+    copied: list[str] = []
+    for entry in sorted(source.iterdir(), key=lambda e: e.name):
+        name = entry.name
+        if entry.is_dir():
+            if name not in ("__pycache__", "tests"):
+                copied += _copy_modules(entry, target / name, f"{prefix}{name}/")
+        elif name.endswith(".py") and not name.startswith("test_") and name != "conftest.py":
+            target.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(entry.read_bytes())
+            copied.append(prefix + name)
+    return copied
 
 
 class _WarmerRuntime(Construct):
@@ -79,7 +115,7 @@ class _WarmerRuntime(Construct):
             description="ECR pull-through cache warmer: pulls images through the cache",
         )
         self.log_group.grant_write(self.role)
-        code = lambda_.Code.from_asset(str(lambda_source_dir()), exclude=ASSET_EXCLUDE)
+        code = lambda_.Code.from_asset(str(lambda_source_dir()))
         self.code, self.python = code, PYTHON  # the scheduled re-warm function (scheduled.py) shares both
         # One entry point per trigger over the same code: no event is ever routed by guessing.
         self.function = self._function("Function", code, "on_event_handler", "ECR pull-through cache warmer")
