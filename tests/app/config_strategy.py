@@ -934,13 +934,16 @@ def registry_valid(draw, ctx: Context) -> Any:
     out: dict[str, Any] = {}
     if draw(st.booleans()):
         acct = draw(account())
+        # README: repository ARNs of this registry (ECR actions take repositories; '*' is refused)
+        here = (ctx.single_region or "*", ctx.accounts[0] if len(ctx.accounts) == 1 and ctx.accounts[0] else "*")
+        repositories = f"arn:aws:ecr:{here[0]}:{here[1]}:repository/*"
         out["policyStatements"] = [
             {
                 "Sid": "ReplicationFrom" + acct,
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{acct}:root"},
                 "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
-                "Resource": "*",
+                "Resource": repositories,
             }
         ]
         if draw(st.booleans()):
@@ -949,7 +952,7 @@ def registry_valid(draw, ctx: Context) -> Any:
                     "Effect": "Allow",
                     "Principal": {"Service": "omics.amazonaws.com"},
                     "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
-                    "Resource": "*",
+                    "Resource": [repositories],
                 }
             )
     if not out or draw(st.booleans()):
@@ -976,7 +979,12 @@ def registry_valid(draw, ctx: Context) -> Any:
 
 @st.composite
 def registry_near_miss(draw, ctx: Context) -> tuple[Any, str]:
-    statement = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "ecr:ReplicateImage"}
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "111122223333"},
+        "Action": "ecr:ReplicateImage",
+        "Resource": "arn:aws:ecr:*:*:repository/*",
+    }
     what, value = draw(
         st.sampled_from(
             [
@@ -984,6 +992,7 @@ def registry_near_miss(draw, ctx: Context) -> tuple[Any, str]:
                 ("a statement without a principal", {"policyStatements": [{"Effect": "Allow", "Action": "ecr:*"}]}),
                 ("principal * without a condition", {"policyStatements": [{**statement, "Principal": "*"}]}),
                 ("an S3 action", {"policyStatements": [{**statement, "Action": "s3:GetObject"}]}),
+                ("Resource '*'", {"policyStatements": [{**statement, "Resource": "*"}]}),
                 ("the cache's own Sid", {"policyStatements": [{**statement, "Sid": "PullThroughCachePrincipals"}]}),
                 (
                     "continuous scanning with basic",

@@ -33,6 +33,7 @@ OWN_SIDS = ("PullThroughCachePrincipals", "PullThroughCacheOrganization")
 # registry policy, an error will occur"); the V2 scope, the default, takes every ECR action.
 V1_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:ReplicateImage")
 ACTION_PATTERN = re.compile(r"^ecr:[A-Za-z*]+$")
+REPOSITORY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:ecr:([a-z0-9-]+|\*):(\d{12}|\*):repository/[a-z0-9._/*-]+$")
 
 
 def _actions(value: Any, path: str) -> list[str]:
@@ -74,10 +75,22 @@ def check_policy_statement(value: Any, path: str) -> dict[str, Any]:
     if ("Action" in value) == ("NotAction" in value):
         v.fail(path, "a statement needs exactly one of Action and NotAction", "add Action: [...]")
     _actions(value.get("Action", value.get("NotAction")), f"{path}.{'Action' if 'Action' in value else 'NotAction'}")
-    if "Resource" in value:
-        resources = [value["Resource"]] if isinstance(value["Resource"], str) else value["Resource"]
-        if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
-            v.fail(f"{path}.Resource", f"expected ARNs, got {value['Resource']!r}", "e.g. arn:aws:ecr:...:repository/*")
+    # Every ECR action a registry policy takes has resource-level permissions (the repository): name them.
+    resources = value.get("Resource")
+    resources = [resources] if isinstance(resources, str) else resources
+    if not isinstance(resources, list) or not resources or not all(isinstance(r, str) for r in resources):
+        v.fail(
+            f"{path}.Resource",
+            f"expected repository ARNs, got {value.get('Resource')!r}",
+            "add Resource: arn:aws:ecr:<region>:<this account>:repository/<prefix>/*",
+        )
+    for resource in resources:
+        if not REPOSITORY_ARN.match(resource):
+            v.fail(
+                f"{path}.Resource",
+                f"{resource!r} is not a repository ARN (ECR actions take repositories; '*' is refused)",
+                "give arn:aws:ecr:<region>:<this account>:repository/<prefix>/* (wildcards in the name are fine)",
+            )
     return value
 
 

@@ -118,3 +118,16 @@ def test_bad_governance_settings(kwargs, path):
 def test_a_template_role_with_a_path_is_refused():
     with pytest.raises(ValidationError, match="without a path"):
         RoleGovernance(template_role_arn="arn:aws:iam::123456789012:role/platform/EcrTemplates")
+
+
+def test_the_created_template_role_keeps_path_slash(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "rules: [{upstream: ecr-public}]\nrepositories: {tags: {team: platform}}\n"
+        "iam: {rolePath: /platform/}\nenvironments: [{account: '123456789012', region: eu-west-1}]\n"
+    )
+    (template,) = synth(path, tmp_path / "cdk.out").values()
+    roles = {k: r["Properties"] for k, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    (template_role,) = [k for k in roles if k.startswith("CacheTemplateRole")]
+    assert "Path" not in roles[template_role]
+    assert all(p.get("Path") == "/platform/" for k, p in roles.items() if k != template_role)

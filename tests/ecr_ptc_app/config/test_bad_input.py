@@ -277,6 +277,14 @@ CASES = [
     ),
     ("registry-empty", QUAY + "registry: {}\n", "registry", "registry sets nothing", 3),
     (
+        "registry-statement-resource-star",
+        QUAY
+        + "registry:\n  policyStatements:\n    - {Effect: Allow, Principal: {AWS: '1'}, Action: 'ecr:ReplicateImage', Resource: '*'}\n",
+        "registry.policyStatements[0].Resource",
+        "not a repository ARN",
+        5,
+    ),
+    (
         "registry-statement-everyone",
         QUAY
         + "registry:\n  policyStatements:\n    - {Effect: Allow, Principal: '*', Action: 'ecr:CreateRepository'}\n",
