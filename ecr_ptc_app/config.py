@@ -32,6 +32,7 @@ from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, Repos
 from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
 from ecr_ptc.monitoring.settings import MonitoringSettings
+from ecr_ptc.organization.settings import DeploymentTargets, HubLocation, OrganizationSettings, StackSetLocation
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 from ecr_ptc.workstation.settings import WorkstationSettings
 
@@ -51,6 +52,7 @@ TOP_KEYS = (
     "consumers",
     "registry",
     "monitoring",
+    "organization",
 )
 
 
@@ -128,6 +130,7 @@ class AppConfig:
     warm: Optional[WarmSettings] = None
     workstation: Optional[WorkstationSettings] = None
     monitoring: Optional[MonitoringSettings] = None  # alarms, notification, dashboard
+    organization: Optional[OrganizationSettings] = None  # hub and StackSet; environments is then the hub
     warnings: tuple[str, ...] = field(default=())
     iam: Optional[RoleGovernance] = None  # boundary and path of every role the stacks create
     tags: dict[str, str] = field(default_factory=dict)  # on every resource the stacks create
@@ -161,12 +164,16 @@ _PROPS_CLASSES = (
     WarmSettings,
     WorkstationSettings,
     RoleGovernance,
-    MonitoringSettings,
     LifecycleRule,
     ReadAccess,
     RegistrySettings,
     ScanningRule,
     ScanningSettings,
+    MonitoringSettings,
+    OrganizationSettings,
+    HubLocation,
+    StackSetLocation,
+    DeploymentTargets,
 )
 _FIELD = re.compile(
     r"\b("
@@ -552,6 +559,79 @@ def _monitoring(raw: Any, environments: Sequence[Environment], problems: Problem
     return settings
 
 
+def _organization(doc: dict, out: dict, problems: Problems) -> list[str]:
+    """``organization``: the hub is the one environment (``environments`` is refused) and ``access`` gets the
+    organization; then the stack checks, for the hub. Returns the warnings."""
+    if "environments" in doc:
+        problems.errors.append(
+            ValidationError(
+                "environments",
+                "environments cannot be combined with organization: the hub is the cache's one environment",
+                "remove environments; organization.hub says where the cache is, organization.targets where spokes go",
+            )
+        )
+    parts: dict[str, tuple[type, str, dict]] = {
+        "hub": (HubLocation, "account and region", {}),
+        "stackSet": (StackSetLocation, "account, region, callAs, name", {}),
+        "targets": (
+            DeploymentTargets,
+            "organizationalUnits and regions",
+            {"organizational_units": _tuple, "regions": _tuple},
+        ),
+    }
+    keys = tuple(camel(f.name) for f in dataclasses.fields(OrganizationSettings))
+    raw = problems.attempt(
+        _mapping, _or_empty(doc, "organization", {}), "organization", keys, "organization settings", problems
+    )
+    built = {}
+    for key, (cls, what, convert) in parts.items():
+        if raw and key in raw:
+            built[key] = problems.attempt(_props, cls, raw[key], f"organization.{key}", what, convert, problems)
+    settings = None
+    if raw is not None and None not in built.values():
+        settings = problems.attempt(
+            _props, OrganizationSettings, {**raw, **built}, "organization", "organization settings"
+        )
+    warnings: list[str] = []
+    if settings is not None:
+        warnings += [f"organization: {w}" for w in settings.warnings]
+        access = out.get("access")
+        if access is not None and access.organization_id not in (None, settings.organization_id):
+            problems.errors.append(
+                ValidationError(
+                    "access.organizationId",
+                    f"{access.organization_id} is not organization.organizationId ({settings.organization_id})",
+                    "remove access.organizationId (organization grants its own organization), or make them equal",
+                )
+            )
+        elif access is not None or "access" not in doc:
+            principals = access.principals if access else ()
+            out["access"] = AccessSettings(principals=principals, organization_id=settings.organization_id)
+        boundary = out["iam"].permissions_boundary if out.get("iam") else None
+        if boundary and boundary.startswith("arn:") and not boundary.split(":")[4] == "aws":
+            problems.errors.append(
+                ValidationError(
+                    "iam.permissionsBoundary",
+                    "the spokes' roles get the boundary too, and an ARN names the policy of one account",
+                    "give the policy's name: every account (the hub's and each spoke's) resolves it in itself",
+                )
+            )
+        encrypted = [s for s in (out.get("repositories"), *(out.get("prefix_repositories") or {}).values()) if s]
+        if any(s.encryption.kms_key_arn for s in encrypted):
+            warnings.append(
+                "organization: spokes encrypt their repositories with KMS under the AWS managed key aws/ecr: "
+                "repositories.encryption's key belongs to the hub's account and Region"
+            )
+        out["organization"] = settings
+        out["environments"] = (Environment(settings.hub.region, settings.hub.account),)
+    first = len(problems.errors)
+    checks = _stack_checks(out, problems)
+    hub = "(organization.hub)"
+    for i, err in enumerate(problems.errors[first:], first):
+        problems.errors[i] = ValidationError(err.path, err.problem.replace("(environments[0])", hub), err.fix)
+    return warnings + [w.replace("(environments[0])", hub) for w in checks]
+
+
 def build(document: Any) -> tuple[dict, list[str]]:
     """Typed props from a parsed document; raises ValidationError (the first mistake) with camelCase key
     paths. :func:`build_all` reports every mistake."""
@@ -618,7 +698,7 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     warnings += _registry_singletons(out, problems)
     if "monitoring" in doc:
         out["monitoring"] = problems.attempt(_monitoring, doc["monitoring"], out.get("environments") or (), problems)
-    warnings += _stack_checks(out, problems)
+    warnings += _organization(doc, out, problems) if "organization" in doc else _stack_checks(out, problems)
     return out, warnings, problems.errors
 
 

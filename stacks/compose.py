@@ -69,6 +69,10 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
             )
             station.add_stack_dependency(cache, "the workstation uses the cache's consumer policy")
             stacks.append(station)
+    if config.organization is not None:  # the one environment is the hub: add the StackSet and its spoke
+        from .organization import build_organization
+
+        stacks += build_organization(app, config, cache, STACK_PREFIX)
     govern(stacks, config)
     return stacks
 

@@ -94,6 +94,7 @@ class Context:
     accounts: list[Optional[str]] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     scan_type: Optional[str] = None  # repositories.scanOnPush as a registry scan type, when on
+    organization_id: Optional[str] = None  # with organization: access names no other organization
 
     @property
     def single_region(self) -> Optional[str]:
@@ -639,7 +640,9 @@ def access_valid(draw, ctx: Context) -> Any:
     if principals or draw(st.booleans()):
         out["principals"] = principals
     if not principals or draw(st.booleans()):
-        out["organizationId"] = "o-" + draw(st.text(string.ascii_lowercase + string.digits, min_size=10, max_size=32))
+        out["organizationId"] = ctx.organization_id or "o-" + draw(
+            st.text(string.ascii_lowercase + string.digits, min_size=10, max_size=32)
+        )
     return out
 
 
@@ -839,7 +842,7 @@ def iam_valid(draw, ctx: Context) -> Any:
             st.sampled_from(
                 [
                     "PlatformBoundary",
-                    f"arn:aws:iam::{draw(account())}:policy/boundaries/Pb",
+                    *([] if ctx.organization_id else [f"arn:aws:iam::{draw(account())}:policy/boundaries/Pb"]),
                     "arn:aws:iam::aws:policy/PowerUserAccess",
                 ]
             )
@@ -1022,6 +1025,89 @@ def registry_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     return value, what
 
 
+# --- organization ----------------------------------------------------------------------------
+ORGANIZATION_IDS = ("o-a1b2c3d4e5", "o-exampleorg1", "o-0123456789abcdef")
+
+
+def unit_id() -> st.SearchStrategy[str]:
+    """README: an OU id (ou-<root part>-<8 to 32>) or the root (r-...)."""
+    return st.one_of(
+        st.from_regex(r"ou-[a-z0-9]{4}-[a-z0-9]{8,10}", fullmatch=True), st.from_regex(r"r-[a-z0-9]{4}", fullmatch=True)
+    )
+
+
+@st.composite
+def organization_valid(draw, ctx: Context) -> Any:
+    """README "Organization rollout": the hub is the one environment, so never with environments."""
+    if ctx.regions or draw(st.integers(0, 2)) > 0:
+        return OMIT
+    hub = {"account": draw(account()), "region": draw(region())}
+    ctx.regions, ctx.accounts = [hub["region"]], [hub["account"]]
+    ctx.organization_id = draw(st.sampled_from(ORGANIZATION_IDS))
+    stack_set: dict[str, Any] = {"account": draw(account()), "region": draw(region())}
+    if draw(st.booleans()):
+        stack_set["callAs"] = draw(st.sampled_from(["SELF", "DELEGATED_ADMIN", "delegated_admin"]))
+    if draw(st.booleans()):
+        stack_set["name"] = draw(st.from_regex(r"[a-zA-Z][a-zA-Z0-9-]{0,30}", fullmatch=True))
+    out: dict[str, Any] = {
+        "hub": hub,
+        "stackSet": stack_set,
+        "organizationId": ctx.organization_id,
+        "targets": {
+            "organizationalUnits": draw(st.lists(unit_id(), min_size=1, max_size=5, unique=True)),
+            "regions": draw(st.lists(region(), min_size=1, max_size=4, unique=True)),
+        },
+    }
+    auto = draw(st.sampled_from([True, False, None]))
+    if auto is not None:
+        out["autoDeploy"] = auto
+    if auto is not False and draw(st.booleans()):
+        out["retainStacksOnAccountRemoval"] = draw(st.booleans())
+    if draw(st.booleans()):
+        out["maxConcurrentPercentage"] = draw(st.integers(1, 100))
+    if draw(st.booleans()):
+        out["failureTolerancePercentage"] = draw(st.integers(0, 100))
+    if draw(st.booleans()):
+        out["regionConcurrency"] = draw(st.sampled_from(["SEQUENTIAL", "PARALLEL", "parallel"]))
+    if draw(st.booleans()):
+        out["publicUpstreams"] = draw(st.sampled_from(["hub", "direct"]))
+    return out
+
+
+@st.composite
+def organization_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    good = draw(organization_valid(Context()).filter(lambda v: v is not OMIT))
+    mistakes: list[tuple[str, Callable[[dict], Any]]] = [
+        ("an OU id without its second part", lambda o: o["targets"].update(organizationalUnits=["ou-ab12"])),
+        ("an account id as OU", lambda o: o["targets"].update(organizationalUnits=["123456789012"])),
+        ("51 OUs", lambda o: o["targets"].update(organizationalUnits=[f"ou-ab12-{i:08d}" for i in range(51)])),
+        ("the same OU twice", lambda o: o["targets"].update(organizationalUnits=["r-ab12", "r-ab12"])),
+        ("no target Regions", lambda o: o["targets"].pop("regions")),
+        ("a GovCloud target Region", lambda o: o["targets"].update(regions=["us-gov-west-1"])),
+        ("a China hub Region", lambda o: o["hub"].update(region="cn-north-1")),
+        ("an 11-digit hub account", lambda o: o["hub"].update(account="12345678901")),
+        ("no hub", lambda o: o.pop("hub")),
+        ("no stackSet account", lambda o: o["stackSet"].pop("account")),
+        ("callAs ADMIN", lambda o: o["stackSet"].update(callAs="ADMIN")),
+        ("a StackSet name with '_'", lambda o: o["stackSet"].update(name="ecr_ptc")),
+        ("no organizationId", lambda o: o.pop("organizationId")),
+        ("an organizationId without o-", lambda o: o.update(organizationId="a1b2c3d4e5")),
+        ("maxConcurrentPercentage 0", lambda o: o.update(maxConcurrentPercentage=0)),
+        ("failureTolerancePercentage 101", lambda o: o.update(failureTolerancePercentage=101)),
+        ("a percentage as a string", lambda o: o.update(maxConcurrentPercentage="10")),
+        ("autoDeploy 'no'", lambda o: o.update(autoDeploy="no")),
+        ("retain without autoDeploy", lambda o: o.update(autoDeploy=False, retainStacksOnAccountRemoval=True)),
+        ("regionConcurrency ALL", lambda o: o.update(regionConcurrency="ALL")),
+        ("publicUpstreams spoke", lambda o: o.update(publicUpstreams="spoke")),
+        ("a misspelt key", lambda o: o.update(autodeploy=True)),
+    ]
+    if ctx.regions:  # environments were drawn: organization excludes them
+        mistakes.append(("organization beside environments", lambda o: None))
+    what, mistake = draw(st.sampled_from(mistakes))
+    mistake(good)
+    return good, what
+
+
 # --- any section: a value of the wrong shape -----------------------------------------------
 WRONG_SHAPES = (None, [], {}, 5, True, "x", ["x"], {"x": 1})
 
@@ -1059,6 +1145,7 @@ def shape_or(
 # --- the whole document ----------------------------------------------------------------------
 SECTIONS: tuple[Section, ...] = (  # dependency order: later sections read what earlier ones drew
     Section("environments", environments_valid, shape_or(environments_near_miss, environments_valid)),
+    Section("organization", organization_valid, shape_or(organization_near_miss, organization_valid)),
     Section("rules", rules_valid, shape_or(rules_near_miss, rules_valid)),
     Section("repositories", repositories_valid, shape_or(repositories_near_miss, repositories_valid)),
     Section("access", access_valid, shape_or(access_near_miss, access_valid)),

@@ -13,6 +13,217 @@ ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache
 QUAY = "rules:\n  - upstream: quay\n"
 
 
+def org(extra: str = "", **lines: str) -> str:
+    """A valid organization config (lines 3-7), with some lines replaced and ``extra`` from line 8."""
+    parts = {
+        "hub": "  hub: {account: '111111111111', region: eu-west-1}\n",
+        "stackSet": "  stackSet: {account: '222222222222', region: us-east-1}\n",
+        "organizationId": "  organizationId: o-a1b2c3d4e5\n",
+        "targets": "  targets: {organizationalUnits: [ou-ab12-34567890], regions: [eu-west-1]}\n",
+    }
+    body = "".join(lines.get(k, v) for k, v in parts.items())
+    return QUAY + "organization:\n" + body + extra
+
+
+# Every bad organization value: (id, yaml, key path, words in the problem or fix, line).
+ORGANIZATION_CASES = [
+    ("org-not-mapping", QUAY + "organization: yes\n", "organization", "expected a mapping", 3),
+    ("org-unknown-key", org("  hubs: {}\n"), "organization.hubs", "did you mean 'hub'", 8),
+    ("org-no-hub", org(hub=""), "organization.hub", "the hub is missing", 3),
+    (
+        "org-hub-account",
+        org(hub="  hub: {account: '1111', region: eu-west-1}\n"),
+        "organization.hub.account",
+        "not a 12-digit",
+        4,
+    ),
+    (
+        "org-hub-no-region",
+        org(hub="  hub: {account: '111111111111'}\n"),
+        "organization.hub.region",
+        "the hub Region is missing",
+        4,
+    ),
+    (
+        "org-hub-china",
+        org(hub="  hub: {account: '111111111111', region: cn-north-1}\n"),
+        "organization.hub.region",
+        "cn-north-1",
+        4,
+    ),
+    (
+        "org-hub-typo",
+        org(hub="  hub: {acount: '111111111111', region: eu-west-1}\n"),
+        "organization.hub.acount",
+        "did you mean 'account'",
+        4,
+    ),
+    (
+        "org-stack-set-no-account",
+        org(stackSet="  stackSet: {region: us-east-1}\n"),
+        "organization.stackSet.account",
+        "the StackSet account is missing",
+        5,
+    ),
+    (
+        "org-stack-set-region",
+        org(stackSet="  stackSet: {account: '222222222222', region: us-esat-1}\n"),
+        "organization.stackSet.region",
+        "not an AWS Region",
+        5,
+    ),
+    (
+        "org-call-as",
+        org(stackSet="  stackSet: {account: '222222222222', region: us-east-1, callAs: ADMIN}\n"),
+        "organization.stackSet.callAs",
+        "not one of SELF, DELEGATED_ADMIN",
+        5,
+    ),
+    (
+        "org-stack-set-name",
+        org(stackSet="  stackSet: {account: '222222222222', region: us-east-1, name: ecr_ptc}\n"),
+        "organization.stackSet.name",
+        "not a StackSet name",
+        5,
+    ),
+    (
+        "org-id",
+        org(organizationId="  organizationId: org-1\n"),
+        "organization.organizationId",
+        "not an AWS Organizations id",
+        6,
+    ),
+    ("org-no-id", org(organizationId=""), "organization.organizationId", "the organization id is missing", 3),
+    ("org-no-targets", org(targets=""), "organization.targets", "the targets is missing", 3),
+    (
+        "org-ou-id",
+        org(targets="  targets: {organizationalUnits: [ou-ab12], regions: [eu-west-1]}\n"),
+        "organization.targets.organizationalUnits[0]",
+        "not an organizational unit or root id",
+        7,
+    ),
+    (
+        "org-ou-account",
+        org(targets="  targets: {organizationalUnits: ['111111111111'], regions: [eu-west-1]}\n"),
+        "organization.targets.organizationalUnits[0]",
+        "not an organizational unit",
+        7,
+    ),
+    (
+        "org-ous-not-list",
+        org(targets="  targets: {organizationalUnits: ou-ab12-34567890, regions: [eu-west-1]}\n"),
+        "organization.targets.organizationalUnits",
+        "non-empty list",
+        7,
+    ),
+    (
+        "org-ous-empty",
+        org(targets="  targets: {organizationalUnits: [], regions: [eu-west-1]}\n"),
+        "organization.targets.organizationalUnits",
+        "non-empty list",
+        7,
+    ),
+    (
+        "org-ou-twice",
+        org(targets="  targets: {organizationalUnits: [r-ab12, r-ab12], regions: [eu-west-1]}\n"),
+        "organization.targets.organizationalUnits[1]",
+        "already listed",
+        7,
+    ),
+    (
+        "org-too-many-ous",
+        org(
+            targets="  targets:\n    regions: [eu-west-1]\n    organizationalUnits: ["
+            + ", ".join(f"ou-ab12-{i:08d}" for i in range(51))
+            + "]\n"
+        ),
+        "organization.targets.organizationalUnits",
+        "at most 50",
+        9,
+    ),
+    (
+        "org-no-regions",
+        org(targets="  targets: {organizationalUnits: [r-ab12]}\n"),
+        "organization.targets.regions",
+        "non-empty list",
+        7,
+    ),
+    (
+        "org-region-govcloud",
+        org(targets="  targets: {organizationalUnits: [r-ab12], regions: [us-gov-east-1]}\n"),
+        "organization.targets.regions[0]",
+        "us-gov-east-1",
+        7,
+    ),
+    (
+        "org-region-twice",
+        org(targets="  targets: {organizationalUnits: [r-ab12], regions: [eu-west-1, eu-west-1]}\n"),
+        "organization.targets.regions[1]",
+        "already listed",
+        7,
+    ),
+    ("org-auto-deploy-string", org("  autoDeploy: 'no'\n"), "organization.autoDeploy", "expected true or false", 8),
+    (
+        "org-retain-without-auto",
+        org("  autoDeploy: false\n  retainStacksOnAccountRemoval: true\n"),
+        "organization.retainStacksOnAccountRemoval",
+        "autoDeploy: true",
+        9,
+    ),
+    (
+        "org-max-concurrent-zero",
+        org("  maxConcurrentPercentage: 0\n"),
+        "organization.maxConcurrentPercentage",
+        "from 1 to 100",
+        8,
+    ),
+    (
+        "org-failure-tolerance",
+        org("  failureTolerancePercentage: 101\n"),
+        "organization.failureTolerancePercentage",
+        "from 0 to 100",
+        8,
+    ),
+    (
+        "org-region-concurrency",
+        org("  regionConcurrency: ALL\n"),
+        "organization.regionConcurrency",
+        "SEQUENTIAL, PARALLEL",
+        8,
+    ),
+    ("org-public-upstreams", org("  publicUpstreams: spoke\n"), "organization.publicUpstreams", "hub, direct", 8),
+    (
+        "org-with-environments",
+        org() + "environments:\n  - {region: eu-west-1}\n",
+        "environments",
+        "cannot be combined with organization",
+        8,
+    ),
+    (
+        "org-other-access-organization",
+        org() + "access: {organizationId: o-zzzzzzzzzz}\n",
+        "access.organizationId",
+        "is not organization.organizationId",
+        8,
+    ),
+    (
+        "org-boundary-arn",
+        org() + "iam: {permissionsBoundary: 'arn:aws:iam::111111111111:policy/Boundary'}\n",
+        "iam.permissionsBoundary",
+        "give the policy's name",
+        8,
+    ),
+    (
+        "org-hub-kms-key-region",
+        org()
+        + "repositories:\n  encryption: {kmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n",
+        "repositories.encryption.kmsKeyArn",
+        "(organization.hub)",
+        9,
+    ),
+]
+
+
 def many_rules(n: int) -> str:
     return "rules:\n" + "".join(f"  - {{upstream: quay, prefix: q{i:02d}}}\n" for i in range(n))
 
@@ -596,6 +807,7 @@ CASES = [
         "Region",
         4,
     ),
+    *ORGANIZATION_CASES,
 ]
 
 

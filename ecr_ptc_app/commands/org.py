@@ -1,0 +1,470 @@
+"""``ecr-ptc org plan``: what the organization rollout's StackSet will do, read from AWS Organizations (read-only).
+
+Prints the accounts of each target OU (nested OUs included), the accounts left out (the hub: account filter;
+the management account: service-managed StackSets never deploy there), the stack instances (accounts x
+Regions), the waves the operation preferences imply and an estimate of the rollout time, and every problem
+that would make the rollout fail, each with a ``Fix:`` line.
+
+Exit codes: 0 the plan has no problem, 1 problems found (OUs that do not exist, StackSets' trusted access
+off, a ``stackSet.account`` that may not create the StackSet, no account to deploy to, a quota passed), 2
+bad usage, a config without ``organization``, or AWS Organizations not readable (no credentials, access
+denied, no organization). Only the standard library is imported here; boto3 and the config loader load
+inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Optional, TextIO
+
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+SCHEMA_VERSION = 1
+
+
+class SetupError(Exception):
+    """AWS Organizations cannot be read (exit 2)."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+# What to do about the errors a first run meets most (by error code or class name: botocore loads lazily).
+SETUP_FIXES = {
+    "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or SSO login) of the management "
+    "account or of a delegated administrator for AWS Organizations",
+    "AccessDeniedException": "run with credentials of the management account, or of an account that AWS "
+    "Organizations' delegated administration policy lets read the organization (organizations:Describe*, "
+    "organizations:List*)",
+    "AWSOrganizationsNotInUseException": "these credentials' account is in no organization: use the credentials "
+    "of the organization's management account",
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    status: str
+    parent: str  # the OU or root directly above it
+
+
+@dataclass
+class Target:
+    id: str
+    name: str
+    accounts: list[Account] = field(default_factory=list)
+    nested_units: int = 0  # OUs below it
+    found: bool = True
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    fix: str
+
+
+@dataclass
+class Plan:
+    organization_id: str
+    management_account: str
+    targets: list[Target]
+    deploy_accounts: list[str]
+    excluded: list[dict[str, str]]
+    inactive: list[Account]
+    regions: list[str]
+    rollout: dict[str, Any]
+    notes: list[str]
+    problems: list[Problem]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "org",
+        help="the organization rollout: see what its StackSet will do before you deploy",
+        description="Commands for the config's organization rollout (a hub cache and a StackSet of spokes).",
+    )
+    sub = p.add_subparsers(dest="org_command", required=True, metavar="{plan}")
+    plan = sub.add_parser(
+        "plan",
+        help="read the organization (read-only) and print the accounts, stack instances and waves of the rollout",
+        description="Reads AWS Organizations with the current credentials (the management account, or a delegated "
+        "administrator for Organizations) and prints what the StackSet will do. Exit 0 no problem, 1 problems, "
+        "2 bad usage or no access.",
+    )
+    plan.add_argument("--config", metavar="PATH", help="config file with organization (default: config/default.yaml)")
+    plan.add_argument(
+        "--minutes-per-instance",
+        type=float,
+        default=None,
+        metavar="N",
+        help="how long one stack instance takes, for the estimate (default 2)",
+    )
+    plan.add_argument("--output", choices=("text", "json"), default="text", help="text lines, or one JSON document")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(
+    args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None, session: Any = None
+) -> int:
+    """Run ``ecr-ptc org <command>``; returns the exit code (0 no problem, 1 problems, 2 bad usage or no access).
+
+    :param session: a boto3 session to read AWS Organizations with (default: the default session).
+    """
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    if getattr(args, "org_command", None) != "plan":  # argparse requires one; a caller may not
+        return _fail(err, "no org command given", "run 'ecr-ptc org plan'")
+    from ecr_ptc.organization.rollout import DEFAULT_MINUTES_PER_INSTANCE
+
+    from ..config import ConfigError, load_config
+
+    minutes = DEFAULT_MINUTES_PER_INSTANCE if args.minutes_per_instance is None else args.minutes_per_instance
+    if not minutes > 0:
+        return _fail(err, f"--minutes-per-instance {minutes} is not more than 0", "give a positive number of minutes")
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(f"error: {line}", file=err)
+        return 2
+    if config.organization is None:
+        return _fail(
+            err,
+            f"{config.file} has no organization",
+            "add an organization block (README 'Organization rollout'), or pass --config with one",
+        )
+    try:
+        plan = make_plan(config, _client(session), minutes)
+    except SetupError as exc:
+        return _fail(err, f"cannot read AWS Organizations: {exc}", exc.fix)
+    code = 1 if plan.problems else 0
+    if args.output == "json":
+        out.write(json.dumps(document(plan, config.file, code), indent=2) + "\n")
+    else:
+        out.write(text(plan, config))
+    for problem in plan.problems:
+        print(f"problem: {problem.message}.\n  Fix: {problem.fix}", file=err)
+    return code
+
+
+def _fail(err: TextIO, message: str, fix: str) -> int:
+    print(f"error: {message}.\n  Fix: {fix}", file=err)
+    return 2
+
+
+def _client(session: Any) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Organizations answers from one endpoint (us-east-1 in the commercial partition) and throttles
+    # bursts: adaptive retries keep a large tree walk going.
+    config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+    return (session or boto3.session.Session()).client("organizations", region_name="us-east-1", config=config)
+
+
+# --- reading the organization ------------------------------------------------------------------------
+class Reader:
+    """Read-only walks of the organization tree, each parent listed once."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._children: dict[str, tuple[list[dict], list[dict]]] = {}
+
+    def call(self, method: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in SETUP_FIXES:
+                raise SetupError(f"{code} on {method}", SETUP_FIXES[code]) from None
+            raise
+        except BotoCoreError as exc:
+            name = type(exc).__name__
+            raise SetupError(
+                f"{name}: {exc}",
+                SETUP_FIXES.get(name, "check the network path to AWS Organizations (organizations.us-east-1)"),
+            ) from None
+
+    def pages(self, method: str, key: str, **kwargs: Any) -> list[dict]:
+        items: list[dict] = []
+        token: Optional[str] = None
+        while True:
+            page = self.call(method, **kwargs, **({"NextToken": token} if token else {}))
+            items += page.get(key, [])
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def children(self, parent: str) -> tuple[list[dict], list[dict]]:
+        """(OUs, accounts) directly under ``parent``."""
+        if parent not in self._children:
+            units = self.pages("list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent)
+            accounts = self.pages("list_accounts_for_parent", "Accounts", ParentId=parent)
+            self._children[parent] = (units, accounts)
+        return self._children[parent]
+
+    def subtree(self, root: str) -> tuple[list[Account], int]:
+        """Every account below ``root`` (nested OUs included) and how many OUs are below it."""
+        accounts: list[Account] = []
+        units = 0
+        todo = [root]
+        while todo:
+            parent = todo.pop()
+            child_units, child_accounts = self.children(parent)
+            units += len(child_units)
+            todo += [u["Id"] for u in child_units]
+            accounts += [Account(a["Id"], a.get("Name", ""), a.get("Status", "ACTIVE"), parent) for a in child_accounts]
+        return sorted(accounts, key=lambda a: a.id), units
+
+
+def _target(reader: Reader, target: str, roots: dict[str, str]) -> Target:
+    from botocore.exceptions import ClientError
+
+    if target.startswith("r-"):
+        if target not in roots:
+            return Target(target, "", found=False)
+        name = roots[target]
+    else:
+        try:
+            unit = reader.call("describe_organizational_unit", OrganizationalUnitId=target)["OrganizationalUnit"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "OrganizationalUnitNotFoundException",
+                "ParentNotFoundException",
+            ):
+                return Target(target, "", found=False)
+            raise
+        name = unit.get("Name", "")
+    accounts, units = reader.subtree(target)
+    return Target(target, name, accounts, units)
+
+
+def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
+    """The plan for ``config.organization``, reading the organization through ``client`` (read-only calls)."""
+    from ecr_ptc.organization.rollout import STACK_INSTANCES_PER_STACK_SET, plan_rollout
+    from ecr_ptc.organization.settings import CallAs
+
+    settings = config.organization
+    reader = Reader(client)
+    organization = reader.call("describe_organization")["Organization"]
+    management = organization["MasterAccountId"]
+    roots = {r["Id"]: r.get("Name", "Root") for r in reader.pages("list_roots", "Roots")}
+    targets = [_target(reader, t, roots) for t in settings.targets.organizational_units]
+    problems: list[Problem] = []
+    notes: list[str] = []
+
+    if organization["Id"] != settings.organization_id:
+        problems.append(
+            Problem(
+                f"these credentials read the organization {organization['Id']}, the config names "
+                f"{settings.organization_id}",
+                "set organization.organizationId to the organization the OUs belong to (the hub's registry policy "
+                "trusts that id only), or use that organization's credentials",
+            )
+        )
+    for target in targets:
+        if not target.found:
+            problems.append(
+                Problem(
+                    f"{target.id} is not an organizational unit or root of {organization['Id']}",
+                    "take the ids from 'aws organizations list-roots' and "
+                    "'aws organizations list-organizational-units-for-parent --parent-id <root or OU>'",
+                )
+            )
+    services = {
+        s["ServicePrincipal"]
+        for s in reader.pages("list_aws_service_access_for_organization", "EnabledServicePrincipals")
+    }
+    if STACKSETS_PRINCIPAL not in services:
+        problems.append(
+            Problem(
+                "trusted access for CloudFormation StackSets is off in AWS Organizations",
+                "in the management account: aws cloudformation activate-organizations-access (or the StackSets "
+                "console's 'Activate trusted access')",
+            )
+        )
+    where = settings.stack_set
+    if where.call_as is CallAs.SELF and where.account != management:
+        problems.append(
+            Problem(
+                f"callAs SELF creates the StackSet as the management account, but stackSet.account is {where.account} "
+                f"(the management account is {management})",
+                f"set stackSet.account to {management}, or register {where.account} as a delegated administrator "
+                "and set callAs: DELEGATED_ADMIN",
+            )
+        )
+    if where.call_as is CallAs.DELEGATED_ADMIN:
+        admins = {
+            a["Id"]
+            for a in reader.pages(
+                "list_delegated_administrators", "DelegatedAdministrators", ServicePrincipal=STACKSETS_PRINCIPAL
+            )
+        }
+        if where.account == management:
+            problems.append(
+                Problem(
+                    "callAs DELEGATED_ADMIN from the management account",
+                    "set callAs: SELF (the management account creates service-managed StackSets as itself)",
+                )
+            )
+        elif where.account not in admins:
+            problems.append(
+                Problem(
+                    f"{where.account} is not a delegated administrator for CloudFormation StackSets",
+                    "in the management account: aws organizations register-delegated-administrator "
+                    f"--service-principal {STACKSETS_PRINCIPAL} --account-id {where.account}",
+                )
+            )
+
+    in_targets: dict[str, Account] = {}
+    for target in targets:
+        for account in target.accounts:
+            in_targets.setdefault(account.id, account)
+    excluded = []
+    hub = settings.hub.account
+    if hub in in_targets:
+        excluded.append(
+            {
+                "account": hub,
+                "reason": "the hub (account filter DIFFERENCE); automatic deployments ignore account filters, so if "
+                "it moves between target OUs it gets a spoke stack, empty in the hub's Region",
+            }
+        )
+    else:
+        notes.append(f"the hub account {hub} is in no target OU")
+    if management in in_targets:
+        excluded.append(
+            {"account": management, "reason": "the management account: service-managed StackSets never deploy there"}
+        )
+    deploy = sorted(a for a in in_targets if a not in (hub, management))
+    inactive = [in_targets[a] for a in deploy if in_targets[a].status != "ACTIVE"]
+    for account in inactive:
+        problems.append(
+            Problem(
+                f"account {account.id} ({account.name}) is {account.status}: its stack instances will fail and count "
+                "against the failure tolerance",
+                "move it out of the target OUs (to a suspended-accounts OU), or close it before deploying",
+            )
+        )
+    seen_twice = [t.id for t in targets if t.found and any(a.id in _others(targets, t) for a in t.accounts)]
+    if seen_twice:
+        notes.append(
+            f"{', '.join(seen_twice)} share accounts with another target (a nested OU): each account gets one "
+            "stack instance per Region"
+        )
+    if not deploy and all(t.found for t in targets):
+        problems.append(
+            Problem(
+                "no account would get a spoke",
+                "target OUs that hold member accounts (the hub and the management account are left out)",
+            )
+        )
+    rollout = plan_rollout(len(deploy), len(settings.targets.regions), settings, minutes_per_instance)
+    if rollout.over_quota:
+        problems.append(
+            Problem(
+                f"{rollout.instances} stack instances pass StackSets' {STACK_INSTANCES_PER_STACK_SET} per stack set",
+                "fewer Regions, or request a quota increase (Service Quotas, AWS CloudFormation)",
+            )
+        )
+    if settings.auto_deploy:
+        notes.append(
+            "accounts that join the target OUs later get the spoke automatically, in every target Region "
+            "(operation preferences do not apply to automatic deployments)"
+        )
+    return Plan(
+        organization_id=organization["Id"],
+        management_account=management,
+        targets=targets,
+        deploy_accounts=deploy,
+        excluded=excluded,
+        inactive=inactive,
+        regions=list(settings.targets.regions),
+        rollout={**asdict(rollout), "minutes_per_instance": minutes_per_instance},
+        notes=notes,
+        problems=problems,
+    )
+
+
+def _others(targets: Iterable[Target], this: Target) -> set[str]:
+    return {a.id for t in targets if t is not this for a in t.accounts}
+
+
+# --- output -------------------------------------------------------------------------------------------
+def document(plan: Plan, config_file: str, code: int) -> dict[str, Any]:
+    """The plan as one JSON document."""
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "config": config_file,
+        "organizationId": plan.organization_id,
+        "managementAccount": plan.management_account,
+        "targets": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "found": t.found,
+                "nestedUnits": t.nested_units,
+                "accounts": [asdict(a) for a in t.accounts],
+            }
+            for t in plan.targets
+        ],
+        "excluded": plan.excluded,
+        "deployAccounts": plan.deploy_accounts,
+        "regions": plan.regions,
+        "stackInstances": plan.rollout["instances"],
+        "rollout": plan.rollout,
+        "notes": plan.notes,
+        "problems": [asdict(p) for p in plan.problems],
+        "exitCode": code,
+    }
+
+
+def text(plan: Plan, config: Any) -> str:
+    settings = config.organization
+    where = settings.stack_set
+    r = plan.rollout
+    lines = [
+        f"{config.file}: organization {plan.organization_id} (management account {plan.management_account})",
+        f"StackSet {where.name} in {where.account}/{where.region}, callAs {where.call_as.value}; "
+        f"hub {settings.hub.account}/{settings.hub.region}",
+        "",
+        "Target OUs (nested OUs included):",
+    ]
+    for target in plan.targets:
+        if not target.found:
+            lines.append(f"  {target.id}  NOT FOUND")
+            continue
+        nested = f", {target.nested_units} nested OU(s)" if target.nested_units else ""
+        lines.append(f"  {target.id}  {target.name}: {len(target.accounts)} account(s){nested}")
+        for account in target.accounts:
+            status = "" if account.status == "ACTIVE" else f"  [{account.status}]"
+            lines.append(f"    {account.id}  {account.name}  (in {account.parent}){status}")
+    lines.append("")
+    lines.append("Left out:")
+    for item in plan.excluded or [
+        {"account": "-", "reason": "none of the targets holds the hub or management account"}
+    ]:
+        lines.append(f"  {item['account']}  {item['reason']}")
+    lines += [
+        "",
+        f"Stack instances: {r['accounts']} account(s) x {r['regions']} Region(s) ({', '.join(plan.regions)}) "
+        f"= {r['instances']}",
+        f"Waves ({settings.region_concurrency.value}, maxConcurrentPercentage {settings.max_concurrent_percentage}, "
+        f"failureTolerancePercentage {settings.failure_tolerance_percentage}): {r['per_region']} account(s) at once "
+        f"per Region, {r['at_once']} stack instance(s) at once, {r['waves']} wave(s)",
+        f"Estimate: about {r['minutes']:.0f} minutes at {r['minutes_per_instance']:g} minute(s) per stack instance "
+        "(--minutes-per-instance)",
+    ]
+    for note in plan.notes:
+        lines.append(f"Note: {note}")
+    lines.append(f"Problems: {len(plan.problems)}" + (" (on stderr)" if plan.problems else ""))
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["Plan", "SetupError", "add_parser", "document", "make_plan", "run", "text"]
