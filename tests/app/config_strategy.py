@@ -94,6 +94,9 @@ class Context:
     accounts: list[Optional[str]] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     scan_type: Optional[str] = None  # repositories.scanOnPush as a registry scan type, when on
+    # a rule's own repositories block keeps a count or brings a policy file: the default block then must not
+    # archive by last pull (README: archiveUnpulledAfterDays goes with neither)
+    own_lifecycle: bool = False
     organization_id: Optional[str] = None  # with organization: access names no other organization
 
     @property
@@ -276,6 +279,7 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
         if draw(st.booleans()):
             own["keepLastImages"] = draw(st.one_of(st.none(), st.integers(1, 10000)))
         rule["repositories"] = own
+        ctx.own_lifecycle |= own.get("keepLastImages") is not None or "lifecyclePolicyFile" in own
     if upstream == "ecr" and draw(st.booleans()):
         rule["roleArn"] = f"arn:aws:iam::{draw(account())}:role/{draw(role_name())}"
     ctx.rules.append(Rule(upstream, effective, create))
@@ -480,10 +484,16 @@ def repositories_valid(draw, ctx: Context) -> Any:
     out: dict[str, Any] = {}
     if draw(st.booleans()):
         out["tagMutability"] = draw(st.sampled_from(["MUTABLE", "IMMUTABLE", "mutable"]))
-    if draw(st.booleans()):
+    # README: archiveUnpulledAfterDays goes with neither expireUntaggedAfterDays nor keepLastImages
+    by_last_pull = not ctx.own_lifecycle and draw(st.integers(0, 2)) == 0
+    if not by_last_pull and draw(st.booleans()):
         out["expireUntaggedAfterDays"] = draw(st.integers(1, 3650))
-    if draw(st.booleans()):
+    if not by_last_pull and draw(st.booleans()):
         out["keepLastImages"] = draw(st.integers(1, 10000))
+    if by_last_pull:
+        out["archiveUnpulledAfterDays"] = draw(st.integers(1, 3650))
+        if draw(st.booleans()):
+            out["deleteArchivedAfterDays"] = draw(st.integers(90, 3650))
     if draw(st.booleans()):
         # a key of the stacks' Region (KMS keys are regional); any Region when it is not known
         key_region = ctx.single_region or (None if ctx.regions else draw(region()))
@@ -555,6 +565,8 @@ def template_extras(draw, file_allowed: bool = False) -> dict[str, Any]:
             lifecycleRules=[],
             expireUntaggedAfterDays=None,
             keepLastImages=None,
+            archiveUnpulledAfterDays=None,
+            deleteArchivedAfterDays=None,
         )
     return out
 
@@ -605,6 +617,15 @@ def repositories_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("a policy file that does not exist", {"lifecyclePolicyFile": "no-such-policy.json"}),
         ("a policy file beside keepLastImages", {"lifecyclePolicyFile": POLICY_FILE, "keepLastImages": 3}),
         ("readAccess naming nobody", {"readAccess": {}}),
+        ("expireUnpulledAfterDays, which ECR cannot do", {"expireUnpulledAfterDays": 90}),
+        ("deleteArchivedAfterDays 89", {"archiveUnpulledAfterDays": 30, "deleteArchivedAfterDays": 89}),
+        (
+            "deleteArchivedAfterDays with nothing archived",
+            {"archiveUnpulledAfterDays": None, "deleteArchivedAfterDays": 120},
+        ),
+        ("archiveUnpulledAfterDays 0", {"archiveUnpulledAfterDays": 0}),
+        ("archiving beside keepLastImages", {"archiveUnpulledAfterDays": 30, "keepLastImages": 5}),
+        ("archiving beside expireUntaggedAfterDays", {"archiveUnpulledAfterDays": 30, "expireUntaggedAfterDays": 5}),
         ("a service principal without its domain", {"readAccess": {"services": ["omics"]}}),
     ]
     if ctx.single_region:
@@ -713,7 +734,12 @@ def warm_valid(draw, ctx: Context) -> Any:
     on_failure = "warn" if placeholder else draw(st.sampled_from(["fail", "warn", None]))
     if on_failure is not None:
         out["onFailure"] = on_failure
+    if draw(st.integers(0, 2)) == 0:  # README: rate or cron, UTC, at most hourly
+        out["schedule"] = draw(st.sampled_from(SCHEDULES))
     return out
+
+
+SCHEDULES = ("rate(12 hours)", "rate(1 hour)", "rate(1 day)", "cron(0 3 * * ? *)", "cron(15 */6 ? * MON-FRI *)")
 
 
 @st.composite
@@ -739,6 +765,13 @@ def warm_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("the same image twice", {"images": [first, first]}),
         ("a misspelt key", {"image": [first]}),
         ("no images key", "drop:images"),
+        ("a schedule every five minutes", {"schedule": "rate(5 minutes)"}),
+        ("rate(1 hours)", {"schedule": "rate(1 hours)"}),
+        ("a cron of five fields", {"schedule": "cron(0 3 * * ?)"}),
+        ("a cron with both days given", {"schedule": "cron(0 3 * * MON *)"}),
+        ("a one-time schedule", {"schedule": "at(2030-01-01T00:00:00)"}),
+        ("a schedule in words", {"schedule": "every 12 hours"}),
+        ("a schedule without images", "schedule-only"),
     ]
     created = [r for r in ctx.rules if r.create and r.prefix != "ROOT"]
     if created:
@@ -759,7 +792,52 @@ def warm_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     what, change = draw(st.sampled_from(mistakes))
     if change == "drop:images":
         return {k: v for k, v in base.items() if k != "images"} or {"onFailure": "warn"}, what
+    if change == "schedule-only":
+        return {"schedule": "rate(12 hours)"}, what
     return {**base, **change}, what
+
+
+# --- monitoring ------------------------------------------------------------------------------
+ADDRESSES = ("platform@example.com", "oncall+ecr@ops.example.co.uk", "a.b@example.org")
+
+
+@st.composite
+def monitoring_valid(draw, ctx: Context) -> Any:
+    """README: email addresses and/or an existing topic of the stacks' Region; dashboard true or false."""
+    if draw(st.integers(0, 2)) > 0:
+        return OMIT
+    out: dict[str, Any] = {}
+    emails = draw(st.lists(st.sampled_from(ADDRESSES), max_size=3, unique=True))
+    topic_region = ctx.single_region or (None if ctx.regions else draw(region()))
+    if topic_region and draw(st.booleans()):
+        out["topicArn"] = f"arn:aws:sns:{topic_region}:{draw(account())}:platform-alerts"
+    if emails or "topicArn" not in out:
+        out["email"] = emails or [ADDRESSES[0]]
+    if draw(st.booleans()):
+        out["dashboard"] = draw(st.booleans())
+    return out
+
+
+@st.composite
+def monitoring_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    mistakes: list[tuple[str, Any]] = [
+        ("monitoring notifying nobody", {"dashboard": True}),
+        ("an address as one string", {"email": "platform@example.com"}),
+        ("an address without a domain", {"email": ["platform"]}),
+        ("the same address twice", {"email": ["a@example.com", "A@example.com"]}),
+        ("eleven addresses", {"email": [f"p{n}@example.com" for n in range(11)]}),
+        ("a queue's ARN as topicArn", {"topicArn": "arn:aws:sqs:eu-west-1:123456789012:alerts"}),
+        ("a FIFO topic", {"topicArn": "arn:aws:sns:eu-west-1:123456789012:alerts.fifo"}),
+        ("dashboard yes as a string", {"email": ["a@example.com"], "dashboard": "yes"}),
+        ("a misspelt key", {"emails": ["a@example.com"]}),
+    ]
+    if ctx.regions:
+        other = "us-west-2" if ctx.regions[0] != "us-west-2" else "eu-west-1"
+        mistakes.append(
+            ("a topic of another Region than the stack", {"topicArn": f"arn:aws:sns:{other}:123456789012:alerts"})
+        )
+    what, value = draw(st.sampled_from(mistakes))
+    return value, what
 
 
 # --- workstation -----------------------------------------------------------------------------
@@ -1155,6 +1233,7 @@ SECTIONS: tuple[Section, ...] = (  # dependency order: later sections read what 
     Section("tags", tags_valid, shape_or(tags_near_miss, tags_valid)),
     Section("consumers", consumers_valid, shape_or(consumers_near_miss, consumers_valid)),
     Section("registry", registry_valid, shape_or(registry_near_miss, registry_valid)),
+    Section("monitoring", monitoring_valid, shape_or(monitoring_near_miss, monitoring_valid)),
 )
 YAML_ORDER = ("rules", "repositories", "access", "environments", "warm", "workstation")
 

@@ -45,7 +45,10 @@ class MonitoringSettings:
             object.__setattr__(self, "topic_arn", _topic_arn(self.topic_arn))
         if not isinstance(self.dashboard, bool):
             raise ValidationError(
-                "dashboard", f"expected true or false, got {self.dashboard!r}", "give dashboard=True or False"
+                "dashboard",
+                f"expected true or false, got {self.dashboard!r}",
+                "give dashboard=True or False",
+                "write dashboard: true or dashboard: false (unquoted)",
             )
         if not self.email and self.topic_arn is None:
             raise ValidationError(

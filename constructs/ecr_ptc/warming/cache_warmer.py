@@ -270,9 +270,11 @@ class CacheWarmer(Construct):
         self.scheduled_function: Optional[lambda_.Function] = None
         self.dead_letter_queue: Optional[sqs.Queue] = None
         self.log_group: logs.ILogGroup = runtime.log_group  # every warmer function of the stack logs here
-        repositories = getattr(cache, "repositories", None)  # PullThroughCache and from_attributes have them
+        # Any template that archives by last pull (a prefix's own settings, else the cache's) needs the exclusion.
+        settings_for = getattr(cache, "settings_for", None)  # PullThroughCache and from_attributes have it
+        archives = settings_for is not None and any(settings_for(p).archives_by_pull for p in cache.prefixes)
         self.pull_time_exclusion: Optional[ecr.CfnPullTimeUpdateExclusion] = (
-            scheduled.exclude_from_pull_time(runtime) if getattr(repositories, "archives_by_pull", False) else None
+            scheduled.exclude_from_pull_time(runtime) if archives else None
         )
         if settings.schedule is None:
             return

@@ -156,3 +156,17 @@ def test_two_hundred_images_fit_the_input_even_with_the_longest_names():
     assert len(json.dumps(schedule_input("EcrPtc-123456789012-eu-west-1", longest, [], ["p"] * 50))) < MAX_INPUT_BYTES
     with pytest.raises(ValidationError, match="split the images"):
         schedule_input("c", longest * 2, [], [])
+
+
+def test_one_prefix_that_archives_by_last_pull_is_enough_for_the_exclusion():
+    def one_prefix(stack: Stack) -> None:
+        cache = PullThroughCache(
+            stack,
+            "Cache",
+            rules=[UpstreamRule.quay(), UpstreamRule.k8s()],
+            prefix_repositories={"k8s": RepositorySettings(archive_unpulled_after_days=30)},
+        )
+        CacheWarmer(stack, "Warmer", cache=cache, settings=WarmSettings(images=("quay/a:1",)))
+
+    _, template = synth(one_prefix, nag=False)
+    assert len(resources_of(template.to_json(), "AWS::ECR::PullTimeUpdateExclusion")) == 1

@@ -810,6 +810,160 @@ CASES = [
     *ORGANIZATION_CASES,
 ]
 
+# Issue 9: warm.schedule, monitoring and the usage-based archive keys (README "Running it").
+MONITORING_TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts"
+CASES += [
+    ("monitoring-notifies-nobody", QUAY + "monitoring: {dashboard: true}\n", "monitoring", "notifies nobody", 3),
+    (
+        "monitoring-email-one-string",
+        QUAY + "monitoring:\n  email: team@example.com\n",
+        "monitoring.email",
+        "expected a list",
+        4,
+    ),
+    (
+        "monitoring-email-syntax",
+        QUAY + "monitoring:\n  email: [team]\n",
+        "monitoring.email[0]",
+        "not an email address",
+        4,
+    ),
+    (
+        "monitoring-email-twice",
+        QUAY + "monitoring:\n  email: [a@example.com, A@example.com]\n",
+        "monitoring.email[1]",
+        "already email[0]",
+        4,
+    ),
+    (
+        "monitoring-topic-arn-format",
+        QUAY + "monitoring:\n  topicArn: arn:aws:sqs:eu-west-1:123456789012:q\n",
+        "monitoring.topicArn",
+        "not an SNS topic ARN",
+        4,
+    ),
+    (
+        "monitoring-topic-fifo",
+        QUAY + "monitoring:\n  topicArn: arn:aws:sns:eu-west-1:123456789012:alerts.fifo\n",
+        "monitoring.topicArn",
+        "FIFO",
+        4,
+    ),
+    (
+        "monitoring-topic-region",
+        QUAY + "environments:\n  - {region: eu-west-1}\nmonitoring:\n  topicArn: " + MONITORING_TOPIC + "\n",
+        "monitoring.topicArn",
+        "own Region",
+        6,
+    ),
+    (
+        "monitoring-dashboard-text",
+        QUAY + "monitoring:\n  email: [a@example.com]\n  dashboard: 'yes'\n",
+        "monitoring.dashboard",
+        "true or false",
+        5,
+    ),
+    (
+        "monitoring-unknown-key",
+        QUAY + "monitoring:\n  emails: [a@example.com]\n",
+        "monitoring.emails",
+        "did you mean 'email'",
+        4,
+    ),
+    (
+        "warm-schedule-too-often",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: rate(5 minutes)\n",
+        "warm.schedule",
+        "more often than every 60 minutes",
+        5,
+    ),
+    (
+        "warm-schedule-rate-unit",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: rate(1 hours)\n",
+        "warm.schedule",
+        "rate(1 hour)",
+        5,
+    ),
+    (
+        "warm-schedule-cron-fields",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: cron(0 3 * * *)\n",
+        "warm.schedule",
+        "has 5 fields",
+        5,
+    ),
+    (
+        "warm-schedule-cron-days",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: cron(0 3 * * * *)\n",
+        "warm.schedule",
+        "must be ?",
+        5,
+    ),
+    (
+        "warm-schedule-cron-minutes",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: cron(*/10 * * * ? *)\n",
+        "warm.schedule",
+        "more than once an hour",
+        5,
+    ),
+    (
+        "warm-schedule-one-time",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: at(2030-01-01T00:00:00)\n",
+        "warm.schedule",
+        "one-time schedule",
+        5,
+    ),
+    (
+        "warm-schedule-words",
+        QUAY + "warm:\n  images: [quay/a:1]\n  schedule: every 12 hours\n",
+        "warm.schedule",
+        "not a rate(...) or cron(...)",
+        5,
+    ),
+    ("warm-schedule-without-images", QUAY + "warm:\n  schedule: rate(12 hours)\n", "warm", "no images", 3),
+    (
+        "repositories-expire-unpulled",
+        QUAY + "repositories:\n  expireUnpulledAfterDays: 90\n",
+        "repositories.expireUnpulledAfterDays",
+        "archiveUnpulledAfterDays: 90",
+        4,
+    ),
+    (
+        "repositories-archive-range",
+        QUAY + "repositories:\n  archiveUnpulledAfterDays: 0\n",
+        "repositories.archiveUnpulledAfterDays",
+        "out of range",
+        4,
+    ),
+    (
+        "repositories-delete-archived-too-soon",
+        QUAY + "repositories:\n  archiveUnpulledAfterDays: 30\n  deleteArchivedAfterDays: 60\n",
+        "repositories.deleteArchivedAfterDays",
+        "90 days",
+        5,
+    ),
+    (
+        "repositories-delete-nothing-archived",
+        QUAY + "repositories:\n  deleteArchivedAfterDays: 120\n",
+        "repositories.deleteArchivedAfterDays",
+        "nothing is archived",
+        4,
+    ),
+    (
+        "repositories-archive-with-keep-last",
+        QUAY + "repositories:\n  keepLastImages: 10\n  archiveUnpulledAfterDays: 30\n",
+        "repositories.archiveUnpulledAfterDays",
+        "keepLastImages",
+        5,
+    ),
+    (
+        "repositories-archive-with-untagged",
+        QUAY + "repositories:\n  expireUntaggedAfterDays: 7\n  archiveUnpulledAfterDays: 30\n",
+        "repositories.archiveUnpulledAfterDays",
+        "expireUntaggedAfterDays",
+        5,
+    ),
+]
+
 
 def write(tmp_path, text: str):
     path = tmp_path / "config.yaml"
