@@ -53,19 +53,35 @@ QUERY_INTERVAL = Duration.seconds(30)
 PROVIDER_MARGIN_MINUTES = 5
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 RUNTIME_PACKAGE = "ecr_ptc_runtime"  # the function's code: this package's modules, nothing else
+# Set by `cdk synth --no-staging` (SAM local): the assembly then points at the asset's source folder.
+DISABLE_ASSET_STAGING = "aws:cdk:disable-asset-staging"
 
 
-def lambda_source_dir() -> Path:
+def lambda_source_dir(*, keep: bool = False) -> Path:
     """A folder holding exactly the ``ecr_ptc_runtime`` package as installed: the warmer's code asset.
 
     The package is found through the import system, so wheel, sdist, git and editable installs all
     work, and only its modules (``*.py``: no ``__pycache__``, no tests) are copied, once per process,
-    into a temporary folder (removed at exit). The asset, and so its hash, depends on the modules'
-    names and bytes only: the same for an editable and a wheel install of the same version.
+    into a private temporary folder, removed when the process ends. The asset, and so its hash,
+    depends on the modules' names and bytes only: the same for an editable and a wheel install of
+    the same version.
 
+    :param keep: leave the folder when the process ends (default False), for an assembly that
+        points at it instead of a copy (asset staging disabled).
     :raises RuntimeError: when ``ecr_ptc_runtime`` is not importable (ecr-ptc is not installed).
     """
-    return _staged_runtime()
+    staging = _staged_runtime()
+    if keep:
+        _KEPT.add(staging)
+    return staging
+
+
+_KEPT: set[Path] = set()
+
+
+def _remove_unless_kept(staging: Path) -> None:
+    if staging not in _KEPT:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @functools.cache
@@ -78,7 +94,7 @@ def _staged_runtime() -> Path:
             "or pip install -e . in a clone)"
         ) from None
     staging = Path(tempfile.mkdtemp(prefix="ecr-ptc-runtime-"))
-    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    atexit.register(_remove_unless_kept, staging)
     copied = _copy_modules(package, staging / RUNTIME_PACKAGE)
     if "__init__.py" not in copied:
         raise RuntimeError(f"{package} holds no {RUNTIME_PACKAGE} package; reinstall ecr-ptc")
@@ -115,7 +131,8 @@ class _WarmerRuntime(Construct):
             description="ECR pull-through cache warmer: pulls images through the cache",
         )
         self.log_group.grant_write(self.role)
-        code = lambda_.Code.from_asset(str(lambda_source_dir()))
+        keep = bool(self.node.try_get_context(DISABLE_ASSET_STAGING))
+        code = lambda_.Code.from_asset(str(lambda_source_dir(keep=keep)))
         self.code, self.python = code, PYTHON  # the scheduled re-warm function (scheduled.py) shares both
         # One entry point per trigger over the same code: no event is ever routed by guessing.
         self.function = self._function("Function", code, "on_event_handler", "ECR pull-through cache warmer")
