@@ -96,6 +96,16 @@ def _touch(registry, props: Props, blobs: dict, deadline: float) -> list[Excepti
     return failed
 
 
+def _explain(err: errors.WarmError, ref: ImageRef, client) -> errors.WarmError:
+    """``ecr.explain``, and first: a tag ECR moved to the archive storage class (a lifecycle rule on days since
+    the last pull) cannot be pulled until it is restored; say so, with the command."""
+    if isinstance(err, (errors.ImageNotFound, errors.AccessDenied, errors.RepositoryNotFound)):
+        before = refresh.held(client, ref)
+        if before.archived:
+            return refresh.archived_error(ref, before, warmed=True)
+    return ecr.explain(err, ref, client)
+
+
 def _describe(err: Exception) -> dict:
     """Log fields for an error: its reason code and its (redacted) text."""
     if isinstance(err, errors.WarmError):
@@ -123,7 +133,7 @@ def on_event(event: dict, context) -> dict:
     try:
         resolved = warm.resolve(registry, props.ref, props.platforms, deadline=budget)
     except errors.WarmError as err:
-        answer["Data"] = _failed(props, ecr.explain(err, props.ref, client), data)
+        answer["Data"] = _failed(props, _explain(err, props.ref, client), data)
         return answer
     data["Digest"] = resolved.digest
     # Never fail over a blob here (ECR answers 404 for a layer while its import runs, say):
@@ -175,7 +185,7 @@ def is_complete(event: dict, context) -> dict:
             problem = failed[-1]
             log("is-complete-error", image=props.image, blobs_failed=len(failed), **_describe(problem))
     except errors.WarmError as err:
-        problem = err if isinstance(err, TRANSIENT) else ecr.explain(err, props.ref, client)
+        problem = err if isinstance(err, TRANSIENT) else _explain(err, props.ref, client)
         log("is-complete-error", image=props.image, reason=err.reason, error=str(problem))
     except Exception as err:  # an AWS API error: try again next time, report it at the deadline
         problem = err

@@ -104,6 +104,7 @@ def restore_command(ref: ImageRef, before: Held) -> str:
 
 
 def archived_error(ref: ImageRef, before: Held, warmed: bool) -> ImageArchived:
+    """Why an archived image was not warmed (``warmed`` False: left alone) or could not be (True)."""
     what = "not warmed" if not warmed else "the pull through the cache failed"
     return ImageArchived(
         f"{ref}: ECR holds this image in the archive storage class ({before.status}: not pulled for the days "

@@ -211,3 +211,15 @@ def test_a_scheduled_run_with_more_than_a_hundred_images_of_one_prefix_keeps_eve
     assert all(emf.problems(json.dumps(d)) == [] for d in docs)
     assert sum(len(d["WarmSeconds"]) for d in docs if "WarmSeconds" in d) == 130
     assert emf.value_sum(docs, "ImagesWarmed", Cache="EcrPtc-test") == 130
+
+
+def test_a_deploy_that_warms_an_archived_image_says_how_to_restore_it(ecr_api, ecr_registry, monkeypatch):
+    from .test_handler import event
+
+    ecr = ListingEcr(ecr_api)
+    ecr.listed[("cache/gone", "v1")] = ("sha256:" + "b" * 64, "ARCHIVED")
+    monkeypatch.setattr(handler, "ecr_client", lambda: ecr)
+    answer = handler.on_event(event("Create", "cache/gone:v1", OnFailure="warn"), Context())
+    warning = answer["Data"]["Warning"]
+    assert "archive storage class" in warning and "--target-storage-class STANDARD" in warning
+    assert f"imageDigest=sha256:{'b' * 64}" in warning
