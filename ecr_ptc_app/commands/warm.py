@@ -46,7 +46,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="pull images through the cache so that it holds them",
         description="Pull each image's manifests and blobs through the pull-through cache. Without --registry: "
         "the caller's Amazon ECR registry (default AWS credentials and Region), blobs touched "
-        "without moving bytes. With --registry: any OCI registry cache, every blob read to the end.",
+        "without moving bytes; the table's BEFORE column holds the digest ECR held before when a tag moved. "
+        "With --registry: any OCI registry cache, every blob read to the end.",
     )
     p.add_argument(
         "images", nargs="*", metavar="IMAGE", help="<prefix>/<repository>:<tag> (default: the config's warm.images)"
