@@ -39,7 +39,14 @@ from ecr_ptc.workstation.settings import WorkstationSettings
 from . import yaml_source
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.yaml"
+DEFAULT_CONFIG = Path("config", "default.yaml")  # relative to where the command runs, as cdk.json's context is
+
+
+def default_config() -> Path:
+    """``config/default.yaml`` of the current directory; in a clone run from elsewhere, the clone's."""
+    here = Path.cwd() / DEFAULT_CONFIG
+    return here if here.is_file() or not (PROJECT_ROOT / DEFAULT_CONFIG).is_file() else PROJECT_ROOT / DEFAULT_CONFIG
+
 TOP_KEYS = (
     "rules",
     "repositories",
@@ -704,8 +711,8 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
 
 def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
     """Load and check a config file (default: config/default.yaml). Raises ConfigError."""
-    file = Path(path) if path else DEFAULT_CONFIG
-    shown = str(path) if path else os.path.relpath(DEFAULT_CONFIG)
+    file = Path(path) if path else default_config()
+    shown = str(path) if path else os.path.relpath(file)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:

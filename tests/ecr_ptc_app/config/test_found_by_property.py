@@ -67,3 +67,17 @@ def test_an_empty_section_is_still_empty(tmp_path):
     file.write_text(QUAY + "repositories:\nenvironments:\n")
     config = load_config(file)
     assert config.environments == () and config.repositories.tags == {}
+
+
+def test_validate_without_a_path_reads_the_current_directorys_default(tmp_path):
+    """An installed ecr-ptc (no clone around it) reads ./config/default.yaml, as cdk.json's context does."""
+    import subprocess
+    import sys
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "default.yaml").write_text("rules: [{upstream: k8s}]\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ecr_ptc_app.cli", "validate"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("config/default.yaml: OK") and "k8s/" in done.stdout
