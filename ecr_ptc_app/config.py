@@ -32,7 +32,14 @@ from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, Repos
 from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
 from ecr_ptc.monitoring.settings import MonitoringSettings
-from ecr_ptc.organization.settings import DeploymentTargets, HubLocation, OrganizationSettings, StackSetLocation
+from ecr_ptc.organization.settings import (
+    MAX_REGISTRY_POLICY_CHARACTERS,
+    DeploymentTargets,
+    HubLocation,
+    OrganizationSettings,
+    StackSetLocation,
+    hub_registry_policy_length,
+)
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 from ecr_ptc.workstation.settings import WorkstationSettings
 
@@ -46,6 +53,7 @@ def default_config() -> Path:
     """``config/default.yaml`` of the current directory; in a clone run from elsewhere, the clone's."""
     here = Path.cwd() / DEFAULT_CONFIG
     return here if here.is_file() or not (PROJECT_ROOT / DEFAULT_CONFIG).is_file() else PROJECT_ROOT / DEFAULT_CONFIG
+
 
 TOP_KEYS = (
     "rules",
@@ -628,6 +636,17 @@ def _organization(doc: dict, out: dict, problems: Problems) -> list[str]:
             warnings.append(
                 "organization: spokes encrypt their repositories with KMS under the AWS managed key aws/ecr: "
                 "repositories.encryption's key belongs to the hub's account and Region"
+            )
+        principals = out["access"].principals if out.get("access") else ()
+        length = hub_registry_policy_length(out.get("rules") or (), settings, principals)
+        if length > MAX_REGISTRY_POLICY_CHARACTERS:
+            problems.errors.append(
+                ValidationError(
+                    "rules",
+                    f"with organization the hub's registry policy lists each prefix in every statement: about "
+                    f"{length} characters, ECR takes {MAX_REGISTRY_POLICY_CHARACTERS}",
+                    "use fewer or shorter prefixes, or fewer access.principals (the organization covers its accounts)",
+                )
             )
         out["organization"] = settings
         out["environments"] = (Environment(settings.hub.region, settings.hub.account),)

@@ -16,6 +16,7 @@ order, rules first.
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -509,8 +510,10 @@ def repositories_valid(draw, ctx: Context) -> Any:
                 max_size=3,
             )
         )
+    # README: a scan filter allows one separator between characters, so no scanning with '--' or '__' prefixes
     if draw(st.booleans()):
-        out["scanOnPush"] = draw(st.sampled_from(["basic", "enhanced", "off"]))
+        doubled = any("--" in r.prefix or "__" in r.prefix for r in ctx.rules)
+        out["scanOnPush"] = "off" if doubled else draw(st.sampled_from(["basic", "enhanced", "off"]))
         ctx.scan_type = None if out["scanOnPush"] == "off" else out["scanOnPush"].upper()
     out.update(draw(template_extras()))
     return out
@@ -861,14 +864,41 @@ def owner_arn(draw) -> str:
     )
 
 
+@functools.lru_cache(maxsize=None)
+def _cfn_lint_data(*parts: str) -> Any:
+    """cfn-lint's CloudFormation data (README: what Regions offer is checked against it)."""
+    import json
+    from pathlib import Path
+
+    import cfnlint
+
+    path = Path(cfnlint.__file__).parent.joinpath("data", "schemas", *parts)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def offered_in(region: str, resource_type: str) -> bool:
+    data = _cfn_lint_data("providers", f"{region}.json")
+    return not isinstance(data, dict) or resource_type in data
+
+
+def offered_types(instance_type: str, regions: list[str]) -> bool:
+    data = _cfn_lint_data("extensions", "aws_ec2_instance", "instancetype_enum.json") or {}
+    return all(instance_type in data.get(r, {}).get("enum", [instance_type]) for r in regions)
+
+
 @st.composite
 def workstation_valid(draw, ctx: Context) -> Any:
     if draw(st.booleans()):
         return OMIT
     kind = draw(st.sampled_from(["ec2", "cloud9"]))
+    if kind == "cloud9" and not all(offered_in(r, "AWS::Cloud9::EnvironmentEC2") for r in ctx.regions):
+        kind = "ec2"  # README: Cloud9 is offered in fewer Regions
     out: dict[str, Any] = {"kind": kind}
-    if draw(st.integers(0, 4)) > 0:
-        out["instanceType"] = draw(st.sampled_from(EC2_INSTANCE_TYPES if kind == "ec2" else CLOUD9_INSTANCE_TYPES))
+    types = [
+        t for t in (EC2_INSTANCE_TYPES if kind == "ec2" else CLOUD9_INSTANCE_TYPES) if offered_types(t, ctx.regions)
+    ]
+    if types and draw(st.integers(0, 4)) > 0:
+        out["instanceType"] = draw(st.sampled_from(types))
     if kind == "cloud9":
         if draw(st.booleans()):
             out["automaticStopMinutes"] = draw(st.integers(0, 20160))
@@ -927,7 +957,9 @@ def iam_valid(draw, ctx: Context) -> Any:
         )
     if draw(st.booleans()):
         out["rolePath"] = draw(st.sampled_from(["/", "/platform/", "/platform/ecr-ptc/"]))
-    if not out or draw(st.booleans()):
+    if len(set(ctx.accounts)) > 1:  # a role of one account cannot serve the stacks of several
+        out = out or {"rolePath": "/platform/"}
+    elif not out or draw(st.booleans()):
         # README: same account as the stack, no path
         acct = ctx.accounts[0] if ctx.accounts and ctx.accounts[0] else draw(account())
         name = draw(st.from_regex(r"[A-Za-z][A-Za-z0-9+=,.@_-]{0,20}", fullmatch=True))

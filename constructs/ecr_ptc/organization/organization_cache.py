@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 
+import jsii
 from aws_cdk import Stack, Stage, Token
 from aws_cdk import aws_iam as iam
 
-from constructs import Construct
+from constructs import Construct, IValidation
 from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.policy import spoke_read_statement
-from ecr_ptc.organization.settings import OrganizationSettings
+from ecr_ptc.organization.settings import MAX_REGISTRY_POLICY_CHARACTERS, OrganizationSettings
 from ecr_ptc.organization.spoke import SpokeStack
 from ecr_ptc.organization.stack_set import SpokeStackSet
+
+
+@jsii.implements(IValidation)
+class _RegistryPolicySize:
+    """At synth: the hub's registry policy, spokes' statement included, fits ECR's limit."""
+
+    def __init__(self, stack: Stack, document: iam.PolicyDocument) -> None:
+        self.stack = stack
+        self.document = document
+
+    def validate(self) -> list[str]:
+        text = json.dumps(self.stack.resolve(self.document), separators=(",", ":"))
+        if len(text) <= MAX_REGISTRY_POLICY_CHARACTERS:
+            return []
+        return [
+            f"the hub's registry policy is {len(text)} characters, ECR takes {MAX_REGISTRY_POLICY_CHARACTERS}: "
+            "each cache prefix is listed in its statements (the organization's, the spokes', access.principals'). "
+            "Fix: fewer or shorter prefixes, or fewer access principals (the organization already covers its accounts)"
+        ]
 
 
 class OrganizationCache(Construct):
@@ -36,7 +57,8 @@ class OrganizationCache(Construct):
 
     :param hub: the hub cache (a ``PullThroughCache`` of this app, in the stack of ``settings.hub``).
     :param settings: the organization settings.
-    :param spoke_stage_id: the id of the spoke's Stage (default: this construct's id + ``Spoke``).
+    :param spoke_stage_id: the id of the spoke's Stage, next to the StackSet's stack (default:
+        ``<stack id>-<this id>-Spoke``).
     :raises ValidationError: for a hub that is not a ``PullThroughCache``, lacks the organization's
         access, or is in another account or Region than ``settings.hub``.
     """
@@ -51,13 +73,20 @@ class OrganizationCache(Construct):
         spoke_stage_id: Optional[str] = None,
     ) -> None:
         self._check(scope, hub, settings)
+        root = Stage.of(Stack.of(scope))
+        assert root is not None
+        stage_id = spoke_stage_id or f"{Stack.of(scope).node.id}-{id}-Spoke"
+        if root.node.try_find_child(stage_id) is not None:
+            raise ValidationError(
+                "spoke_stage_id",
+                f"{stage_id!r} is already a construct next to the StackSet's stack",
+                "pass another spoke_stage_id",
+            )
         super().__init__(scope, id)
         self.settings = settings
         self.hub = hub
         self._grant_spokes(hub)
-        root = Stage.of(Stack.of(self))
-        assert root is not None
-        self.spoke_stage = Stage(root, spoke_stage_id or f"{id}Spoke")
+        self.spoke_stage = Stage(root, stage_id)
         self.spoke = SpokeStack(
             self.spoke_stage,
             "Template",
@@ -118,6 +147,7 @@ class OrganizationCache(Construct):
             )
         where = policies.ArnParts(stack.partition, self.settings.hub.region, self.settings.hub.account)
         document.add_statements(spoke_read_statement(where, hub.rules, self.settings.organization_id))
+        self.node.add_validation(_RegistryPolicySize(stack, document))
 
 
 __all__ = ["OrganizationCache"]

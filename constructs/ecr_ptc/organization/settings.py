@@ -9,6 +9,7 @@ reference, CreateStackInstances).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -336,6 +337,54 @@ def spoke_rules(hub_rules: Sequence[UpstreamRule], settings: OrganizationSetting
     return out
 
 
+MAX_REGISTRY_POLICY_CHARACTERS = 10_240  # ECR API reference, PutRegistryPolicy policyText
+_IMPORT_ACTIONS = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
+_READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus"]
+
+
+def hub_registry_policy_length(
+    hub_rules: Sequence[UpstreamRule], settings: OrganizationSettings, principals: Sequence[str] = ()
+) -> int:
+    """The characters of the hub's registry policy as the stacks write it (compact JSON), without CDK.
+
+    Its statements: ``access.principals``' and the organization's (both fill the cache prefixes), and
+    the spokes' read statement; each lists every prefix's repository ARN. Statements the config adds
+    itself (``registry``) are not counted: synth checks the whole policy again."""
+    assert settings.hub is not None
+
+    def one_or_list(values: list[str]) -> Any:
+        return values[0] if len(values) == 1 else values
+
+    arns = sorted(
+        f"arn:aws:ecr:{settings.hub.region}:{settings.hub.account}:repository/{r.repository_pattern}" for r in hub_rules
+    )
+    org = {"StringEquals": {"aws:PrincipalOrgID": settings.organization_id}}
+    statements: list[dict[str, Any]] = []
+    if principals:
+        roots = [p if p.startswith("arn:") else f"arn:aws:iam::{p}:root" for p in principals]
+        statements.append(
+            {
+                "Action": _IMPORT_ACTIONS,
+                "Effect": "Allow",
+                "Principal": {"AWS": one_or_list(roots)},
+                "Resource": one_or_list(arns),
+                "Sid": "PullThroughCachePrincipals",
+            }
+        )
+    for sid, actions in (("PullThroughCacheOrganization", _IMPORT_ACTIONS), ("OrganizationSpokesRead", _READ_ACTIONS)):
+        statements.append(
+            {
+                "Action": actions,
+                "Condition": org,
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Resource": one_or_list(arns),
+                "Sid": sid,
+            }
+        )
+    return len(json.dumps({"Statement": statements, "Version": "2012-10-17"}, separators=(",", ":")))
+
+
 __all__ = [
     "CallAs",
     "DEFAULT_STACK_SET_NAME",
@@ -347,5 +396,6 @@ __all__ = [
     "PublicUpstreams",
     "RegionConcurrency",
     "StackSetLocation",
+    "hub_registry_policy_length",
     "spoke_rules",
 ]

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import App, Environment, FileAssetPackaging, Stack, Stage
 
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
-from ecr_ptc.cache.rules import UpstreamRule
+from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.organization_cache import OrganizationCache
@@ -345,5 +345,51 @@ def test_spoke_checks():
     same_stage = SpokeStack(app, "Spoke", hub_rules=[UpstreamRule.quay()], settings=settings())
     with pytest.raises(ValidationError, match="same Stage"):
         SpokeStackSet(holder, "StackSet", spoke=same_stage, settings=settings())
+    hub = _hub(_hub_stack)
+    OrganizationCache(holder, "Organization", hub=hub, settings=settings(), spoke_stage_id="Spokes")
+    with pytest.raises(ValidationError, match="'Spokes' is already a construct"):
+        OrganizationCache(holder, "Again", hub=hub, settings=settings(), spoke_stage_id="Spokes")
     with pytest.raises(ValidationError, match="expected a SpokeStack"):
         SpokeStackSet(holder, "Other", spoke=Stack(Stage(app, "S2"), "Plain"), settings=settings())
+
+
+# --- the hub registry policy's size --------------------------------------------------------------------
+def registry_policy_text(template: dict) -> str:
+    (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECR::RegistryPolicy"]
+    return json.dumps(policy["Properties"]["PolicyText"], separators=(",", ":"))
+
+
+def test_validate_estimates_the_registry_policy_as_synth_writes_it(rollout, direct_kms_tags):
+    from ecr_ptc.organization.settings import PublicUpstreams, StackSetLocation, hub_registry_policy_length
+
+    from .conftest import RULES, SECRET
+
+    assert hub_registry_policy_length(RULES, settings()) == len(registry_policy_text(rollout.hub))
+    rules = (
+        UpstreamRule.k8s(),
+        UpstreamRule.chainguard(UpstreamCredentials.from_secret_arn(SECRET.replace("docker-hub", "cg")), prefix="ROOT"),
+    )
+    other = settings(
+        public_upstreams=PublicUpstreams.DIRECT, stack_set=StackSetLocation(account="222222222222", region="us-east-1")
+    )
+    assert hub_registry_policy_length(rules, other, ("333344445555",)) == len(registry_policy_text(direct_kms_tags.hub))
+
+
+def test_a_registry_policy_past_ecrs_limit_fails_synth():
+    from ecr_ptc.organization.settings import hub_registry_policy_length
+
+    app, hub_stack, holder = _app()
+    rules = [UpstreamRule.quay(prefix=f"team-{i:02d}/" + "q" * 20) for i in range(50)]  # 28 characters each
+    access = AccessSettings(principals=("333344445555",), organization_id=ORG)
+    hub = PullThroughCache(hub_stack, "Cache", rules=rules, access=access)
+    organization = OrganizationCache(holder, "Organization", hub=hub, settings=settings())
+    (error,) = organization.node.validate()
+    length = hub_registry_policy_length(rules, settings(), access.principals)
+    assert length == 12537 and f"registry policy is {length} characters, ECR takes 10240" in error
+    assert "Fix: fewer or shorter prefixes" in error
+    # the same 50 prefixes without the principals' statement fit
+    fewer = Stack(app, "Fewer", env=Environment(account=HUB.account, region=HUB.region))
+    small = PullThroughCache(fewer, "Cache", rules=rules, access=ORG_ACCESS)
+    holder2 = Stack(app, "Holder2", env=Environment(account=STACK_SET.account, region=STACK_SET.region))
+    assert OrganizationCache(holder2, "Organization", hub=small, settings=settings()).node.validate() == []
+    assert hub_registry_policy_length(rules, settings()) == 8402

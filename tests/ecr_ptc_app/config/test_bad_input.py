@@ -214,6 +214,16 @@ ORGANIZATION_CASES = [
         8,
     ),
     (
+        "org-registry-policy-too-long",
+        "rules:\n"
+        + "".join(f"  - {{upstream: quay, prefix: team-{i:02d}/{'q' * 20}}}\n" for i in range(50))
+        + org()[len(QUAY) :]
+        + "access: {principals: ['333344445555']}\n",
+        "rules",
+        "ECR takes 10240",
+        1,
+    ),
+    (
         "org-hub-kms-key-region",
         org()
         + "repositories:\n  encryption: {kmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\n",
