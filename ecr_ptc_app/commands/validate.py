@@ -33,7 +33,18 @@ def summary(config: AppConfig) -> str:
     )
     lines.append(f"  stacks: {envs}")
     if config.warm:
-        lines.append(f"  warm: {len(config.warm.images)} image(s)")
+        schedule = f", re-warmed on {config.warm.schedule}" if config.warm.schedule else ""
+        lines.append(f"  warm: {len(config.warm.images)} image(s){schedule}")
+    if config.monitoring:
+        notify = config.monitoring.topic_arn or ", ".join(config.monitoring.email) or "nobody"
+        board = ", dashboard" if config.monitoring.dashboard else ""
+        lines.append(f"  monitoring: alarms to {notify}{board}")
+    if config.organization:
+        org = config.organization
+        lines.append(
+            f"  organization: hub {org.hub.account}/{org.hub.region}; spokes in "
+            f"{len(org.targets.organizational_units)} OU(s) x {len(org.targets.regions)} Region(s)"
+        )
     if config.workstation:
         lines.append(f"  workstation: {config.workstation.kind}")
     return "\n".join(lines)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import pkgutil
 import subprocess
@@ -63,3 +65,20 @@ def test_validate_loads_neither_the_cdk_nor_the_warming_runtime():
     )
     done = run(sys.executable, "-c", code)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "config, says",
+    [
+        ("monitoring.yaml", ["re-warmed on rate(12 hours)", "monitoring: alarms to platform-team@example.com"]),
+        ("organization.yaml", ["organization: hub 111111111111/eu-west-1; spokes in 2 OU(s) x 2 Region(s)"]),
+    ],
+)
+def test_validate_summary_names_what_the_config_deploys(config, says):
+    from ecr_ptc_app.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["validate", str(REPO_ROOT / "config" / config)]) == 0, err.getvalue()
+    for words in says:
+        assert words in out.getvalue()
