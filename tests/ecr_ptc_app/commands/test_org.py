@@ -242,3 +242,29 @@ def test_plan_makes_read_only_calls_only(organization, tmp_path, monkeypatch):
     monkeypatch.setattr(org.Reader, "call", spy)
     assert plan(organization.config(tmp_path))[0] == 0
     assert calls and all(c.startswith(("describe_", "list_")) for c in calls), set(calls)
+
+
+def test_validate_and_org_plan_start_no_jsii(tmp_path):
+    """`ecr-ptc validate` of an organization config and `ecr-ptc org plan` (up to reading AWS) stay off jsii."""
+    import subprocess
+    import sys
+
+    from tests.app.synth import ROOT
+
+    code = (
+        "import sys\nfrom ecr_ptc_app.cli import main\n"
+        "assert main(['validate', 'config/organization.yaml']) == 0\n"
+        "from ecr_ptc_app.commands import org\n"
+        "from ecr_ptc.organization.rollout import plan_rollout\n"
+        "try:\n    main(['org', 'plan', '--config', 'config/organization.yaml'])\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')]\n"
+        "assert not loaded, loaded\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "cannot read AWS Organizations" in done.stderr  # no credentials here: exit 2 after the config was read
