@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional, TextIO
 
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+NOT_FOUND = ("OrganizationalUnitNotFoundException", "ParentNotFoundException")
 SCHEMA_VERSION = 1
 
 
@@ -174,16 +175,25 @@ class Reader:
         self.client = client
         self._children: dict[str, tuple[list[dict], list[dict]]] = {}
 
-    def call(self, method: str, **kwargs: Any) -> Any:
+    def call(self, method: str, expected: tuple[str, ...] = (), **kwargs: Any) -> Any:
+        """``client.<method>(**kwargs)``; an AWS error is a SetupError (exit 2), except the ``expected`` codes."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return getattr(self.client, method)(**kwargs)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in SETUP_FIXES:
-                raise SetupError(f"{code} on {method}", SETUP_FIXES[code]) from None
-            raise
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "")
+            if code in expected:
+                raise
+            raise SetupError(
+                f"{code} on {method}: {error.get('Message', '')}".rstrip(": "),
+                SETUP_FIXES.get(
+                    code,
+                    "check the credentials' access to AWS Organizations (organizations:Describe*, "
+                    "organizations:List*) and retry",
+                ),
+            ) from None
         except BotoCoreError as exc:
             name = type(exc).__name__
             raise SetupError(
@@ -195,7 +205,7 @@ class Reader:
         items: list[dict] = []
         token: Optional[str] = None
         while True:
-            page = self.call(method, **kwargs, **({"NextToken": token} if token else {}))
+            page = self.call(method, (), **kwargs, **({"NextToken": token} if token else {}))
             items += page.get(key, [])
             token = page.get("NextToken")
             if not token:
@@ -232,14 +242,11 @@ def _target(reader: Reader, target: str, roots: dict[str, str]) -> Target:
         name = roots[target]
     else:
         try:
-            unit = reader.call("describe_organizational_unit", OrganizationalUnitId=target)["OrganizationalUnit"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in (
-                "OrganizationalUnitNotFoundException",
-                "ParentNotFoundException",
-            ):
-                return Target(target, "", found=False)
-            raise
+            unit = reader.call("describe_organizational_unit", NOT_FOUND, OrganizationalUnitId=target)[
+                "OrganizationalUnit"
+            ]
+        except ClientError:  # one of NOT_FOUND: the others are SetupErrors
+            return Target(target, "", found=False)
         name = unit.get("Name", "")
     accounts, units = reader.subtree(target)
     return Target(target, name, accounts, units)

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache.rules import Auth, UpstreamRule
@@ -55,6 +55,9 @@ class PublicUpstreams(Enum):
 
     HUB = "hub"
     DIRECT = "direct"
+
+
+_REQUIRED: Any = None  # the default of a required field: refused by __post_init__
 
 
 def _bool(value: Any, path: str, config_fix: str) -> bool:
@@ -223,10 +226,11 @@ class OrganizationSettings:
     :raises ValidationError: for a missing part or an out-of-range value.
     """
 
-    hub: Optional[HubLocation] = None
-    stack_set: Optional[StackSetLocation] = None
-    organization_id: Optional[str] = None
-    targets: Optional[DeploymentTargets] = None
+    # Required: typed as what they hold once built (__post_init__ refuses a missing one).
+    hub: HubLocation = _REQUIRED
+    stack_set: StackSetLocation = _REQUIRED
+    organization_id: str = _REQUIRED
+    targets: DeploymentTargets = _REQUIRED
     auto_deploy: bool = True
     retain_stacks_on_account_removal: bool = False
     max_concurrent_percentage: int = DEFAULT_MAX_CONCURRENT_PERCENTAGE

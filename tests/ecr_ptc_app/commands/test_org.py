@@ -235,9 +235,9 @@ def test_plan_makes_read_only_calls_only(organization, tmp_path, monkeypatch):
     calls = []
     real = org.Reader.call
 
-    def spy(self, method, **kwargs):
+    def spy(self, method, expected=(), **kwargs):
         calls.append(method)
-        return real(self, method, **kwargs)
+        return real(self, method, expected, **kwargs)
 
     monkeypatch.setattr(org.Reader, "call", spy)
     assert plan(organization.config(tmp_path))[0] == 0
@@ -268,3 +268,29 @@ def test_validate_and_org_plan_start_no_jsii(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
     assert "cannot read AWS Organizations" in done.stderr  # no credentials here: exit 2 after the config was read
+
+
+def test_an_unexpected_aws_error_exits_2_with_its_code(tmp_path):
+    from botocore.exceptions import ClientError
+
+    class Throttled:
+        def describe_organization(self):
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}}, "Describe")
+
+    class Session:
+        def client(self, *args, **kwargs):
+            return Throttled()
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "rules:\n  - upstream: quay\norganization:\n  hub: {account: '111111111111', region: eu-west-1}\n"
+        "  stackSet: {account: '222222222222', region: us-east-1}\n  organizationId: o-a1b2c3d4e5\n"
+        "  targets: {organizationalUnits: [r-ab12], regions: [eu-west-1]}\n"
+    )
+    parser = argparse.ArgumentParser(prog="ecr-ptc")
+    org.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["org", "plan", "--config", str(path)])
+    out, err = io.StringIO(), io.StringIO()
+    assert org.run(args, stdout=out, stderr=err, session=Session()) == 2
+    assert "TooManyRequestsException on describe_organization: slow down" in err.getvalue()
+    assert "Fix: check the credentials' access" in err.getvalue() and out.getvalue() == ""
