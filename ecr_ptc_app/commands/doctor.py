@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any, Optional, TextIO
 
+from ..doctor_checks import AREAS, STATUSES  # plain constants: the module imports nothing heavy at the top
+
 SCHEMA_VERSION = 1
 # The JSON document of --output json (JSON Schema, draft 2020-12); tests check every output against it.
 SCHEMA: dict[str, Any] = {
@@ -35,23 +37,9 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["area", "subject", "status", "message", "fix", "needs"],
                 "properties": {
-                    "area": {
-                        "enum": [
-                            "identity",
-                            "rule",
-                            "upstream-login",
-                            "secret",
-                            "secret-value",
-                            "template",
-                            "template-role",
-                            "registry-policy",
-                            "scanning",
-                            "principal",
-                            "image",
-                        ]
-                    },
+                    "area": {"enum": list(AREAS)},
                     "subject": {"type": "string"},
-                    "status": {"enum": ["ok", "problem", "could-not-check"]},
+                    "status": {"enum": list(STATUSES)},
                     "message": {"type": "string"},
                     "fix": {"type": ["string", "null"]},
                     "needs": {"type": ["string", "null"]},
