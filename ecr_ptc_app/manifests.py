@@ -25,6 +25,7 @@ from typing import Any, Optional, Sequence
 from ecr_ptc_runtime.names import CacheRule, in_cache, map_reference, parse_reference
 
 STR_TAG = "tag:yaml.org,2002:str"
+BUILT = "built here (build:), not pulled"  # a Compose image beside build:
 _PROPERTIES = re.compile(r"^(?:[&!]\S*\s+)*")  # an anchor (&a) or a tag (!!str) before a value
 
 
@@ -41,13 +42,18 @@ class Edit:
 
 @dataclass(frozen=True)
 class Note:
-    """Something to tell about one reference: ``kind`` is change, uncovered, invalid, skipped or warning."""
+    """Something to tell about one reference: ``kind`` is change, uncovered, invalid, skipped or warning.
+
+    ``helm_tag``: for Helm's split form (``{repository, tag}``), the map's ``tag:`` ('' when it has none; the
+    chart then supplies one); None for a reference written whole (``written`` holds its tag).
+    """
 
     line: int
     where: str
     written: str
     kind: str
     message: str
+    helm_tag: Optional[str] = None
 
 
 @dataclass
@@ -69,6 +75,7 @@ class _Scanner:
         self.text, self.rules, self.registry, self.config_file = text, rules, registry, config_file
         self.plan = Plan()
         self.seen: set[int] = set()  # nodes met twice through YAML aliases are planned once
+        self.helm_tag: Optional[str] = None  # while a split form is planned: its tag: value ('' if none)
 
     # --- the walk ------------------------------------------------------------------------------
     def walk(self, node: Any, key: Optional[str], path: str) -> None:
@@ -93,7 +100,7 @@ class _Scanner:
             where = f"{path}.{name}" if path else str(name)
             if isinstance(v, ScalarNode):
                 if is_image_key(name) and built:
-                    self._note(v, where, v.value, "skipped", "built here (build:), not pulled: left as it is")
+                    self._note(v, where, v.value, "skipped", f"{BUILT}: left as it is")
                 elif is_image_key(name):
                     self._single(v, where)
                 continue
@@ -124,6 +131,15 @@ class _Scanner:
         self.seen.add(id(repo))
         written = (f"{registry.value}/" if registry is not None else "") + repo.value
         where = f"{path}.{repo_key}"
+        self.helm_tag = _tag_text(scalars.get("tag"))
+        try:
+            return self._split_reference(scalars, registry, repo, repo_key, where, written)
+        finally:
+            self.helm_tag = None
+
+    def _split_reference(
+        self, scalars: dict[str, Any], registry: Any, repo: Any, repo_key: str, where: str, written: str
+    ) -> set[str]:
         mapped = self._map(repo, where, written)
         if mapped is None:
             return {repo_key, "registry"}
@@ -214,11 +230,27 @@ class _Scanner:
         return Edit(start, end, new)
 
     def _note(self, node: Any, where: str, written: str, kind: str, message: str) -> None:
-        self.plan.notes.append(Note(node.start_mark.line + 1, where, written, kind, message))
+        self.plan.notes.append(Note(node.start_mark.line + 1, where, written, kind, message, self.helm_tag))
 
 
 class _Unsafe(Exception):
     pass
+
+
+def _tag_text(node: Any) -> str:
+    """A Helm map's ``tag:`` as the chart renders it: a string as written, a plain number as Go prints the
+    number YAML reads (``1.27`` stays, ``1.10`` becomes ``1.1``: quote such tags); '' for none or anything else."""
+    if node is None or not node.value:
+        return ""
+    kind = str(node.tag)
+    try:
+        if kind == "tag:yaml.org,2002:int":
+            return str(int(node.value.replace("_", ""), 0))
+        if kind == "tag:yaml.org,2002:float":
+            return repr(float(node.value.replace("_", "")))
+    except ValueError:
+        return ""
+    return str(node.value) if kind == STR_TAG else ""
 
 
 def plan(text: str, rules: Sequence[CacheRule], registry: str, config_file: str = "the config") -> Plan:
@@ -283,4 +315,4 @@ def rewrite(text: str, rules: Sequence[CacheRule], registry: str, config_file: s
     return new, first
 
 
-__all__ = ["Edit", "Note", "Plan", "RewriteError", "apply", "is_image_key", "plan", "rewrite"]
+__all__ = ["BUILT", "Edit", "Note", "Plan", "RewriteError", "apply", "is_image_key", "plan", "rewrite"]

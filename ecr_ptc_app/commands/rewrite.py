@@ -41,6 +41,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 1 also for references no rule covers (they bypass the cache)"
     )
     p.add_argument("--quiet", action="store_true", help="no notes, only errors and the summary")
+    p.add_argument(
+        "--warm",
+        action="store_true",
+        help="then warm the images the rewritten references pull, as ecr-ptc warm --config does (in the hub "
+        "with organization); its table on stderr, a failed warm exits 1",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -95,6 +101,7 @@ def _write(path: Path, text: str) -> None:
 def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run ``ecr-ptc rewrite``; returns the exit code (0 nothing to change, 1 changes found, 2 errors)."""
     from ..manifests import RewriteError, rewrite
+    from ..warm_from import Scanned, warm_rewritten
     from ..workloads import CommandError, target
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
@@ -108,6 +115,7 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
     for warning in where.warnings:
         print(f"warning: {warning}", file=err)
     errors = changed_files = unchanged_files = changes = uncovered = 0
+    rewritten = []  # --warm: the rewritten references of each file
     for path in files(args.paths, err, args.quiet):
         try:
             raw = path.read_bytes()
@@ -129,6 +137,7 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
             continue
         changed_files += 1
         changes += len(plan.changes)
+        rewritten.append(Scanned(path, tuple(plan.changes)))
         if args.in_place:
             try:
                 _write(path, new)
@@ -148,6 +157,5 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
         f"unchanged, {uncovered} reference(s) no rule covers, {errors} error(s)",
         file=err,
     )
-    if errors:
-        return 2
-    return 1 if changes or (args.strict and uncovered) else 0
+    code = 2 if errors else 1 if changes or (args.strict and uncovered) else 0
+    return max(code, warm_rewritten(rewritten, where.config, err)) if args.warm else code

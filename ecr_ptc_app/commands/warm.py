@@ -59,6 +59,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--platform is given (default without IMAGE: config/default.yaml)",
     )
     p.add_argument(
+        "--from",
+        dest="from_paths",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="FILE|DIR",
+        help="also warm the images these Kubernetes manifests, Helm values and Compose files pull (what rewrite "
+        "finds; directories walked), those a rule of the config covers",
+    )
+    p.add_argument(
         "--registry",
         metavar="URL",
         help="a generic OCI registry's base URL (https, or http on loopback; a trailing /v2/ is dropped)",
@@ -176,19 +186,19 @@ def _load_config(path: Optional[str]):
         raise UsageError(f"config: {exc}") from None
 
 
-def _images_and_platforms(args) -> tuple[list[str], list[str]]:
-    """Images: the command line's, else the config's warm.images. Platforms: --platform, else the
-    config's warm.platforms. A config given with --config is always loaded, so a bad one is never ignored."""
-    warm_cfg = None
-    if args.config or not args.images:
-        warm_cfg = getattr(_load_config(args.config), "warm", None)
-    if args.images:
+def _images_and_platforms(args):
+    """Images: the command line's (and --from's, read later), else the config's warm.images. Platforms:
+    --platform, else the config's warm.platforms. A config given with --config is always loaded, so a bad one
+    is never ignored. Returns (images, platforms, config or None)."""
+    config = _load_config(args.config) if args.config or args.from_paths or not args.images else None
+    warm_cfg = getattr(config, "warm", None)
+    if args.images or args.from_paths:
         images = list(args.images)
     elif warm_cfg and warm_cfg.images:
         images = list(warm_cfg.images)
     else:
         raise UsageError("no IMAGE given and the config has no warm.images")
-    return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or [])
+    return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or []), config
 
 
 def _check_numbers(args) -> None:
@@ -207,8 +217,8 @@ def registry_url(url: str) -> str:
     return base
 
 
-def _client(args):
-    from ecr_ptc_runtime import ecr
+def _client(args, config=None):
+    from ecr_ptc_app.warm_from import ecr_clients
     from ecr_ptc_runtime.registry import Credentials, RegistryClient
 
     if args.registry:
@@ -222,8 +232,8 @@ def _client(args):
             raise UsageError(str(exc)) from None
     if args.username or args.password:
         raise UsageError("--username/--password apply only with --registry (ECR uses your AWS credentials)")
-    api = ecr.client()
-    return ecr.registry_client(api, timeout=args.request_timeout), "ecr", api
+    client, api = ecr_clients(config, args.request_timeout)  # with organization: the hub's registry
+    return client, "ecr", api
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -256,6 +266,8 @@ def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) 
 
 
 def _run(args, out: TextIO, err: TextIO) -> int:
+    from ecr_ptc_app import warm_from
+    from ecr_ptc_app.workloads import CommandError
     from ecr_ptc_runtime import errors, logs, warm
     from ecr_ptc_runtime.names import parse_image, parse_platform
 
@@ -263,13 +275,19 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         if args.password:
             logs.register_secret(args.password)
         _check_numbers(args)
-        images, platforms = _images_and_platforms(args)
+        images, platforms, config = _images_and_platforms(args)
+        scanned = warm_from.read(args.from_paths, config, err) if args.from_paths else None
         try:
             refs = list(dict.fromkeys(parse_image(i) for i in images))  # each image once, in the order given
             selected = [parse_platform(p) for p in platforms]
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        client, mode, api = _client(args)
+        client, mode, api = _client(args, config)
+        if scanned is not None:
+            refs = list(dict.fromkeys([*refs, *warm_from.images(scanned, config, client, err)]))
+    except CommandError as exc:  # --from: no such file, nothing to warm
+        print(f"ecr-ptc warm: error: {exc}\n  Fix: {exc.fix}", file=err)
+        return 2
     except UsageError as exc:
         print(f"ecr-ptc warm: error: {logs.redact(str(exc))}", file=err)
         return 2

@@ -30,9 +30,12 @@ def client(region: Optional[str] = None):
     return boto3.client("ecr", region_name=region or os.environ.get("AWS_REGION") or None)
 
 
-def registry_client(ecr, *, timeout: float = 30.0, upstream_hint: Optional[str] = None) -> RegistryClient:
+def registry_client(
+    ecr, *, timeout: float = 30.0, upstream_hint: Optional[str] = None, endpoint: Optional[str] = None
+) -> RegistryClient:
     """A registry client for the caller's ECR registry: ``ecr:GetAuthorizationToken``, Basic auth,
-    endpoint from ``proxyEndpoint``."""
+    endpoint from ``proxyEndpoint``; or for another account's registry (``endpoint``, ``https://<host>``): the
+    token works for any registry the principal may access (ECR API reference, GetAuthorizationToken)."""
     try:
         data = ecr.get_authorization_token()["authorizationData"][0]
     except ClientError as exc:
@@ -48,7 +51,7 @@ def registry_client(ecr, *, timeout: float = 30.0, upstream_hint: Optional[str] 
     username, _, password = base64.b64decode(token).decode().partition(":")
     register_secret(password)
     return RegistryClient(
-        data["proxyEndpoint"],
+        endpoint or data["proxyEndpoint"],
         Credentials(username, password),
         preemptive_basic=True,
         timeout=timeout,
