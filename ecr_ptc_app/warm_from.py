@@ -126,7 +126,7 @@ def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[Imag
         repository = reference.path
     else:
         problem, fix = uncovered(reference, config.rules, config.file)
-        return None, f"{problem}; to cache it: {fix}"
+        return None, f"{problem}; {fix}"
     if len(repository) > ECR_REPOSITORY_MAX:  # pragma: no cover - map_reference refuses these already
         return None, f"cache repository {repository} is longer than ECR allows"
     tag = reference.tag or note.helm_tag or None
@@ -134,7 +134,7 @@ def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[Imag
         return ImageRef(repository, tag), ""
     if note.helm_tag is not None:
         return None, (
-            "no tag: written (the chart supplies one, often its appVersion); warm it by name: "
+            "no tag written (the chart supplies one, often its appVersion); warm it by name: "
             f"ecr-ptc warm {repository}:<tag>"
         )
     if reference.digest:
