@@ -4,7 +4,8 @@ Prints a unified diff by default; ``--in-place`` writes the files. Only the refe
 order, quoting and layout stay as they are (see ``ecr_ptc_app.manifests``). Exit codes: 0 nothing to change,
 1 changes found (or made, with ``--in-place``; with ``--strict`` also references no rule covers), 2 errors:
 bad usage or config, no registry, or a file that cannot be read or parsed (reported, left untouched; the other
-files are still done). The diff goes to stdout; notes, errors and the summary to stderr.
+files are still done). The diff goes to stdout; notes, errors and the summary to stderr. ``--warm`` then warms
+the images of the rewritten references (``ecr_ptc_app.warm_from``): its table to stderr, its exit code merged.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``ecr-ptc warm``: warm images into the caller's ECR pull-through cache or any OCI registry cache.
+"""``ecr-ptc warm``: warm images into the caller's ECR pull-through cache (the hub's, for a config with
+``organization``) or any OCI registry cache; ``--from`` adds what manifests pull (``ecr_ptc_app.warm_from``).
 
 Exit codes: 0 all warmed, 1 any image failed (each with its reason), 2 bad usage or config.
 The table of results goes to stdout; progress and errors (with a ``Fix:`` line where one is known) to stderr.
@@ -15,7 +16,7 @@ import re
 import sys
 import threading
 import time
-from typing import Optional, Sequence, TextIO
+from typing import Any, Optional, Sequence, TextIO
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 3600.0
@@ -186,7 +187,7 @@ def _load_config(path: Optional[str]):
         raise UsageError(f"config: {exc}") from None
 
 
-def _images_and_platforms(args):
+def _images_and_platforms(args) -> tuple[list[str], list[str], Any]:
     """Images: the command line's (and --from's, read later), else the config's warm.images. Platforms:
     --platform, else the config's warm.platforms. A config given with --config is always loaded, so a bad one
     is never ignored. Returns (images, platforms, config or None)."""
