@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, TextIO
 from .workloads import CommandError
 
 if TYPE_CHECKING:
-    from ecr_ptc_runtime.names import CacheRule, ImageRef
+    from ecr_ptc_runtime.names import ImageRef
 
     from .manifests import Note
 
@@ -111,7 +111,7 @@ def select(scanned: Iterable[Scanned], config: Any, hosts: Sequence[str]) -> Sel
 
 def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[ImageRef], str]:
     """The cache image a pull of the noted reference asks for, or None and why it is not warmed."""
-    from ecr_ptc_runtime.names import ECR_REPOSITORY_MAX, ImageRef, best_prefix, map_reference, parse_reference
+    from ecr_ptc_runtime.names import ImageRef, best_prefix, map_reference, parse_reference
 
     from .manifests import BUILT
     from .workloads import uncovered
@@ -122,13 +122,13 @@ def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[Imag
     mapping = map_reference(reference, config.rules, SCAN_REGISTRY)
     if mapping is not None:
         repository = mapping.repository
-    elif _in_cache(reference.domain, config, hosts) and best_prefix(reference.path, _prefixes(config.rules)):
-        repository = reference.path
-    else:
+    elif not _in_cache(reference.domain, config, hosts):
         problem, fix = uncovered(reference, config.rules, config.file)
         return None, f"{problem}; {fix}"
-    if len(repository) > ECR_REPOSITORY_MAX:  # pragma: no cover - map_reference refuses these already
-        return None, f"cache repository {repository} is longer than ECR allows"
+    elif best_prefix(reference.path, [r.prefix for r in config.rules]) is None:
+        return None, "in the cache's registry but under no rule's prefix: an image of its own there, not a cached one"
+    else:
+        repository = reference.path
     tag = reference.tag or note.helm_tag or None
     if tag is not None:
         return ImageRef(repository, tag), ""
@@ -143,10 +143,6 @@ def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[Imag
             f"ecr-ptc warm {repository}:<tag>"
         )
     return ImageRef(repository, "latest"), ""  # no tag: a pull asks for latest
-
-
-def _prefixes(rules: Sequence[CacheRule]) -> list[str]:
-    return [r.prefix for r in rules]
 
 
 def _in_cache(domain: str, config: Any, hosts: Sequence[str]) -> bool:

@@ -76,6 +76,7 @@ spec:
       containers:
         - name: pause
           image: {cache_host}/k8s/pause:3.10   # already rewritten to the cache
+        - {{name: api, image: {cache_host}/shop/api:2.0}}   # an image of its own in that registry
 """
     )
     (root / "k8s" / "cron.yaml").write_text(
@@ -183,7 +184,9 @@ def test_warm_from_a_deploy_repository_warms_what_it_pulls(upstream, cache, tmp_
         f"add a rule {{upstream: github-container-registry}} to {config}",
         f"ecr-ptc warm: not warmed: {deploy}/k8s/web.yaml:16: nginx@{DIGEST}: pinned by digest only: a first pull "
         "by digest does not fill a pull-through cache; warm it by tag: ecr-ptc warm docker-hub/library/nginx:<tag>",
-        "ecr-ptc warm: 6 image(s) to warm from 11 reference(s) in 6 file(s), 4 left out",  # Chart.yaml: none,
+        f"ecr-ptc warm: not warmed: {deploy}/k8s/web.yaml:27: {host}/shop/api:2.0: in the cache's registry but "
+        "under no rule's prefix: an image of its own there, not a cached one",
+        "ecr-ptc warm: 6 image(s) to warm from 12 reference(s) in 6 file(s), 5 left out",  # Chart.yaml holds none
     ]
     assert "templates" not in err  # the chart's Go templates are not read
     assert not cache.wait_for_blobs(b for i in images for p in i.platforms.values() for b in p.blobs)
