@@ -268,7 +268,6 @@ def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) 
 
 def _run(args, out: TextIO, err: TextIO) -> int:
     from ecr_ptc_app import warm_from
-    from ecr_ptc_app.workloads import CommandError
     from ecr_ptc_runtime import errors, logs, warm
     from ecr_ptc_runtime.names import parse_image, parse_platform
 
@@ -286,7 +285,7 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         client, mode, api = _client(args, config)
         if scanned is not None:
             refs = list(dict.fromkeys([*refs, *warm_from.images(scanned, config, client, err)]))
-    except CommandError as exc:  # --from: no such file, nothing to warm
+    except warm_from.CommandError as exc:  # --from: no such file, nothing to warm
         print(f"ecr-ptc warm: error: {exc}\n  Fix: {exc.fix}", file=err)
         return 2
     except UsageError as exc:
