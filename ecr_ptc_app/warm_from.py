@@ -228,6 +228,7 @@ def warm_rewritten(scanned: Sequence[Scanned], config: Any, err: TextIO) -> int:
 
 
 __all__ = [
+    "CommandError",
     "InRegistry",
     "Scanned",
     "Selection",
