@@ -46,8 +46,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "warm",
         help="pull images through the cache so that it holds them",
         description="Pull each image's manifests and blobs through the pull-through cache. Without --registry: "
-        "the caller's Amazon ECR registry (default AWS credentials and Region), blobs touched "
-        "without moving bytes; the table's BEFORE column holds the digest ECR held before when a tag moved. "
+        "the caller's Amazon ECR registry (the hub's for a config with organization; default AWS credentials), "
+        "blobs touched without moving bytes; the table's BEFORE column holds the digest ECR held before when a tag moved. "
         "With --registry: any OCI registry cache, every blob read to the end.",
     )
     p.add_argument(
