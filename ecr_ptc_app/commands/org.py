@@ -255,7 +255,6 @@ def _target(reader: Reader, target: str, roots: dict[str, str]) -> Target:
 def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
     """The plan for ``config.organization``, reading the organization through ``client`` (read-only calls)."""
     from ecr_ptc.organization.rollout import STACK_INSTANCES_PER_STACK_SET, plan_rollout
-    from ecr_ptc.organization.settings import CallAs
 
     settings = config.organization
     reader = Reader(client)
@@ -263,13 +262,45 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
     management = organization["MasterAccountId"]
     roots = {r["Id"]: r.get("Name", "Root") for r in reader.pages("list_roots", "Roots")}
     targets = [_target(reader, t, roots) for t in settings.targets.organizational_units]
-    problems: list[Problem] = []
-    notes: list[str] = []
-
-    if organization["Id"] != settings.organization_id:
+    problems = _organization_problems(settings, organization["Id"], targets)
+    problems += _stack_set_problems(reader, settings, management)
+    selected = _select_accounts(settings, targets, management)
+    problems += selected.problems
+    rollout = plan_rollout(len(selected.deploy), len(settings.targets.regions), settings, minutes_per_instance)
+    if rollout.over_quota:
         problems.append(
             Problem(
-                f"these credentials read the organization {organization['Id']}, the config names "
+                f"{rollout.instances} stack instances pass StackSets' {STACK_INSTANCES_PER_STACK_SET} per stack set",
+                "fewer Regions, or request a quota increase (Service Quotas, AWS CloudFormation)",
+            )
+        )
+    notes = selected.notes
+    if settings.auto_deploy:
+        notes.append(
+            "accounts that join the target OUs later get the spoke automatically, in every target Region "
+            "(operation preferences do not apply to automatic deployments)"
+        )
+    return Plan(
+        organization_id=organization["Id"],
+        management_account=management,
+        targets=targets,
+        deploy_accounts=selected.deploy,
+        excluded=selected.excluded,
+        inactive=selected.inactive,
+        regions=list(settings.targets.regions),
+        rollout={**asdict(rollout), "minutes_per_instance": minutes_per_instance},
+        notes=notes,
+        problems=problems,
+    )
+
+
+def _organization_problems(settings: Any, organization_id: str, targets: list[Target]) -> list[Problem]:
+    """The config names another organization, or targets that are not OUs or roots of this one."""
+    problems: list[Problem] = []
+    if organization_id != settings.organization_id:
+        problems.append(
+            Problem(
+                f"these credentials read the organization {organization_id}, the config names "
                 f"{settings.organization_id}",
                 "set organization.organizationId to the organization the OUs belong to (the hub's registry policy "
                 "trusts that id only), or use that organization's credentials",
@@ -279,11 +310,19 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
         if not target.found:
             problems.append(
                 Problem(
-                    f"{target.id} is not an organizational unit or root of {organization['Id']}",
+                    f"{target.id} is not an organizational unit or root of {organization_id}",
                     "take the ids from 'aws organizations list-roots' and "
                     "'aws organizations list-organizational-units-for-parent --parent-id <root or OU>'",
                 )
             )
+    return problems
+
+
+def _stack_set_problems(reader: Reader, settings: Any, management: str) -> list[Problem]:
+    """StackSets' trusted access off, or a ``stackSet.account`` that may not create the StackSet as ``callAs``."""
+    from ecr_ptc.organization.settings import CallAs
+
+    problems: list[Problem] = []
     services = {
         s["ServicePrincipal"]
         for s in reader.pages("list_aws_service_access_for_organization", "EnabledServicePrincipals")
@@ -307,36 +346,57 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
             )
         )
     if where.call_as is CallAs.DELEGATED_ADMIN:
-        admins = {
-            a["Id"]
-            for a in reader.pages(
-                "list_delegated_administrators", "DelegatedAdministrators", ServicePrincipal=STACKSETS_PRINCIPAL
+        problems += _delegated_admin_problems(reader, where.account, management)
+    return problems
+
+
+def _delegated_admin_problems(reader: Reader, account: str, management: str) -> list[Problem]:
+    admins = {
+        a["Id"]
+        for a in reader.pages(
+            "list_delegated_administrators", "DelegatedAdministrators", ServicePrincipal=STACKSETS_PRINCIPAL
+        )
+    }
+    if account == management:
+        return [
+            Problem(
+                "callAs DELEGATED_ADMIN from the management account",
+                "set callAs: SELF (the management account creates service-managed StackSets as itself)",
             )
-        }
-        if where.account == management:
-            problems.append(
-                Problem(
-                    "callAs DELEGATED_ADMIN from the management account",
-                    "set callAs: SELF (the management account creates service-managed StackSets as itself)",
-                )
-            )
-        elif where.account not in admins:
-            problems.append(
-                Problem(
-                    f"{where.account} is not a delegated administrator for CloudFormation StackSets",
-                    "in the management account: aws organizations register-delegated-administrator "
-                    f"--service-principal {STACKSETS_PRINCIPAL} --account-id {where.account}",
-                )
-            )
+        ]
+    if account in admins:
+        return []
+    return [
+        Problem(
+            f"{account} is not a delegated administrator for CloudFormation StackSets",
+            "in the management account: aws organizations register-delegated-administrator "
+            f"--service-principal {STACKSETS_PRINCIPAL} --account-id {account}",
+        )
+    ]
+
+
+@dataclass
+class _Selected:
+    deploy: list[str]
+    excluded: list[dict[str, str]] = field(default_factory=list)
+    inactive: list[Account] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _select_accounts(settings: Any, targets: list[Target], management: str) -> _Selected:
+    """The accounts that get a spoke (:func:`ecr_ptc.organization.selection.account_selection`), those left
+    out and why, and what is wrong with the selection."""
+    from ecr_ptc.organization.selection import account_selection
 
     in_targets: dict[str, Account] = {}
     for target in targets:
         for account in target.accounts:
             in_targets.setdefault(account.id, account)
-    excluded = []
+    selected = _Selected(deploy=account_selection(settings).accounts(in_targets, management))
     hub = settings.hub.account
     if hub in in_targets:
-        excluded.append(
+        selected.excluded.append(
             {
                 "account": hub,
                 "reason": "the hub (account filter DIFFERENCE); automatic deployments ignore account filters, so if "
@@ -344,15 +404,14 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
             }
         )
     else:
-        notes.append(f"the hub account {hub} is in no target OU")
+        selected.notes.append(f"the hub account {hub} is in no target OU")
     if management in in_targets:
-        excluded.append(
+        selected.excluded.append(
             {"account": management, "reason": "the management account: service-managed StackSets never deploy there"}
         )
-    deploy = sorted(a for a in in_targets if a not in (hub, management))
-    inactive = [in_targets[a] for a in deploy if in_targets[a].status != "ACTIVE"]
-    for account in inactive:
-        problems.append(
+    selected.inactive = [in_targets[a] for a in selected.deploy if in_targets[a].status != "ACTIVE"]
+    for account in selected.inactive:
+        selected.problems.append(
             Problem(
                 f"account {account.id} ({account.name}) is {account.status}: its stack instances will fail and count "
                 "against the failure tolerance",
@@ -361,42 +420,18 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
         )
     seen_twice = [t.id for t in targets if t.found and any(a.id in _others(targets, t) for a in t.accounts)]
     if seen_twice:
-        notes.append(
+        selected.notes.append(
             f"{', '.join(seen_twice)} share accounts with another target (a nested OU): each account gets one "
             "stack instance per Region"
         )
-    if not deploy and all(t.found for t in targets):
-        problems.append(
+    if not selected.deploy and all(t.found for t in targets):
+        selected.problems.append(
             Problem(
                 "no account would get a spoke",
                 "target OUs that hold member accounts (the hub and the management account are left out)",
             )
         )
-    rollout = plan_rollout(len(deploy), len(settings.targets.regions), settings, minutes_per_instance)
-    if rollout.over_quota:
-        problems.append(
-            Problem(
-                f"{rollout.instances} stack instances pass StackSets' {STACK_INSTANCES_PER_STACK_SET} per stack set",
-                "fewer Regions, or request a quota increase (Service Quotas, AWS CloudFormation)",
-            )
-        )
-    if settings.auto_deploy:
-        notes.append(
-            "accounts that join the target OUs later get the spoke automatically, in every target Region "
-            "(operation preferences do not apply to automatic deployments)"
-        )
-    return Plan(
-        organization_id=organization["Id"],
-        management_account=management,
-        targets=targets,
-        deploy_accounts=deploy,
-        excluded=excluded,
-        inactive=inactive,
-        regions=list(settings.targets.regions),
-        rollout={**asdict(rollout), "minutes_per_instance": minutes_per_instance},
-        notes=notes,
-        problems=problems,
-    )
+    return selected
 
 
 def _others(targets: Iterable[Target], this: Target) -> set[str]:
