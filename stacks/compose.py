@@ -10,6 +10,7 @@ from aws_cdk import Environment as CdkEnvironment
 from ecr_ptc_app.config import AppConfig, Environment
 
 from .cache_stack import CacheStack
+from .governance import govern
 
 STACK_PREFIX = "EcrPtc"
 
@@ -75,15 +76,3 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
         stacks += build_organization(app, config, cache, STACK_PREFIX)
     govern(stacks, config)
     return stacks
-
-
-def govern(stacks: list[Stack], config: AppConfig) -> None:
-    """The config's ``iam`` (boundary, path) and ``tags`` on every stack, the CDK's own roles included."""
-    if not (config.iam or config.tags):
-        return
-    from ecr_ptc.governance.aspects import apply_resource_tags, apply_role_governance
-
-    for stack in stacks:
-        if config.iam:
-            apply_role_governance(stack, config.iam)
-        apply_resource_tags(stack, config.tags)
