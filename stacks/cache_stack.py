@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
-from ecr_ptc.cache.registry import RegistrySettings
+from ecr_ptc.cache.registry_settings import RegistrySettings
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.monitoring.settings import MonitoringSettings

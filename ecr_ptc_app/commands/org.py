@@ -119,7 +119,7 @@ def run(
     out, err = stdout or sys.stdout, stderr or sys.stderr
     if getattr(args, "org_command", None) != "plan":  # argparse requires one; a caller may not
         return _fail(err, "no org command given", "run 'ecr-ptc org plan'")
-    from ecr_ptc.organization.rollout import DEFAULT_MINUTES_PER_INSTANCE
+    from ecr_ptc.organization.waves import DEFAULT_MINUTES_PER_INSTANCE
 
     from ..config import ConfigError, load_config
 
@@ -254,7 +254,7 @@ def _target(reader: Reader, target: str, roots: dict[str, str]) -> Target:
 
 def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
     """The plan for ``config.organization``, reading the organization through ``client`` (read-only calls)."""
-    from ecr_ptc.organization.rollout import STACK_INSTANCES_PER_STACK_SET, plan_rollout
+    from ecr_ptc.organization.waves import STACK_INSTANCES_PER_STACK_SET, plan_rollout
 
     settings = config.organization
     reader = Reader(client)

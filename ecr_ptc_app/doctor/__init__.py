@@ -8,7 +8,7 @@ are read to check their shape and registered with the runtime's redaction, so no
 
 What the config deploys comes from its owners, not from copies: the first-pull actions, the template role's
 actions and the registry and repository policies from ``ecr_ptc.cache.policy``, the scanning configuration
-from ``ecr_ptc.cache.registry.merged_scanning``, the placeholder and the secret name of ``credentials:
+from ``ecr_ptc.cache.registry_settings.merged_scanning``, the placeholder and the secret name of ``credentials:
 {create: true}`` from ``ecr_ptc.cache.pull_through_cache``, each template's settings from the rule's own
 ``RepositorySettings`` (else the default), the stack name from ``ecr_ptc_stacks.compose``. Policies are
 compared statement by statement (lists sorted, an account id and its root ARN alike), so a statement

@@ -71,7 +71,7 @@ def check_registry_policy(ctx: Context) -> None:
 def check_scanning(ctx: Context) -> None:
     """The scanning configuration ``cdk deploy`` gives the registry (scan on push for the cache prefixes, joined
     to ``registry.scanning``), compared type, frequency and filter by filter."""
-    from ecr_ptc.cache.registry import merged_scanning
+    from ecr_ptc.cache.registry_settings import merged_scanning
     from ecr_ptc.cache.settings import ScanOnPush
 
     scan = ctx.config.repositories.scan_on_push

@@ -86,7 +86,7 @@ class CacheWarmer(Construct):
                     "Image": image,
                     "Platforms": list(settings.platforms),
                     "TimeoutSeconds": settings.timeout_seconds,
-                    "OnFailure": settings.on_failure,
+                    "OnFailure": settings.on_failure.value,
                 },
             )
             resource.node.add_dependency(cache)  # rules, templates and registry policy first

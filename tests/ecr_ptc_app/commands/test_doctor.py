@@ -262,7 +262,7 @@ def template_role(
 
 
 def registry_policy(aws: Session, policy: dict | None = None) -> None:
-    from ecr_ptc.cache import policy as policies
+    from ecr_ptc.cache.policy import ArnParts, registry_policy_document
     from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
     from ecr_ptc.cache.settings import AccessSettings
 
@@ -275,7 +275,7 @@ def registry_policy(aws: Session, policy: dict | None = None) -> None:
             ),
         ]
         access = AccessSettings(principals=("111122223333",), organization_id="o-a1b2c3d4e5")
-        policy = policies.registry_policy_document(policies.ArnParts("aws", REGION, ACCOUNT), rules, access).to_json()
+        policy = registry_policy_document(ArnParts("aws", REGION, ACCOUNT), rules, access).to_json()
     aws.ecr.add_response("get_registry_policy", {"registryId": ACCOUNT, "policyText": json.dumps(policy)})
 
 
