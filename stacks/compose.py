@@ -16,6 +16,7 @@ STACK_PREFIX = "EcrPtc"
 
 
 def stack_name(env: Optional[Environment]) -> str:
+    """The cache stack's name: ``EcrPtc`` without an environment, else ``EcrPtc-<account>-<region>``."""
     if env is None:
         return STACK_PREFIX
     return "-".join(filter(None, (STACK_PREFIX, env.account, env.region)))
@@ -34,6 +35,8 @@ def add_checks(app: App) -> bool:
 
 
 def build_app(app: App, config: AppConfig) -> list[Stack]:
+    """Every stack of ``config`` in ``app``: a cache stack (and workstation stack) per environment, the
+    organization rollout's StackSet stack, the config's ``iam`` and ``tags`` on all of them."""
     stacks: list[Stack] = []
     for env in config.environments or (None,):
         name = stack_name(env)

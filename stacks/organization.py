@@ -24,6 +24,7 @@ SPOKE_STAGE_ID = "EcrPtcSpoke"
 
 
 def stack_set_stack_name(stack_prefix: str, account: str, region: str) -> str:
+    """The StackSet's stack name: ``<prefix>-<account>-<region>-stackset``."""
     return "-".join((stack_prefix, account, region, "stackset"))
 
 
