@@ -89,7 +89,7 @@ class CacheDashboard(Construct):
             self.dashboard.add_widgets(rewarm_log_widget(scheduled))
 
 
-def rewarm_graphs(cache: str, warmer: "CacheWarmer") -> list[cloudwatch.IWidget]:
+def rewarm_graphs(cache: str, warmer: "CacheWarmer") -> list[cloudwatch.GraphWidget]:
     """The scheduled re-warm's row: images per run, seconds, digest changes by prefix."""
     return [
         cloudwatch.GraphWidget(
@@ -118,7 +118,9 @@ def rewarm_graphs(cache: str, warmer: "CacheWarmer") -> list[cloudwatch.IWidget]
     ]
 
 
-def pull_through_widgets(cache: str, pull_through: "PullThroughFailureEvents") -> list[cloudwatch.IWidget]:
+def pull_through_widgets(
+    cache: str, pull_through: "PullThroughFailureEvents"
+) -> list[cloudwatch.GraphWidget | cloudwatch.LogQueryWidget]:
     """The pull-through failures' row: by prefix, and the most recent ones from their log group."""
     return [
         cloudwatch.GraphWidget(
@@ -140,7 +142,7 @@ def pull_through_widgets(cache: str, pull_through: "PullThroughFailureEvents") -
     ]
 
 
-def rewarm_log_widget(warmer: "CacheWarmer") -> cloudwatch.IWidget:
+def rewarm_log_widget(warmer: "CacheWarmer") -> cloudwatch.LogQueryWidget:
     """The re-warm runs' row: failed, archived and moved images from the warmer's log group."""
     return cloudwatch.LogQueryWidget(
         title="Re-warm runs: failed, archived and moved images",
