@@ -220,7 +220,7 @@ def registry_url(url: str) -> str:
 
 def _client(args, config=None):
     from ecr_ptc_app.warm_from import ecr_clients
-    from ecr_ptc_runtime.registry import Credentials, RegistryClient
+    from ecr_ptc_runtime.oci_client import Credentials, RegistryClient
 
     if args.registry:
         password = args.password if args.password is not None else os.environ.get("ECR_PTC_PASSWORD")
