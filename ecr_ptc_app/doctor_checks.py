@@ -973,7 +973,7 @@ def check_image(ctx: Context, written: str) -> None:
     """Which rule caches the image, whether the name will work through it, and whether ECR holds it now."""
     from ecr_ptc_runtime.names import ImageRef, best_prefix, map_reference, official_image, parse_reference
 
-    from .workloads import uncovered
+    from .rewrite.target import uncovered
 
     rules = list(ctx.config.rules)
     try:

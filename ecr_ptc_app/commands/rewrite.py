@@ -1,7 +1,7 @@
 """``ecr-ptc rewrite``: point the image references of Kubernetes manifests, Helm values and Compose files at the cache.
 
 Prints a unified diff by default; ``--in-place`` writes the files. Only the references change: comments, key
-order, quoting and layout stay as they are (see ``ecr_ptc_app.manifests``). Exit codes: 0 nothing to change,
+order, quoting and layout stay as they are (see ``ecr_ptc_app.rewrite.engine``). Exit codes: 0 nothing to change,
 1 changes found (or made, with ``--in-place``; with ``--strict`` also references no rule covers), 2 errors:
 bad usage or config, no registry, or a file that cannot be read or parsed (reported, left untouched; the other
 files are still done). The diff goes to stdout; notes, errors and the summary to stderr.
@@ -94,8 +94,8 @@ def _write(path: Path, text: str) -> None:
 
 def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run ``ecr-ptc rewrite``; returns the exit code (0 nothing to change, 1 changes found, 2 errors)."""
-    from ..manifests import RewriteError, rewrite
-    from ..workloads import CommandError, target
+    from ..rewrite.engine import RewriteError, rewrite
+    from ..rewrite.target import CommandError, target
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:

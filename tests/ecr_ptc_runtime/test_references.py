@@ -9,18 +9,19 @@ from typing import Optional
 
 import pytest
 
-from ecr_ptc_runtime.names import (
-    CacheRule,
-    ImageRef,
-    Reference,
-    apply_patterns,
-    cache_reference,
-    image_uri,
-    map_reference,
-    official_image,
-    parse_reference,
-    rewrite_patterns,
-)
+from ecr_ptc_runtime.images import ImageRef, cache_reference, image_uri, official_image
+from ecr_ptc_runtime.mapping import CacheRule, map_reference
+from ecr_ptc_runtime.patterns import RewritePattern, rewrite_patterns
+from ecr_ptc_runtime.references import Reference, parse_reference
+
+
+def apply_patterns(patterns: list[RewritePattern], written: str) -> Optional[str]:
+    """What the first matching pattern makes of ``written``, as an admission controller runs them; None: no match."""
+    for p in patterns:
+        if re.match(p.match, written) and not (p.unless and re.match(p.unless, written)):
+            return re.sub(p.match, p.replacement.replace("$1", r"\1"), written)
+    return None
+
 
 REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 D64 = "sha256:" + "0123456789abcdef" * 4

@@ -210,7 +210,7 @@ def test_kyverno_policy_rewrites_as_the_mapping_does(config, policy):
     """Every reference of the table, in each container list: the policy's result is the mapping's URI as written
     (no tag invented), and a rewritten image is left alone."""
     from ecr_ptc_app.config import load_config
-    from ecr_ptc_runtime.names import map_reference
+    from ecr_ptc_runtime.mapping import map_reference
 
     rules = load_config(config).rules
     refs = [ref for ref, _ in CASES] + ["nginx:1.27@" + DIGEST, "library/busybox", "docker.io/bitnami/redis:7"]

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
-from ecr_ptc_runtime.names import CacheRule, in_cache, map_reference, parse_reference
+from ecr_ptc_runtime.mapping import CacheRule, in_cache, map_reference
+from ecr_ptc_runtime.references import parse_reference
 
 STR_TAG = "tag:yaml.org,2002:str"
 _PROPERTIES = re.compile(r"^(?:[&!]\S*\s+)*")  # an anchor (&a) or a tag (!!str) before a value
@@ -172,7 +173,7 @@ class _Scanner:
     # --- one reference ---------------------------------------------------------------------------
     def _map(self, node: Any, where: str, written: str):
         """(mapping, reference) for a reference to rewrite; None (with a note) for everything else."""
-        from .workloads import uncovered
+        from .target import uncovered
 
         try:
             reference = parse_reference(written)
