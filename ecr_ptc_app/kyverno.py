@@ -64,14 +64,14 @@ def _foreach(pattern: RewritePattern) -> list[dict[str, Any]]:
             "value": True,
         }
     ]
-    if pattern.unless:
-        conditions.append(
-            {
-                "key": f"{{{{ regex_match({_jmespath_string(pattern.unless)}, element.image) }}}}",
-                "operator": "Equals",
-                "value": False,
-            }
-        )
+    conditions += [
+        {
+            "key": f"{{{{ regex_match({_jmespath_string(unless)}, element.image) }}}}",
+            "operator": "Equals",
+            "value": False,
+        }
+        for unless in pattern.unless
+    ]
     image = (
         f"{{{{ regex_replace_all({_jmespath_string(pattern.match)}, element.image, "
         f"{_jmespath_string(pattern.replacement)}) }}}}"

@@ -103,7 +103,7 @@ def target(config_path: Optional[str], registry: Optional[str]) -> Target:
 def uncovered(reference: Reference, rules: Sequence[CacheRule], config_file: str) -> tuple[str, str]:
     """Why no rule covers ``reference``, and what to do: (problem, fix)."""
     from ecr_ptc_runtime.mapping import reference_hosts
-    from ecr_ptc_runtime.upstreams import upstream_of_host
+    from ecr_ptc_runtime.upstreams import MOVED_HOSTS, upstream_of_host
 
     same_host = [r for r in rules if reference.domain in reference_hosts(r)]
     if same_host:
@@ -113,6 +113,13 @@ def uncovered(reference: Reference, rules: Sequence[CacheRule], config_file: str
             f"only their upstream prefix: {scopes}",
             f"add a rule for {reference.domain} without upstreamPrefix (or with one that covers it) to {config_file}",
         )
+    moved = MOVED_HOSTS.get(reference.host)
+    if moved is not None:
+        now = f"{moved}/{reference.path}{reference.suffix}"
+        how = f"write it as {now} (ecr-ptc uri {now})"
+        if not any(moved in reference_hosts(r) for r in rules):
+            how += f", and add a rule {{upstream: {upstream_of_host(moved).name}}} to {config_file}"  # type: ignore[union-attr]
+        return f"no cache rule covers {reference.domain}, which moved to {moved}", how
     upstream = upstream_of_host(reference.domain)
     if upstream is None:
         how = f"no ECR upstream serves {reference.domain}: pull it from there, or copy it into a repository of your own"

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional, Protocol, Sequence
 
-from .images import best_prefix, cache_reference, cache_repository
-from .references import ECR_REPOSITORY_MAX, Reference, parse_reference
+from .images import REPOSITORY_RE, best_prefix, cache_reference, cache_repository
+from .references import Reference, parse_reference
 from .upstreams import UPSTREAMS
+
+# ECR's RepositoryName: 2-256 characters of the same grammar as a reference's path (botocore's ECR model,
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html).
+ECR_REPOSITORY_MIN, ECR_REPOSITORY_MAX = 2, 256
+
+
+class CannotHold(ValueError):
+    """A valid reference that ECR cannot cache through its rule (too long a repository name, or a name that
+    lands under another rule's prefix)."""
 
 
 class CacheRule(Protocol):
@@ -47,7 +56,7 @@ def mapping_order(rules: Sequence[CacheRule]) -> list[CacheRule]:
 def rule_repository(rule: CacheRule, reference: Reference) -> Optional[str]:
     """The repository under ``rule``'s prefix that caches ``reference``, or None when the rule does not cover it
     (another registry, or outside its upstream prefix): ``quay.io/prometheus/prometheus`` -> ``prometheus/prometheus``."""
-    if reference.domain not in reference_hosts(rule):
+    if reference.host not in reference_hosts(rule):
         return None
     upstream_prefix = upstream_prefix_of(rule)
     if not upstream_prefix:
@@ -97,10 +106,11 @@ def map_reference(reference: "Reference | str", rules: Sequence[CacheRule], regi
     :param reference: ``nginx``, ``quay.io/prometheus/prometheus:v3``... or a parsed :class:`Reference`.
     :param rules: the cache rules.
     :param registry: ``<account>.dkr.ecr.<region>.amazonaws.com``.
-    :raises ValueError: for a reference Docker would refuse, or a cache repository longer than ECR allows.
+    :raises InvalidReference: for a reference Docker would refuse.
+    :raises CannotHold: for a valid reference ECR cannot cache through its rule.
     """
     ref = parse_reference(reference) if isinstance(reference, str) else reference
-    if ref.domain == registry:
+    if in_cache(ref, registry):
         prefix = best_prefix(ref.path, [r.prefix for r in rules]) or ""
         return CacheMapping(ref, prefix, ref.path, f"{registry}/{ref.path}{ref.suffix}")
     covering = [(rule, repo) for rule in mapping_order(rules) if (repo := rule_repository(rule, ref)) is not None]
@@ -110,24 +120,63 @@ def map_reference(reference: "Reference | str", rules: Sequence[CacheRule], regi
     best = len(upstream_prefix_of(rule))
     also = tuple(r.prefix for r, _ in covering[1:] if len(upstream_prefix_of(r)) == best)
     path = cache_repository(rule.prefix, repository)
-    if len(path) > ECR_REPOSITORY_MAX:
-        raise ValueError(f"image reference {str(ref)!r}: cache repository {path!r} is longer than ECR's 256 characters")
+    check_holdable(path, rule, rules, str(ref))
     uri = cache_reference(registry, rule.prefix, repository, ref.tag, ref.digest)
     return CacheMapping(ref, rule.prefix, path, uri, also)
 
 
+def check_holdable(path: str, rule: CacheRule, rules: Sequence[CacheRule], written: str) -> None:
+    """Can ECR hold ``path`` as a repository of ``rule``? ECR routes a pull to the rule with the longest prefix of
+    the repository name, so a path under another rule's prefix (a ``ROOT`` rule's ``hub/x`` next to a ``hub``
+    rule) is pulled through that other rule.
+
+    :raises CannotHold: saying why, and which rule wins.
+    """
+    if not ECR_REPOSITORY_MIN <= len(path) <= ECR_REPOSITORY_MAX or not REPOSITORY_RE.fullmatch(path):
+        raise CannotHold(
+            f"ECR cannot hold this repository: {written!r} would be cached as {path!r} ({len(path)} characters; "
+            f"ECR repository names have {ECR_REPOSITORY_MIN} to {ECR_REPOSITORY_MAX})"
+        )
+    winner = best_prefix(path, [r.prefix for r in rules])
+    if winner != rule.prefix:
+        other = next(r for r in rules if r.prefix == winner)
+        raise CannotHold(
+            f"ECR cannot hold this repository: {written!r} would be cached as {path!r} by the {rule.prefix!r} rule, "
+            f"but that name is under the {winner!r} rule's prefix, so ECR pulls it from {other.upstream} (the "
+            f"{winner!r} rule wins)"
+        )
+
+
+def root_overlaps(rules: Sequence[CacheRule]) -> list[str]:
+    """Warnings for a ``ROOT`` rule next to prefixed rules: its upstream paths that begin with another rule's prefix
+    are pulled through that rule instead (``quay.io/hub/x`` is ``hub/x``, which a ``hub`` rule claims)."""
+    prefixes = [r.prefix for r in rules if r.prefix != "ROOT"]
+    return [
+        f"the ROOT rule ({r.upstream}) caches upstream paths 1:1, but ECR pulls names under "
+        f"{', '.join(p + '/' for p in prefixes)} through those rules: images of {reference_hosts(r)[-1]} whose path "
+        "starts so cannot be cached (ecr-ptc uri names the rule that wins); give the ROOT rule a prefix to avoid it"
+        for r in rules
+        if r.prefix == "ROOT" and prefixes
+    ]
+
+
 def in_cache(reference: Reference, registry: str) -> bool:
     """Does the reference already point at the cache registry?"""
-    return reference.domain == registry
+    return reference.host == registry.lower()
 
 
 __all__ = [
+    "ECR_REPOSITORY_MAX",
+    "ECR_REPOSITORY_MIN",
     "CacheMapping",
+    "CannotHold",
     "CacheRule",
     "in_cache",
     "map_reference",
     "mapping_order",
     "reference_hosts",
+    "root_overlaps",
     "rule_repository",
+    "check_holdable",
     "upstream_prefix_of",
 ]

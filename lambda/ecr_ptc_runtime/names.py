@@ -25,9 +25,19 @@ from .images import (
     parse_platform,
     repository_pattern,
 )
-from .mapping import CacheMapping, CacheRule, in_cache, map_reference, mapping_order, reference_hosts, rule_repository
+from .mapping import (
+    ECR_REPOSITORY_MAX,
+    CacheMapping,
+    CacheRule,
+    CannotHold,
+    in_cache,
+    map_reference,
+    mapping_order,
+    reference_hosts,
+    rule_repository,
+)
 from .patterns import RewritePattern, rewrite_patterns
-from .references import DIGEST_RE, DOMAIN_RE, ECR_REPOSITORY_MAX, NAME_MAX, Reference, parse_reference
+from .references import DIGEST_RE, DOMAIN_RE, PATH_MAX, InvalidReference, Reference, parse_reference
 from .upstreams import (
     ALIASES,
     DOCKER_HUB_DOMAIN,
@@ -45,14 +55,16 @@ __all__ = [
     "DOCKER_HUB_HOSTS",
     "DOMAIN_RE",
     "ECR_REPOSITORY_MAX",
-    "NAME_MAX",
+    "PATH_MAX",
     "REPOSITORY_RE",
     "TAG_RE",
     "UPSTREAMS",
     "Auth",
     "CacheMapping",
     "CacheRule",
+    "CannotHold",
     "ImageRef",
+    "InvalidReference",
     "Platform",
     "Reference",
     "RewritePattern",
