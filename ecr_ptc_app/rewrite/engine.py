@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ecr_ptc_runtime.mapping import CacheMapping, CacheRule, CannotHold, in_cache, map_reference
 from ecr_ptc_runtime.references import Reference, parse_reference
@@ -208,14 +208,19 @@ class Scanner:
         self.plan.notes.append(Note(self.line(node), where, written, kind, message))
 
 
-def _documents(text: str) -> list[Any]:
+def _documents(text: str) -> Iterator[Any]:
+    """The documents' node trees, one at a time (a document is walked and dropped before the next is read: holding
+    them all would make the collector's passes grow with the file)."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present (the wheels ship it)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when present (the wheels ship it)
     try:
-        return list(yaml.compose_all(text, Loader=loader))
+        while loader.check_node():
+            yield loader.get_node()
     except yaml.YAMLError as exc:
         raise RewriteError(_yaml_problem(exc)) from None
+    finally:
+        loader.dispose()
 
 
 def _yaml_problem(exc: Exception) -> str:
@@ -239,10 +244,9 @@ def plan(
 
     offset = 1 if text.startswith(BOM) else 0  # libyaml reads past a byte-order mark without counting it
     scanner = Scanner(text, offset, rules, registry, config_file)
-    # Every document stays alive to the end: ``seen`` holds node ids, which a freed node would hand on.
-    documents = _documents(text[offset:])
-    for i, document in enumerate(documents):
+    for i, document in enumerate(_documents(text[offset:])):
         where = f"doc{i + 1}" if i else ""
+        scanner.seen.clear()  # anchors and aliases live within one document; its node ids die with it
         if not is_mapping(document):
             continue
         if kustomize.is_kustomization(document, filename):
