@@ -117,7 +117,7 @@ ALIASES: dict[str, str] = {
 
 # Registries that moved: images written with the old host are served by the new one.
 MOVED_HOSTS: dict[str, str] = {
-    "k8s.gcr.io": "registry.k8s.io",  # frozen in 2023: https://kubernetes.io/blog/2023/02/06/k8s-gcr-io-freeze-announcement/
+    "k8s.gcr.io": "registry.k8s.io",  # redirected since 2023: https://kubernetes.io/blog/2023/03/10/image-registry-redirect/
 }
 
 
