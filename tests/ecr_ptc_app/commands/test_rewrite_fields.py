@@ -246,3 +246,30 @@ def test_kustomize_overrides_follow_their_bases(config, tmp_path):
     assert after == [(m.uri if (m := map_reference(image, rules, R)) else image) for image in before]
     assert after[0] == f"{R}/docker-hub/library/nginx:1.27.1" and after[2] == "mcr.microsoft.com/dotnet/runtime:8.0.1"
     assert after[1] == f"{R}/ghcr/org/node-exporter@{DIGEST}"
+
+
+def test_image_references_lists_what_rewrite_meets_with_lines_and_coverage(config):
+    """The public scan ``warm --from`` builds on: every reference in file order, where it is, and its rule."""
+    from ecr_ptc_app.rewrite.engine import image_references
+
+    text = (
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, image: nginx:1.27}\n"
+        "  - {name: b, image: mcr.microsoft.com/dotnet/runtime:8.0}\n  - {name: c, image: NGINX}\n"
+        f"  - {{name: d, image: {R}/k8s/pause:3.10}}\n"
+    )
+    found = image_references(text, load(config).rules, R)
+    assert [(f.line, f.where, f.written, f.status) for f in found] == [
+        (5, "spec.containers[0].image", "nginx:1.27", "covered"),
+        (6, "spec.containers[1].image", "mcr.microsoft.com/dotnet/runtime:8.0", "uncovered"),
+        (7, "spec.containers[2].image", "NGINX", "invalid"),
+        (8, "spec.containers[3].image", f"{R}/k8s/pause:3.10", "cached"),
+    ]
+    assert found[0].mapping.uri == f"{R}/docker-hub/library/nginx:1.27" and found[0].mapping.prefix == "docker-hub"
+    assert found[1].mapping is None and "no cache rule covers mcr.microsoft.com" in found[1].problem
+
+
+def test_a_kustomization_with_a_remote_base_is_noted(config, tmp_path):
+    text = "resources:\n- github.com/org/app//base?ref=v1\nimages:\n- {name: nginx, newTag: '1.27.1'}\n"
+    after, err = rewritten(config, tmp_path, "kustomization.yaml", text)
+    assert after == text.replace("name: nginx", f"name: {R}/docker-hub/library/nginx")
+    assert "a remote base keeps its upstream image names" in err
