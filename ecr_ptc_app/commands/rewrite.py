@@ -114,6 +114,18 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
+def _in_run(path: Path, run_set: set[Path]):
+    """Whether a kustomization's local resource (a file, or a directory) is among the files of this run."""
+
+    def rewritten(resource: str) -> bool:
+        target = (path.resolve().parent / resource).resolve()
+        if target.is_dir():
+            return any(target in f.parents for f in run_set)
+        return target in run_set or not target.exists()  # a missing one is kustomize's error, not ours
+
+    return rewritten
+
+
 def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run ``ecr-ptc rewrite``; returns the exit code (0 nothing to change, 1 changes found, 2 errors)."""
     from ..rewrite.diff import unified_diff
@@ -131,7 +143,9 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
     for warning in where.warnings:
         print(f"warning: {warning}", file=err)
     errors = changed_files = unchanged_files = changes = uncovered = 0
-    for path in files(args.paths, err, args.quiet):
+    todo = list(files(args.paths, err, args.quiet))
+    run_set = {p.resolve() for p in todo if isinstance(p, Path)}
+    for path in todo:
         if isinstance(path, Refused):
             errors += 1
             print(f"ecr-ptc rewrite: error: {path}", file=err)
@@ -144,7 +158,8 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
         try:
             raw = path.read_bytes()
             text = raw.decode("utf-8")
-            new, plan = rewrite(text, where.rules, where.registry, where.config.file, path.name)
+            in_run = _in_run(path, run_set)
+            new, plan = rewrite(text, where.rules, where.registry, where.config.file, path.name, in_run)
         except (OSError, UnicodeDecodeError, RewriteError) as exc:
             errors += 1
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

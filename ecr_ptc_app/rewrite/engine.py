@@ -122,9 +122,18 @@ def text_of(node: Any) -> Optional[str]:
 class Scanner:
     """One file's scan: what every document walker calls to record, map and edit a reference."""
 
-    def __init__(self, text: str, offset: int, rules: Sequence[CacheRule], registry: str, config_file: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        offset: int,
+        rules: Sequence[CacheRule],
+        registry: str,
+        config_file: str,
+        base_rewritten: Callable[[str], bool] = lambda resource: True,
+    ) -> None:
         self.text, self.offset = text, offset
         self.rules, self.registry, self.config_file = rules, registry, config_file
+        self.base_rewritten = base_rewritten  # is a kustomization's local resource rewritten in the same run?
         self.plan = Plan()
         self.seen: set[int] = set()  # nodes met twice through YAML aliases are planned once
 
@@ -233,17 +242,24 @@ def _yaml_problem(exc: Exception) -> str:
 
 
 def plan(
-    text: str, rules: Sequence[CacheRule], registry: str, config_file: str = "the config", filename: str = ""
+    text: str,
+    rules: Sequence[CacheRule],
+    registry: str,
+    config_file: str = "the config",
+    filename: str = "",
+    base_rewritten: Callable[[str], bool] = lambda resource: True,
 ) -> Plan:
     """What rewriting ``text`` would change, and what it met.
 
     :param filename: the file's name (``kustomization.yaml`` is a Kustomization whatever it holds).
+    :param base_rewritten: for a Kustomization, whether a local resource (as written in ``resources``) is
+        rewritten in the same run; if one is not, its ``images:`` overrides are left as they are (noted).
     :raises RewriteError: when the text is not YAML.
     """
     from . import fields, helm, kustomize
 
     offset = 1 if text.startswith(BOM) else 0  # libyaml reads past a byte-order mark without counting it
-    scanner = Scanner(text, offset, rules, registry, config_file)
+    scanner = Scanner(text, offset, rules, registry, config_file, base_rewritten)
     for i, document in enumerate(_documents(text[offset:])):
         where = f"doc{i + 1}" if i else ""
         scanner.seen.clear()  # anchors and aliases live within one document; its node ids die with it
@@ -287,13 +303,18 @@ def apply(text: str, edits: Sequence[Edit]) -> str:
 
 
 def rewrite(
-    text: str, rules: Sequence[CacheRule], registry: str, config_file: str = "the config", filename: str = ""
+    text: str,
+    rules: Sequence[CacheRule],
+    registry: str,
+    config_file: str = "the config",
+    filename: str = "",
+    base_rewritten: Callable[[str], bool] = lambda resource: True,
 ) -> tuple[str, Plan]:
-    """The rewritten text and its plan (the file is parsed once).
+    """The rewritten text and its plan (the file is parsed once); the parameters are :func:`plan`'s.
 
     :raises RewriteError: when the text is not YAML.
     """
-    first = plan(text, rules, registry, config_file, filename)
+    first = plan(text, rules, registry, config_file, filename, base_rewritten)
     return (apply(text, first.edits) if first.edits else text), first
 
 

@@ -273,3 +273,16 @@ def test_a_kustomization_with_a_remote_base_is_noted(config, tmp_path):
     after, err = rewritten(config, tmp_path, "kustomization.yaml", text)
     assert after == text.replace("name: nginx", f"name: {R}/docker-hub/library/nginx")
     assert "a remote base keeps its upstream image names" in err
+
+
+def test_a_kustomization_given_without_its_bases_keeps_its_overrides(config, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "deploy.yaml").write_text(BASE)
+    (app / "kustomization.yaml").write_text(KUSTOMIZATION)
+    before = effective_images(app)
+    code, _, err = run_rewrite(config, "--in-place", str(app / "kustomization.yaml"))
+    assert code == 0, err
+    assert (app / "kustomization.yaml").read_text() == KUSTOMIZATION
+    assert effective_images(app) == before  # every override still matches its base
+    assert err.count("its bases (deploy.yaml) are not rewritten in this run") == 3
