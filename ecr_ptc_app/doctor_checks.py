@@ -994,7 +994,11 @@ def check_image(ctx: Context, written: str) -> None:
             )
             return
     else:
-        mapping = map_reference(ref, rules, ctx.registry)
+        try:
+            mapping = map_reference(ref, rules, ctx.registry)
+        except ValueError as exc:  # valid, but ECR cannot hold it through its rule (CannotHold)
+            ctx.add("image", written, PROBLEM, str(exc), "pull it from its registry, or give the ROOT rule a prefix")
+            return
         if mapping is None:
             problem, fix = uncovered(ref, rules, ctx.config.file)
             ctx.add("image", written, PROBLEM, problem, fix)

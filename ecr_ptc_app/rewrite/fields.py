@@ -63,14 +63,24 @@ def _pod_specs(s: Scanner, node: Any, where: str) -> None:
             _pod_specs(s, value, path)
 
 
+def _merged(node: Any, key: str) -> Any:
+    """``key`` of a mapping, also through YAML merge keys (``<<: *base``, Compose's usual way to share settings)."""
+    found = child(node, key)
+    if found is not None or not is_mapping(node):
+        return found
+    merge = child(node, "<<")
+    sources = merge.value if is_sequence(merge) else [merge] if merge is not None else []
+    return next((v for v in (_merged(m, key) for m in sources) if v is not None), None)
+
+
 def scan_compose(s: Scanner, document: Any, where: str) -> None:
-    """A Compose file: ``services.*.image``."""
+    """A Compose file: ``services.*.image`` (also through merge keys)."""
     for name, service in entries(child(document, "services")):
-        image = child(service, "image")
+        image = _merged(service, "image")
         if image is None:
             continue
         path = _join(where, f"services.{name}.image")
-        if child(service, "build") is not None:
+        if _merged(service, "build") is not None:
             s.note(image, path, str(image.value), "skipped", "built here (build:), not pulled: left as it is")
             continue
         s.single(image, path)

@@ -73,8 +73,11 @@ def _walk(s: Scanner, node: Any, where: str, global_registry, namespaced, shared
         for i, item in enumerate(node.value):
             _walk(s, item, f"{where}[{i}]", global_registry, namespaced, shared, named)
         return
-    if not is_mapping(node) or not s.once(node):
-        return
+    if is_mapping(node) and s.once(node):
+        _walk_entries(s, node, where, global_registry, namespaced, shared, named)
+
+
+def _walk_entries(s: Scanner, node: Any, where: str, global_registry, namespaced, shared, named) -> None:
     for key, value in entries(node):
         path = f"{where}.{key}" if where else str(key)
         if is_image_key(key) and is_string(value):
@@ -110,8 +113,8 @@ def _image_map(s: Scanner, node: Any, where: str, global_registry, namespaced, s
         if namespaced and text_of(name):
             parts = [text_of(namespaced[0]), text_of(namespaced[1]), name.value]
             named.append(_Member(f"{where}.name", name, "/".join(p for p in parts if p), None, digest))
-        else:
-            _walk(s, node, where, global_registry, namespaced, shared, named)
+        else:  # no image map after all: its keys are walked like any others
+            _walk_entries(s, node, where, global_registry, namespaced, shared, named)
         return
     repo = child(node, repo_key)
     own = child(node, "registry") if text_of(child(node, "registry")) else None

@@ -286,3 +286,14 @@ def test_a_kustomization_given_without_its_bases_keeps_its_overrides(config, tmp
     assert (app / "kustomization.yaml").read_text() == KUSTOMIZATION
     assert effective_images(app) == before  # every override still matches its base
     assert err.count("its bases (deploy.yaml) are not rewritten in this run") == 3
+
+
+def test_compose_images_through_merge_keys_and_helm_maps_without_a_repository(config, tmp_path):
+    compose = (
+        "x-base: &base\n  image: nginx:1.27\n  restart: always\nservices:\n  a: {<<: *base}\n  b:\n    <<: *base\n"
+    )
+    after, _ = rewritten(config, tmp_path, "compose.yaml", compose)
+    assert after == compose.replace("image: nginx:1.27", f"image: {R}/docker-hub/library/nginx:1.27")
+    values = "image:\n  pullPolicy: Always\n  sidecar:\n    image: redis:7\n"
+    after, _ = rewritten(config, tmp_path, "values.yaml", values)
+    assert after == values.replace("image: redis:7", f"image: {R}/docker-hub/library/redis:7")
