@@ -80,6 +80,19 @@ spec:
         containers: [{name: worker, image: "quay.io/prometheus/prometheus:v3"}]
 """ % {"digest": DIGEST}
 
+NOT_IMAGES += """\
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  data: {image: redis:7}
+- apiVersion: v1
+  kind: Pod
+  spec: {containers: [{name: x, image: redis:7}]}
+"""
+
 NOT_IMAGES_REWRITTEN = (
     NOT_IMAGES.replace(
         "  - name: app\n    image: nginx:1.27\n  volumes",
@@ -88,13 +101,14 @@ NOT_IMAGES_REWRITTEN = (
     .replace("{reference: quay.io/org/models:v3}", f"{{reference: {R}/team/quay/org/models:v3}}")
     .replace("image: busybox:1.36", f"image: {R}/docker-hub/library/busybox:1.36")
     .replace('"quay.io/prometheus/prometheus:v3"', f'"{R}/team/quay/prometheus/prometheus:v3"')
+    .replace("[{name: x, image: redis:7}]", f"[{{name: x, image: {R}/docker-hub/library/redis:7}}]")
 )
 
 
 def test_kubernetes_pod_spec_image_fields_only(config, tmp_path):
     after, _ = rewritten(config, tmp_path, "objects.yaml", NOT_IMAGES)
     assert after == NOT_IMAGES_REWRITTEN
-    assert after.count(R) == 4
+    assert after.count(R) == 5
 
 
 VALUES = """\

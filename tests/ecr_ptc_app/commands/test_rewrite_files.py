@@ -149,3 +149,14 @@ def test_time_is_linear_diff_near_in_place_and_in_place_near_parsing(config, tmp
     diff = best(lambda: command())
     assert engine < 10 * parse, (engine, parse)
     assert diff < 1.3 * in_place + 0.2, (diff, in_place)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file another owner needs root")
+def test_in_place_keeps_the_owner(config, tmp_path):
+    path = tmp_path / "pod.yaml"
+    path.write_text("image: nginx:1\n")
+    os.chown(path, 4321, 4322)
+    code, _, err = run_rewrite(config, "--in-place", str(path))
+    assert code == 1, err
+    assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4322)
+    assert path.read_text() == f"image: {R}/docker-hub/library/nginx:1\n"
