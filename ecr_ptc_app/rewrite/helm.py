@@ -4,10 +4,12 @@
 * an image map under such a key: ``{registry?, repository, tag?, digest?}`` (Bitnami, most charts) or
   ``{registry, image, ...}`` (ingress-nginx): ``registry`` becomes the cache registry and the repository its cache
   path, or, without ``registry``, the repository becomes the whole cache repository;
-* a registry the chart puts before every image: ``global.imageRegistry`` (Bitnami's common chart) or
-  ``global.image.registry`` (ingress-nginx), which win over an image's own ``registry`` when set. The images it
-  applies to are rewritten together or not at all: the global registry and each image's own become the cache
-  registry, each repository its cache path. If one of them cannot be (no rule covers it), none is, with a note;
+* a registry the chart puts before every image: ``global.imageRegistry`` (Bitnami's common chart, where it wins
+  over an image's own ``registry``) or ``global.image.registry`` (ingress-nginx and others; some charts let the
+  image's own win). The images it applies to are rewritten together or not at all: the global registry and each
+  image's own become the cache registry (so whichever the chart uses is the cache), each repository its cache
+  path. If one of them cannot be (no rule covers it, or its own registry differs from the global one, so that
+  which upstream it names depends on the chart), none is, with a note;
 * ``imageRegistry`` + ``imageNamespace`` with image maps of ``name`` (cert-manager): rewritten together likewise,
   ``imageNamespace`` becoming the cache path before the name;
 * ``images: [a, b]`` (a list of references) is noted, not rewritten: what the chart does with it is unknown.
@@ -43,6 +45,7 @@ class _Member:
     written: str
     own_registry: Any = None  # the map's own registry node, also pointed at the cache
     digest: Any = None
+    conflict: bool = False  # its own registry differs from the shared one: which one the chart uses is unknown
 
 
 def _at(document: Any, path: tuple[str, ...]) -> Any:
@@ -120,7 +123,9 @@ def _image_map(s: Scanner, node: Any, where: str, global_registry, namespaced, s
     own = child(node, "registry") if text_of(child(node, "registry")) else None
     if global_registry:
         written = f"{global_registry[1].value}/{repo.value}"
-        shared.append(_Member(f"{where}.{repo_key}", repo, written, own, digest))
+        member = _Member(f"{where}.{repo_key}", repo, written, own, digest)
+        member.conflict = own is not None and own.value.lower() != global_registry[1].value.lower()
+        shared.append(member)
         return
     written = f"{own.value}/{repo.value}" if own is not None else repo.value
     mapped = s.lookup(repo, f"{where}.{repo_key}", written)
@@ -156,7 +161,9 @@ def _rewrite_shared(s: Scanner, members: list[_Member], key: str, registry: Any,
     mapped = [s.lookup(m.node, m.where, m.written) for m in members]
     edits: list[Edit] = []
     problem = None
-    if any(m is None for m in mapped):
+    if any(m.conflict for m in members):
+        problem = "an image's own registry differs from it (charts differ on which one wins)"
+    elif any(m is None for m in mapped):
         problem = "one of the images that share it is not covered (see its note)"
     else:
         try:

@@ -311,3 +311,10 @@ def test_compose_images_through_merge_keys_and_helm_maps_without_a_repository(co
     values = "image:\n  pullPolicy: Always\n  sidecar:\n    image: redis:7\n"
     after, _ = rewritten(config, tmp_path, "values.yaml", values)
     assert after == values.replace("image: redis:7", f"image: {R}/docker-hub/library/redis:7")
+
+
+def test_an_image_registry_that_differs_from_the_global_one_leaves_the_group(config, tmp_path):
+    text = "global:\n  image: {registry: registry.k8s.io}\nimage: {registry: quay.io, repository: org/app, tag: '1'}\n"
+    after, err = rewritten(config, tmp_path, "values.yaml", text)
+    assert after == text
+    assert "an image's own registry differs from it" in err
