@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterator, Sequence
 
-from .engine import Edit
+from .scan import Edit
 
 CONTEXT = 3
 NO_NEWLINE = "\\ No newline at end of file\n"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Scanner, child, entries, is_mapping, is_sequence, text_of
+from .scan import Scanner, child, entries, is_mapping, is_sequence, text_of
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 NEVER_ENTERED = ("metadata", "status")

@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 from ecr_ptc_runtime.mapping import CacheMapping
 
-from .engine import Edit, Scanner, Unsafe, child, entries, is_mapping, is_sequence, is_string, text_of
+from .scan import Edit, Scanner, Unsafe, child, entries, is_mapping, is_sequence, is_string, text_of
 
 GLOBAL_REGISTRY_KEYS = (("global", "imageRegistry"), ("global", "image", "registry"))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
-from .engine import Scanner, child, is_sequence, is_string, text_of
+from .scan import Scanner, child, is_sequence, is_string, text_of
 
 FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
