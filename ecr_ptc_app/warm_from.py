@@ -1,5 +1,5 @@
 """``ecr-ptc warm --from`` and ``ecr-ptc rewrite --warm``: the images that manifests, Helm values and Compose files
-pull, found by ``rewrite``'s own scan (:func:`ecr_ptc_app.manifests.plan`), and where to warm them.
+pull, found by ``rewrite``'s own scan (:func:`ecr_ptc_app.rewrite.engine.image_references`), and where to warm them.
 
 A reference is warmed when a rule of the config covers it (``nginx:1.27`` -> ``docker-hub/library/nginx:1.27``) or
 when it already points at the cache (the registry warmed, or with ``organization`` any ECR registry: every spoke
@@ -12,21 +12,23 @@ boto3 only in :func:`ecr_clients`.
 from __future__ import annotations
 
 import functools
+import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, TextIO
 
-from .workloads import CommandError
+from .rewrite.target import CommandError
 
 if TYPE_CHECKING:
     from ecr_ptc_runtime.names import ImageRef
 
-    from .manifests import Note
+    from .rewrite.scan import Found
 
 # The registry the scan maps to: never written in a file, so every reference to a real cache comes back as
-# written (an "uncovered" note) and is recognised by its host below. RFC 2606 keeps .invalid unresolvable.
+# written ("uncovered") and is recognised by its host below. RFC 2606 keeps .invalid unresolvable.
 SCAN_REGISTRY = "ecr-ptc.invalid"
+KUSTOMIZE_OVERRIDE = re.compile(r"(?:^|\.)images\[\d+\]\.(?:name|newName)$")  # where the scan finds them
 FILES_FIX = "give Kubernetes manifests, Helm values or Compose files (*.yaml, *.yml), or directories of them"
 
 
@@ -35,7 +37,7 @@ class Scanned:
     """The references ``rewrite`` found in one file."""
 
     path: Path
-    notes: tuple[Note, ...]
+    found: tuple[Found, ...]
 
 
 @dataclass(frozen=True)
@@ -50,20 +52,24 @@ def read(paths: Sequence[str], config: Any, err: TextIO) -> list[Scanned]:
 
     :raises CommandError: naming each path that does not exist and each file that cannot be read or parsed.
     """
-    from .commands.rewrite import files
-    from .manifests import RewriteError, plan
+    from .rewrite.engine import RewriteError, image_references
+    from .rewrite.files import Refused, files
 
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise CommandError(f"--from {', '.join(missing)}: no such file or directory", FILES_FIX)
     scanned, problems = [], []
     for path in files(list(paths), err, quiet=True):
+        if isinstance(path, Refused):  # a Helm template given by name
+            problems.append(str(path))
+            continue
         try:
-            notes = plan(path.read_bytes().decode("utf-8"), config.rules, SCAN_REGISTRY, config.file).notes
+            text = path.read_bytes().decode("utf-8")
+            found = image_references(text, config.rules, SCAN_REGISTRY, config.file, path.name)
         except (OSError, UnicodeDecodeError, RewriteError) as exc:
             problems.append(f"{path}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
             continue
-        scanned.append(Scanned(path, tuple(notes)))
+        scanned.append(Scanned(path, tuple(found)))
     if problems:
         raise CommandError(
             "--from: cannot read " + "; ".join(problems),
@@ -97,31 +103,32 @@ def select(scanned: Iterable[Scanned], config: Any, hosts: Sequence[str]) -> Sel
     left_out: list[str] = []
     count = 0
     for item in scanned:
-        for note in item.notes:
-            if note.kind == "warning":  # about a reference noted again as a change
-                continue
+        for found in item.found:
             count += 1
-            image, why = pulled(note, config, hosts)
+            image, why = pulled(found, config, hosts)
             if image is not None:
                 images.setdefault(image)
             else:
-                left_out.append(f"{item.path}:{note.line}: {note.written}: {why}")
+                left_out.append(f"{item.path}:{found.line}: {found.written}: {why}")
     return Selection(list(images), left_out, count)
 
 
-def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[ImageRef], str]:
-    """The cache image a pull of the noted reference asks for, or None and why it is not warmed."""
-    from ecr_ptc_runtime.names import ImageRef, best_prefix, map_reference, parse_reference
+def pulled(found: Found, config: Any, hosts: Sequence[str]) -> tuple[Optional[ImageRef], str]:
+    """The cache image a pull of the found reference asks for, or None and why it is not warmed."""
+    from ecr_ptc_runtime.names import ImageRef, best_prefix, parse_reference
 
-    from .manifests import BUILT
-    from .workloads import uncovered
+    from .rewrite.target import uncovered
 
-    if note.kind == "invalid" or (note.kind == "skipped" and note.message.startswith(BUILT)):
-        return None, note.message.replace(": left as it is", "").replace(", left as it is", "")
-    reference = parse_reference(note.written)  # the scan parsed it already
-    mapping = map_reference(reference, config.rules, SCAN_REGISTRY)
-    if mapping is not None:
-        repository = mapping.repository
+    if found.status in ("invalid", "unholdable"):
+        return None, f"not an image reference ({found.problem})" if found.status == "invalid" else str(found.problem)
+    if KUSTOMIZE_OVERRIDE.search(found.where):
+        return None, (
+            "a Kustomize images: override (its newTag or digest applies to the bases' images): warm the image it "
+            "gives by name"
+        )
+    reference = parse_reference(found.written)  # the scan parsed it already
+    if found.mapping is not None:
+        repository = found.mapping.repository
     elif not _in_cache(reference.domain, config, hosts):
         problem, fix = uncovered(reference, config.rules, config.file)
         return None, f"{problem}; {fix}"
@@ -129,10 +136,10 @@ def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[Imag
         return None, "in the cache's registry but under no rule's prefix: an image of its own there, not a cached one"
     else:
         repository = reference.path
-    tag = reference.tag or note.helm_tag or None
+    tag = reference.tag or found.tag or None
     if tag is not None:
         return ImageRef(repository, tag), ""
-    if note.helm_tag is not None:
+    if found.tag is not None:
         return None, (
             "no tag written (the chart supplies one, often its appVersion); warm it by name: "
             f"ecr-ptc warm {repository}:<tag>"
@@ -148,9 +155,9 @@ def pulled(note: Note, config: Any, hosts: Sequence[str]) -> tuple[Optional[Imag
 def _in_cache(domain: str, config: Any, hosts: Sequence[str]) -> bool:
     """Does a reference on ``domain`` point at the cache? The registry warmed, or with ``organization`` any
     private ECR registry (a spoke: the same path as in the hub)."""
-    from ecr_ptc.validation import ECR_URL_PATTERN
+    from ecr_ptc_runtime.upstreams import ECR_URL
 
-    return domain in hosts or (hub(config) is not None and bool(ECR_URL_PATTERN.match(domain)))
+    return domain in hosts or (hub(config) is not None and bool(ECR_URL.pattern.match(domain)))
 
 
 def hub(config: Any) -> Any:
@@ -209,24 +216,6 @@ def report(selection: Selection, scanned: Sequence[Scanned], err: TextIO, comman
     )
 
 
-def warm_rewritten(scanned: Sequence[Scanned], config: Any, err: TextIO) -> int:
-    """``rewrite --warm``: ``ecr-ptc warm --config <config> IMAGE...`` for the images the rewritten references
-    pull (in the hub with ``organization``); its table and errors go to ``err``, so stdout keeps the diff.
-    Returns warm's exit code (0 when nothing was rewritten)."""
-    import argparse
-
-    from .commands import warm
-
-    selection = select(scanned, config, ())
-    report(selection, scanned, err, "rewrite")
-    if not selection.images:
-        return 0
-    parser = argparse.ArgumentParser(prog="ecr-ptc")
-    warm.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["warm", "--config", str(config.file), *(str(i) for i in selection.images)])
-    return warm.run(args, stdout=err, stderr=err)
-
-
 __all__ = [
     "CommandError",
     "InRegistry",
@@ -239,5 +228,4 @@ __all__ = [
     "read",
     "report",
     "select",
-    "warm_rewritten",
 ]

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from ecr_ptc_app.cli import parser
 from ecr_ptc_app.config import load_config
-from ecr_ptc_app.manifests import plan
+from ecr_ptc_app.rewrite.engine import image_references
 from ecr_ptc_app.warm_from import SCAN_REGISTRY, InRegistry
 
 from .workload_config import REGISTRY, write_config
@@ -43,8 +43,8 @@ def test_a_file_that_is_not_yaml_is_a_usage_error_before_any_warming(config, tmp
     code, out, err = run("warm", "--config", config, "--from", str(bad))
     assert (code, out) == (2, "")
     assert err == (
-        f"ecr-ptc warm: error: --from: cannot read {bad}: not YAML: line 2, column 1: expected the node content, "
-        f"but found '<stream end>' (while parsing a flow node)\n{FIX} (UTF-8 YAML; render Helm templates first: helm template)\n"
+        f"ecr-ptc warm: error: --from: cannot read {bad}: not YAML: line 2, column 1: did not find expected node "
+        f"content (while parsing a flow node)\n{FIX} (UTF-8 YAML; render Helm templates first: helm template)\n"
     )
 
 
@@ -80,18 +80,18 @@ def test_nothing_a_rule_covers_is_a_usage_error_listing_why(config, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "tag, helm_tag",
+    "tag, rendered",
     [('"1.10"', "1.10"), ("1.10", "1.1"), ("1.27", "1.27"), ("8", "8"), ('""', ""), ("null", ""), (None, "")],
 )
-def test_a_helm_maps_tag_is_read_as_the_chart_renders_it(config, tag, helm_tag):
+def test_a_helm_maps_tag_is_read_as_the_chart_renders_it(config, tag, rendered):
     values = "image:\n  registry: docker.io\n  repository: bitnami/redis\n" + (f"  tag: {tag}\n" if tag else "")
-    notes = plan(values, load_config(config).rules, SCAN_REGISTRY).notes
-    assert [(n.kind, n.written, n.helm_tag) for n in notes] == [("change", "docker.io/bitnami/redis", helm_tag)]
+    found = image_references(values, load_config(config).rules, SCAN_REGISTRY)
+    assert [(f.status, f.written, f.tag) for f in found] == [("covered", "docker.io/bitnami/redis", rendered)]
 
 
-def test_a_reference_written_whole_has_no_helm_tag(config):
-    notes = plan("image: nginx:1.27\n", load_config(config).rules, SCAN_REGISTRY).notes
-    assert [(n.kind, n.written, n.helm_tag) for n in notes] == [("change", "nginx:1.27", None)]
+def test_a_reference_written_whole_has_no_map_tag(config):
+    found = image_references("image: nginx:1.27\n", load_config(config).rules, SCAN_REGISTRY)
+    assert [(f.status, f.written, f.tag) for f in found] == [("covered", "nginx:1.27", None)]
 
 
 def test_rewrite_warm_with_nothing_rewritten_warms_nothing(config, tmp_path):
@@ -124,3 +124,26 @@ def test_the_hub_client_names_the_hub_registry_on_every_call_that_takes_one(monk
         ]
         stub.assert_no_pending_responses()
     assert hub.meta is api.meta and hub.exceptions is api.exceptions
+
+
+def test_kustomize_overrides_are_listed_not_warmed(config, tmp_path):
+    from ecr_ptc_app.warm_from import read, select
+
+    (tmp_path / "app.yaml").write_text("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: nginx:1.27\n")
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [app.yaml]\nimages:\n- {name: nginx, newName: quay.io/acme/nginx, newTag: 1.27.1}\n"
+    )
+    scanned = read(
+        [str(tmp_path / "app.yaml"), str(tmp_path / "kustomization.yaml")], load_config(config), io.StringIO()
+    )
+    selection = select(scanned, load_config(config), ())
+    assert [str(i) for i in selection.images] == ["docker-hub/library/nginx:1.27"]
+    why = (
+        "a Kustomize images: override (its newTag or digest applies to the bases' images): warm the image it gives "
+        "by name"
+    )
+    kustomization = tmp_path / "kustomization.yaml"
+    assert selection.left_out == [
+        f"{kustomization}:3: nginx: {why}",
+        f"{kustomization}:3: quay.io/acme/nginx: {why}",
+    ]
