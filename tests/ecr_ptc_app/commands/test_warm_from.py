@@ -147,3 +147,23 @@ def test_kustomize_overrides_are_listed_not_warmed(config, tmp_path):
         f"{kustomization}:3: nginx: {why}",
         f"{kustomization}:3: quay.io/acme/nginx: {why}",
     ]
+
+
+@pytest.mark.parametrize(
+    "values, written, tag",
+    [
+        (  # Bitnami: a global registry before every image
+            "global: {imageRegistry: docker.io}\nimage: {registry: docker.io, repository: bitnami/redis, tag: '7.4'}\n",
+            "docker.io/bitnami/redis",
+            "7.4",
+        ),
+        (  # cert-manager: imageRegistry + imageNamespace + name
+            "imageRegistry: quay.io\nimageNamespace: jetstack\nimage: {name: cert-manager-controller, tag: v1.15.3}\n",
+            "quay.io/jetstack/cert-manager-controller",
+            "v1.15.3",
+        ),
+    ],
+)
+def test_a_shared_registry_keeps_each_maps_tag(config, values, written, tag):
+    found = image_references(values, load_config(config).rules, SCAN_REGISTRY)
+    assert [(f.written, f.tag) for f in found] == [(written, tag)]
