@@ -7,6 +7,7 @@
 * :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
   with EMF metric lines by prefix and the tags that moved.
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
+* :func:`miss_fill_handler`: a spoke's failed pull-through action forwarded to the hub's bus (``fill``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 import time
 from typing import Any, Optional
 
-from . import ecr, errors, metrics, notify, refresh, warm
+from . import ecr, errors, fill, metrics, notify, refresh, warm
 from .logs import log, redact
 from .names import ImageRef, Platform, best_prefix, parse_image, parse_platform
 
@@ -404,3 +405,36 @@ def pull_through_event(event: dict, context) -> dict:
 def pull_through_event_handler(event: dict, context) -> dict:
     """Lambda entry point for the EventBridge rule on ECR's failed pull-through cache actions."""
     return pull_through_event(event, context)
+
+
+# --- organization miss forwarding ---------------------------------------------------------------------
+def miss_fill(event: dict, context) -> dict:
+    """Fill a spoke's miss in the hub (``fill.fill``); at most one failure message per prefix and code an hour.
+
+    Environment: CACHE_NAME, PREFIXES (the hub rules' prefixes, comma-separated), HUB_ACCOUNT, FILL_TABLE (the
+    fill's 15-minute windows), and TOPIC_ARN with WINDOW_TABLE (the cache's failure notification; none without)."""
+    cache = os.environ.get("CACHE_NAME") or "ecr-ptc"
+    topic, window = os.environ.get("TOPIC_ARN"), os.environ.get("WINDOW_TABLE")
+    dynamodb = dynamodb_client()
+
+    def tell(failure: notify.PullThroughFailure) -> bool:
+        assert topic and window
+        return notify.notify(failure, cache=cache, topic_arn=topic, table=window, sns=sns_client(), dynamodb=dynamodb)
+
+    outcome = fill.fill(
+        event,
+        cache=cache,
+        prefixes=[p for p in (os.environ.get("PREFIXES") or "").split(",") if p],
+        hub_account=os.environ.get("HUB_ACCOUNT") or "",
+        ecr_api=ecr_client(),
+        dynamodb=dynamodb,
+        table=os.environ.get("FILL_TABLE") or "",
+        deadline=_budget(context),
+        notify_failure=tell if topic and window else None,
+    )
+    return {"state": outcome.state, "reason": outcome.reason, "image": outcome.image, "notified": outcome.notified}
+
+
+def miss_fill_handler(event: dict, context) -> dict:
+    """Lambda entry point for the hub's rule on the organization's miss bus."""
+    return miss_fill(event, context)

@@ -29,6 +29,8 @@ DEFAULT_STACK_SET_NAME = "ecr-ptc-spoke"
 # the one StackSets uses, and a broken spoke stops after about a tenth of a Region's accounts.
 DEFAULT_MAX_CONCURRENT_PERCENTAGE = 10
 DEFAULT_FAILURE_TOLERANCE_PERCENTAGE = 10
+# Miss forwarding: the hub's custom event bus that spokes forward their failed pull-through actions to.
+MISS_BUS_NAME = "ecr-ptc-misses"
 
 
 class CallAs(Enum):
@@ -223,6 +225,9 @@ class OrganizationSettings:
     :param failure_tolerance_percentage: stop a Region after this share of its accounts failed (0-100, default 10).
     :param region_concurrency: ``SEQUENTIAL`` (default, in ``targets.regions`` order) or ``PARALLEL``.
     :param public_upstreams: ``hub`` (default) or ``direct``: see :class:`PublicUpstreams`.
+    :param fill_on_miss: miss forwarding (default True): each spoke forwards its failed pull-through actions
+        to an event bus in the hub, whose function fills the image in the hub; the spoke's next pull (the
+        kubelet's retry) finds it there.
     :raises ValidationError: for a missing part or an out-of-range value.
     """
 
@@ -237,6 +242,7 @@ class OrganizationSettings:
     failure_tolerance_percentage: int = DEFAULT_FAILURE_TOLERANCE_PERCENTAGE
     region_concurrency: RegionConcurrency = RegionConcurrency.SEQUENTIAL
     public_upstreams: PublicUpstreams = PublicUpstreams.HUB
+    fill_on_miss: bool = True
 
     def __post_init__(self) -> None:
         self._check_parts()
@@ -247,6 +253,7 @@ class OrganizationSettings:
             "retain_stacks_on_account_removal",
             "write retainStacksOnAccountRemoval: true or false (unquoted)",
         )
+        _bool(self.fill_on_miss, "fill_on_miss", "write fillOnMiss: true or false (unquoted)")
         if self.retain_stacks_on_account_removal and not self.auto_deploy:
             raise ValidationError(
                 "retain_stacks_on_account_removal",
@@ -298,6 +305,10 @@ class OrganizationSettings:
         )
 
     # --- derived values -------------------------------------------------------------------
+    def miss_bus_arn(self, partition: str = "aws") -> str:
+        """The hub's miss bus (``fill_on_miss``): a fixed name in the hub account and Region."""
+        return f"arn:{partition}:events:{self.hub.region}:{self.hub.account}:event-bus/{MISS_BUS_NAME}"
+
     @property
     def warnings(self) -> list[str]:
         """Settings StackSets accepts but that do not do what they seem to."""
@@ -395,6 +406,7 @@ __all__ = [
     "DeploymentTargets",
     "HubLocation",
     "MAX_ORGANIZATIONAL_UNITS",
+    "MISS_BUS_NAME",
     "OU_PATTERN",
     "OrganizationSettings",
     "PublicUpstreams",

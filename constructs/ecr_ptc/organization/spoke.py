@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional, Sequence
 from aws_cdk import Aws, BootstraplessSynthesizer, CfnCondition, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
@@ -21,6 +22,7 @@ from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
 from ecr_ptc.cache.settings import Encryption, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
 from ecr_ptc.organization.policy import spoke_role_document
 from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, spoke_rules
@@ -55,7 +57,9 @@ class SpokeCache(Construct):
     prefix = the hub prefix; or, with ``public_upstreams`` DIRECT, the same public rule), one
     pull-through role trusted by ``pullthroughcache.ecr.amazonaws.com`` reading only the hub's
     prefixes, creation templates with the hub's repository settings, and the consumer policy
-    ``/ecr-ptc/ecr-ptc-pull-through-<region>``. Nothing is created in the hub's own registry (the
+    ``/ecr-ptc/ecr-ptc-pull-through-<region>``. With ``settings.fill_on_miss``, an EventBridge rule forwards
+    this account's failed pull-through actions under the prefixes it pulls through the hub to the hub's miss
+    bus, with a role that may put events on that one bus (no Lambda function here). Nothing is created in the hub's own registry (the
     hub account in the hub Region, where the same prefixes already have the hub's rules): there
     the stack holds only a placeholder.
 
@@ -117,6 +121,11 @@ class SpokeCache(Construct):
         policy.managed_policy_name = Fn.join("", [CONSUMER_POLICY_NAME_PREFIX, Aws.REGION])
         policy.path = CONSUMER_POLICY_PATH
         self.consumer_policy_arn: str = self.cache.consumer_policy.managed_policy_arn
+        self.miss_forwarding: Optional[events.CfnRule] = (
+            self._forward_misses(stack, settings, [r.prefix for r in via_hub])
+            if settings.fill_on_miss and via_hub
+            else None
+        )
 
         # In the hub registry the spoke's prefixes are the hub's own rules: leave everything out there.
         self.condition = CfnCondition(
@@ -134,6 +143,35 @@ class SpokeCache(Construct):
                 child.cfn_options.condition = self.condition
         # CloudFormation creates no stack without resources: in the hub registry this is the one it has.
         cfn.CfnWaitConditionHandle(self, "HubRegistryPlaceholder")
+
+    def _forward_misses(self, stack: Stack, settings: OrganizationSettings, prefixes: list[str]) -> events.CfnRule:
+        """This account's failed pull-through actions under ``prefixes`` -> the hub's miss bus (a cross-account
+        event bus target, with a role: EventBridge user guide, "Sending and receiving events between AWS
+        accounts"). An L1 rule: nothing here may need an asset."""
+        bus_arn = settings.miss_bus_arn(stack.partition)
+        self.miss_forwarding_role = iam.Role(
+            self,
+            "MissForwardingRole",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description=f"EventBridge forwards this account's pull-through misses to the hub {self.hub.account}",
+            inline_policies={
+                "PutHubMisses": iam.PolicyDocument(
+                    statements=[iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus_arn])]
+                )
+            },
+        )
+        return events.CfnRule(
+            self,
+            "MissForwarding",
+            description="Failed pull-through actions through the hub: the hub fills the image (ecr-ptc fillOnMiss)",
+            event_pattern=failure_pattern(prefixes, account=Aws.ACCOUNT_ID),
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(arn=bus_arn, id="HubMissBus", role_arn=self.miss_forwarding_role.role_arn)
+            ],
+        )
 
     def _role(self, stack: Stack, rules: list[UpstreamRule]) -> iam.Role:
         spoke = policies.ArnParts(stack.partition, stack.region, stack.account)

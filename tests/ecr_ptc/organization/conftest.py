@@ -92,7 +92,8 @@ def rollout() -> Rollout:
 
 @pytest.fixture(scope="session")
 def direct_kms_tags() -> Rollout:
-    """Public upstreams direct, a customer KMS key and tags in the hub, a ROOT rule, the management account."""
+    """Public upstreams direct, a customer KMS key and tags in the hub, a ROOT rule, the management account,
+    no miss forwarding."""
     return synth(
         (
             UpstreamRule.k8s(),
@@ -106,4 +107,5 @@ def direct_kms_tags() -> Rollout:
         stack_set=StackSetLocation(account="222222222222", region="us-east-1"),
         region_concurrency="PARALLEL",
         auto_deploy=False,
+        fill_on_miss=False,
     )

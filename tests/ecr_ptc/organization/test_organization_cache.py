@@ -48,6 +48,7 @@ def test_spoke_template_has_no_lambda_no_assets_and_no_bootstrap(rollout):
     assert {r["Type"] for r in rollout.spoke["Resources"].values()} == {
         "AWS::IAM::Role",
         "AWS::IAM::ManagedPolicy",
+        "AWS::Events::Rule",  # miss forwarding: a rule and its role, nothing that runs code
         "AWS::ECR::PullThroughCacheRule",
         "AWS::ECR::RepositoryCreationTemplate",
         "AWS::CloudFormation::WaitConditionHandle",
@@ -86,7 +87,7 @@ def test_spoke_role_reads_only_the_hub_prefixes(rollout):
     assert [s["Principal"] for s in trust] == [{"Service": "pullthroughcache.ecr.amazonaws.com"}]
     (policy,) = role["Properties"]["Policies"]
     found = statements(policy["PolicyDocument"])
-    assert set(found) == {"ReadHub", "ImportIntoSpoke", "AuthorizationToken"}
+    assert set(found) == {"ReadHub", "FillHub", "ImportIntoSpoke", "AuthorizationToken"}
     assert sorted(map(resolve_partition, found["ReadHub"]["Resource"])) == [
         HUB_ARN + p for p in ("docker-hub/*", "ecr-public/*", "golden/*", "team/quay/*")
     ]
@@ -96,6 +97,12 @@ def test_spoke_role_reads_only_the_hub_prefixes(rollout):
         "ecr:GetDownloadUrlForLayer",
         "ecr:GetImageCopyStatus",
     ]
+    # Chaining: the hub's prefixes only (the same ARNs as ReadHub), the two actions a first pull into a
+    # repository that does not exist yet needs (ECR guide, IAM permissions for pull through cache).
+    assert sorted(found["FillHub"]["Action"]) == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
+    assert sorted(map(resolve_partition, found["FillHub"]["Resource"])) == sorted(
+        map(resolve_partition, found["ReadHub"]["Resource"])
+    )
     imports = found["ImportIntoSpoke"]["Resource"]
     assert all(r["Fn::Join"][1][:6] == LOCAL_ARN for r in imports)  # this account and Region only
     assert sorted(r["Fn::Join"][1][6] for r in imports) == [
