@@ -1181,6 +1181,8 @@ def organization_valid(draw, ctx: Context) -> Any:
         out["regionConcurrency"] = draw(st.sampled_from(["SEQUENTIAL", "PARALLEL", "parallel"]))
     if draw(st.booleans()):
         out["publicUpstreams"] = draw(st.sampled_from(["hub", "direct"]))
+    if draw(st.booleans()):
+        out["fillOnMiss"] = draw(st.booleans())
     return out
 
 
@@ -1209,6 +1211,7 @@ def organization_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("retain without autoDeploy", lambda o: o.update(autoDeploy=False, retainStacksOnAccountRemoval=True)),
         ("regionConcurrency ALL", lambda o: o.update(regionConcurrency="ALL")),
         ("publicUpstreams spoke", lambda o: o.update(publicUpstreams="spoke")),
+        ("fillOnMiss 'yes'", lambda o: o.update(fillOnMiss="yes")),
         ("a misspelt key", lambda o: o.update(autodeploy=True)),
     ]
     if ctx.regions:  # environments were drawn: organization excludes them

@@ -192,6 +192,7 @@ ORGANIZATION_CASES = [
         8,
     ),
     ("org-public-upstreams", org("  publicUpstreams: spoke\n"), "organization.publicUpstreams", "hub, direct", 8),
+    ("org-fill-on-miss-string", org("  fillOnMiss: 'yes'\n"), "organization.fillOnMiss", "expected true or false", 8),
     (
         "org-with-environments",
         org() + "environments:\n  - {region: eu-west-1}\n",
