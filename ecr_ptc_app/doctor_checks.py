@@ -43,6 +43,7 @@ AREAS = (
     "scanning",
     "principal",
     "image",
+    "spoke",  # doctor_spoke: a member account's spoke of the organization rollout
 )
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
@@ -1060,6 +1061,11 @@ def run_checks(config: AppConfig, aws: Aws, principals: Sequence[str], images: S
     :raises SetupError: without credentials (nothing could be checked).
     """
     ctx = identify(config, aws)
+    from . import doctor_spoke
+
+    if doctor_spoke.is_spoke(ctx):  # a member account: its spoke, not the hub's cache
+        doctor_spoke.run_spoke_checks(ctx, images)
+        return ctx
     if not check_environment(ctx):
         return ctx
     live = check_rules(ctx)

@@ -88,7 +88,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="the organization rollout: see what its StackSet will do before you deploy",
         description="Commands for the config's organization rollout (a hub cache and a StackSet of spokes).",
     )
-    sub = p.add_subparsers(dest="org_command", required=True, metavar="{plan}")
+    sub = p.add_subparsers(dest="org_command", required=True, metavar="{plan,verify}")
     plan = sub.add_parser(
         "plan",
         help="read the organization (read-only) and print the accounts, stack instances and waves of the rollout",
@@ -105,6 +105,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="how long one stack instance takes, for the estimate (default 2)",
     )
     plan.add_argument("--output", choices=("text", "json"), default="text", help="text lines, or one JSON document")
+    from . import org_verify  # standard library only at import
+
+    org_verify.add_arguments(
+        sub.add_parser(
+            "verify",
+            help="with a member account's credentials: which path fills a spoke's miss (chaining, miss forwarding)",
+            description=(org_verify.__doc__ or "").split("\n\n")[1].replace("\n", " "),
+        )
+    )
     p.set_defaults(func=run)
     return p
 
@@ -117,6 +126,10 @@ def run(
     :param session: a boto3 session to read AWS Organizations with (default: the default session).
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    if getattr(args, "org_command", None) == "verify":
+        from . import org_verify
+
+        return org_verify.run(args, out, err, session=session)
     if getattr(args, "org_command", None) != "plan":  # argparse requires one; a caller may not
         return _fail(err, "no org command given", "run 'ecr-ptc org plan'")
     from ecr_ptc.organization.rollout import DEFAULT_MINUTES_PER_INSTANCE

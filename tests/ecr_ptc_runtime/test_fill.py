@@ -234,3 +234,15 @@ def test_the_window_lets_the_same_image_be_filled_again_after_fifteen_minutes():
     assert first.state == "failed"
     assert fill.fill(event, deadline=0, now=1000 + fill.FILL_WINDOW_SECONDS - 1, **kwargs).state == "deduplicated"
     assert fill.fill(event, deadline=0, now=1000 + fill.FILL_WINDOW_SECONDS + 1, **kwargs).state == "failed"
+
+
+def test_org_verifys_pull_is_one_manifest_get_through_the_registry(ecr_api, ecr_registry, seeded):
+    from ecr_ptc_app.commands.org_verify import pull_manifest
+    from ecr_ptc_runtime.names import ImageRef
+
+    ok, detail = pull_manifest(ecr_api, ImageRef(seeded.repository, seeded.tag))
+    assert ok and detail == f"digest {seeded.index}"
+    missing, why = pull_manifest(ecr_api, ImageRef(seeded.repository, "no-such-tag"))
+    assert not missing and why.startswith("image-not-found")
+    gets = [p for m, p, _ in ecr_registry.requests if m == "GET" and "/v2/cache/" in p]
+    assert all("/manifests/" in p for p in gets)  # manifests only: no layer is read
