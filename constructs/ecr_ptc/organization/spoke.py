@@ -116,6 +116,8 @@ class SpokeCache(Construct):
             ].encryption_configuration = ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
                 encryption_type="KMS"
             )
+        if kms_prefixes:
+            self._kms_template_role(stack, rules, sorted(kms_prefixes))
         policy = self.cache.consumer_policy.node.default_child
         assert isinstance(policy, iam.CfnManagedPolicy)
         policy.managed_policy_name = Fn.join("", [CONSUMER_POLICY_NAME_PREFIX, Aws.REGION])
@@ -143,6 +145,44 @@ class SpokeCache(Construct):
                 child.cfn_options.condition = self.condition
         # CloudFormation creates no stack without resources: in the hub registry this is the one it has.
         cfn.CfnWaitConditionHandle(self, "HubRegistryPlaceholder")
+
+    def _kms_template_role(self, stack: Stack, rules: list[UpstreamRule], prefixes: list[str]) -> None:
+        """Templates that encrypt with KMS need a custom role ECR creates the repositories with (ECR user guide,
+        "Creating a repository creation template": KMS keys or resource tags need a custom policy and role) that may
+        use the key: ``kms:CreateGrant``, ``kms:RetireGrant``, ``kms:DescribeKey``, through ECR only
+        (``kms:ViaService``). The AWS managed key's id differs in every account, so the resource is this account's
+        and Region's keys. The cache's template role gets the statement when it has one (tags), else one is made."""
+        where = policies.ArnParts(stack.partition, stack.region, stack.account)
+        statement = iam.PolicyStatement(
+            sid="UseAwsManagedEcrKey",
+            actions=list(policies.TEMPLATE_KMS_ACTIONS),
+            resources=[f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"],
+            conditions={"StringEquals": {"kms:ViaService": f"ecr.{stack.region}.{stack.url_suffix}"}},
+        )
+        role = self.cache.template_role
+        if role is None:
+            role = iam.Role(
+                self,
+                "TemplateRole",
+                assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
+                description="ECR creates the spoke's repositories encrypted with the AWS managed key aws/ecr",
+                inline_policies={"RepositoryCreation": policies.template_role_document(where, rules, None)},
+            )
+            for rule in rules:
+                acknowledge(
+                    role,
+                    wildcard_finding(printed(self, where.repository_arn(rule.repository_pattern))),
+                    "ECR creates repositories under the cache prefixes on first pull; their names are not known",
+                )
+            for prefix in prefixes:
+                self.cache.templates[prefix].custom_role_arn = role.role_arn
+        role.add_to_policy(statement)
+        acknowledge(
+            role,
+            wildcard_finding(printed(self, statement.resources[0])),
+            "the AWS managed key aws/ecr has another id in every account and Region; kms:ViaService keeps its use "
+            "to ECR in this Region",
+        )
 
     def _forward_misses(self, stack: Stack, settings: OrganizationSettings, prefixes: list[str]) -> events.CfnRule:
         """This account's failed pull-through actions under ``prefixes`` -> the hub's miss bus (a cross-account
