@@ -7,7 +7,7 @@ Checks (area ``spoke``), each ok / problem / could not check:
   ``ecr:BatchImportUpstreamImage``; ``iam:SimulatePrincipalPolicy`` on the role the rule names);
 * the forwarding rule (``organization.fillOnMiss``): a rule of this account targets the hub's miss bus
   (``events:ListRuleNamesByTarget``) and is enabled (``events:DescribeRule``);
-* for each ``--image``: whether the hub holds it (``ecr:BatchGetImage`` on the hub registry, which the hub's
+* for each ``--image``: whether the hub holds it (``ecr:DescribeImages`` on the hub registry, which the hub's
   registry policy grants the organization), else the exact ``ecr-ptc warm`` command to run with the hub's
   credentials.
 
@@ -26,12 +26,6 @@ if TYPE_CHECKING:
     from .doctor_checks import Context
 
 AREA = "spoke"
-MANIFEST_TYPES = [
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-]
 MISSING = ("RepositoryNotFoundException", "ImageNotFoundException")
 
 
@@ -42,21 +36,19 @@ def is_spoke(ctx: "Context") -> bool:
 
 
 def hub_holds(hub_ecr: Any, hub_account: str, ref: "ImageRef") -> Optional[str]:
-    """The digest the hub holds for ``ref``, None when it does not (``ecr:BatchGetImage``: a read of the hub
-    registry the organization is granted). Raises the client's error for anything else."""
+    """The digest the hub holds for ``ref``, None when it does not (``ecr:DescribeImages`` on the hub registry,
+    which the hub's registry policy grants the organization: it lists without pulling, where a
+    ``BatchGetImage`` on a cache repository would import the image). Raises the client's error otherwise."""
     try:
-        answer = hub_ecr.batch_get_image(
-            registryId=hub_account,
-            repositoryName=ref.repository,
-            imageIds=[{"imageTag": ref.tag}],
-            acceptedMediaTypes=MANIFEST_TYPES,
+        answer = hub_ecr.describe_images(
+            registryId=hub_account, repositoryName=ref.repository, imageIds=[{"imageTag": ref.tag}]
         )
     except Exception as exc:  # noqa: BLE001 - botocore's errors, loaded lazily
         if str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) in MISSING:
             return None
         raise
-    images = answer.get("images") or []
-    return str(images[0].get("imageId", {}).get("imageDigest") or "?") if images else None
+    details = answer.get("imageDetails") or []
+    return str(details[0].get("imageDigest") or "?") if details else None
 
 
 def warm_command(ctx: "Context", ref: "ImageRef") -> str:
@@ -187,7 +179,7 @@ def check_hub_image(ctx: "Context", written: str) -> None:
         digest = hub_holds(hub_ecr, settings.hub.account, ref)
     except Exception as exc:  # noqa: BLE001 - denied, throttled, no network: could not check
         code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) or type(exc).__name__
-        ctx.add(AREA, f"hub {written}", COULD_NOT_CHECK, f"ecr:BatchGetImage on the hub failed: {code}")
+        ctx.add(AREA, f"hub {written}", COULD_NOT_CHECK, f"ecr:DescribeImages on the hub failed: {code}")
         return
     if digest:
         ctx.add(AREA, f"hub {written}", OK, f"the hub holds it ({digest}): a pull here copies it from the hub")

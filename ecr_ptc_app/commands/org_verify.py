@@ -2,7 +2,7 @@
 
 Run once with a member account's credentials (in a target Region) after the first rollout, naming an image
 the hub does not hold yet (``<prefix>/<repository>:<tag>``). It checks that the hub does not hold it
-(``ecr:BatchGetImage`` on the hub registry, granted to the organization), pulls its manifest once through
+(``ecr:DescribeImages`` on the hub registry, granted to the organization), pulls its manifest once through
 this account's spoke (the registry API's manifest GET, as a kubelet's pull starts; no layer is read), and:
 
 * the pull succeeded: **chaining**: ECR filled the hub's miss through the hub's own rule (the spoke role's
@@ -74,7 +74,7 @@ def plan_lines(config: Any, ref: Any, wait: int) -> list[str]:
     return [
         f"would verify the miss path for {ref} (config {config.file}), with this member account's credentials:",
         "  1. sts:GetCallerIdentity: refuse the hub account (its misses are its own cache's)",
-        f"  2. ecr:BatchGetImage on the hub registry {settings.hub.registry_url}: refuse an image it already holds",
+        f"  2. ecr:DescribeImages on the hub registry {settings.hub.registry_url}: refuse an image it already holds",
         f"  3. pull the manifest of {ref} once through this account's registry (no layer is read)",
         "     pulled: chaining (ECR filled the hub through the hub's rule)",
         f"  4. else watch the hub for up to {wait} s, then pull again: pulled = miss forwarding, else neither",
@@ -105,7 +105,7 @@ def verify(config: Any, ref: Any, session: Any, pull: Pull, sleep: Callable, clo
         held = hub_holds(hub_ecr, settings.hub.account, ref)
     except Exception as exc:  # noqa: BLE001
         code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) or type(exc).__name__
-        return f"ecr:BatchGetImage on the hub failed: {code}", "check the hub's registry policy (ecr-ptc doctor)"
+        return f"ecr:DescribeImages on the hub failed: {code}", "check the hub's registry policy (ecr-ptc doctor)"
     if held:
         return f"the hub already holds {ref} ({held}): nothing to find out", "name an image the hub does not hold yet"
     spoke_ecr = session.client("ecr", region_name=region)

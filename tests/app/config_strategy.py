@@ -1173,6 +1173,12 @@ def organization_valid(draw, ctx: Context) -> Any:
         out["autoDeploy"] = auto
     if auto is not False and draw(st.booleans()):
         out["retainStacksOnAccountRemoval"] = draw(st.booleans())
+    if auto is not False and draw(st.booleans()):
+        out["autoDeployDependsOn"] = [
+            f"arn:aws:cloudformation:{draw(region())}:{draw(account())}:stackset/baseline-{n}:{n:08x}-0000-4000-8000-"
+            f"{draw(st.integers(0, 16**12 - 1)):012x}"
+            for n in range(draw(st.integers(1, 3)))
+        ]
     if draw(st.booleans()):
         out["maxConcurrentPercentage"] = draw(st.integers(1, 100))
     if draw(st.booleans()):
@@ -1212,6 +1218,7 @@ def organization_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("regionConcurrency ALL", lambda o: o.update(regionConcurrency="ALL")),
         ("publicUpstreams spoke", lambda o: o.update(publicUpstreams="spoke")),
         ("fillOnMiss 'yes'", lambda o: o.update(fillOnMiss="yes")),
+        ("a StackSet name as autoDeployDependsOn", lambda o: o.update(autoDeployDependsOn=["account-baseline"])),
         ("a misspelt key", lambda o: o.update(autodeploy=True)),
     ]
     if ctx.regions:  # environments were drawn: organization excludes them

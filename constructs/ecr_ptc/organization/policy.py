@@ -28,8 +28,10 @@ from aws_cdk import aws_iam as iam
 from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.rules import UpstreamRule
 
-# What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give.
-SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus")
+# What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give, and
+# ecr:DescribeImages: whether the hub holds an image, asked without pulling it (ecr-ptc doctor and org verify
+# in a member account; a BatchGetImage on a cache repository would import from the upstream).
+SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages")
 
 
 def spoke_read_statement(

@@ -22,6 +22,11 @@ from ecr_ptc.errors import ValidationError
 
 OU_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 STACK_SET_NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,127}$")
+# A StackSet's ARN (CloudFormation API reference, StackSet.StackSetARN): arn:<partition>:cloudformation:<region>:
+# <account>:stackset/<name>:<id>
+STACK_SET_ARN_PATTERN = re.compile(
+    r"^arn:aws(-[a-z]+)*:cloudformation:[a-z]{2}(-[a-z]+)+-\d:\d{12}:stackset/[a-zA-Z][a-zA-Z0-9-]{0,127}:[0-9a-f-]+$"
+)
 MAX_ORGANIZATIONAL_UNITS = 50  # per CreateStackInstances operation (CloudFormation API reference)
 DEFAULT_STACK_SET_NAME = "ecr-ptc-spoke"
 # Operation preferences: in CloudFormation's default STRICT_FAILURE_TOLERANCE mode a Region runs at
@@ -225,6 +230,9 @@ class OrganizationSettings:
     :param failure_tolerance_percentage: stop a Region after this share of its accounts failed (0-100, default 10).
     :param region_concurrency: ``SEQUENTIAL`` (default, in ``targets.regions`` order) or ``PARALLEL``.
     :param public_upstreams: ``hub`` (default) or ``direct``: see :class:`PublicUpstreams`.
+    :param auto_deploy_depends_on: StackSet ARNs whose automatic deployment to a new account must finish
+        before this one's (``AutoDeployment.DependsOn``), e.g. the account baseline with the permissions
+        boundary; only with ``auto_deploy`` (default: none).
     :param fill_on_miss: miss forwarding (default True): each spoke forwards its failed pull-through actions
         to an event bus in the hub, whose function fills the image in the hub; the spoke's next pull (the
         kubelet's retry) finds it there.
@@ -243,6 +251,7 @@ class OrganizationSettings:
     region_concurrency: RegionConcurrency = RegionConcurrency.SEQUENTIAL
     public_upstreams: PublicUpstreams = PublicUpstreams.HUB
     fill_on_miss: bool = True
+    auto_deploy_depends_on: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self._check_parts()
@@ -254,6 +263,7 @@ class OrganizationSettings:
             "write retainStacksOnAccountRemoval: true or false (unquoted)",
         )
         _bool(self.fill_on_miss, "fill_on_miss", "write fillOnMiss: true or false (unquoted)")
+        self._check_depends_on()
         if self.retain_stacks_on_account_removal and not self.auto_deploy:
             raise ValidationError(
                 "retain_stacks_on_account_removal",
@@ -281,6 +291,30 @@ class OrganizationSettings:
         object.__setattr__(
             self, "public_upstreams", enum_value(PublicUpstreams, self.public_upstreams, "public_upstreams")
         )
+
+    def _check_depends_on(self) -> None:
+        arns = self.auto_deploy_depends_on
+        if arns in ((), None):
+            object.__setattr__(self, "auto_deploy_depends_on", ())
+            return
+        arns = _strings(arns, "auto_deploy_depends_on", "StackSet ARNs", "arn:aws:cloudformation:us-east-1:...")
+        for index, arn in enumerate(arns):
+            if not isinstance(arn, str) or not STACK_SET_ARN_PATTERN.match(arn):
+                raise ValidationError(
+                    f"auto_deploy_depends_on[{index}]",
+                    f"{arn!r} is not a StackSet ARN",
+                    "give the StackSetARN of 'aws cloudformation describe-stack-set --stack-set-name <name>' "
+                    "(arn:aws:cloudformation:<region>:<account>:stackset/<name>:<id>)",
+                )
+        _unique(arns, "auto_deploy_depends_on", "StackSet")
+        if not self.auto_deploy:
+            raise ValidationError(
+                "auto_deploy_depends_on",
+                "the order of automatic deployments only applies to automatic deployments",
+                "set auto_deploy=True, or leave auto_deploy_depends_on out",
+                "set autoDeploy: true, or remove autoDeployDependsOn",
+            )
+        object.__setattr__(self, "auto_deploy_depends_on", arns)
 
     def _check_parts(self) -> None:
         for name, cls, example in (
@@ -354,7 +388,7 @@ def spoke_rules(hub_rules: Sequence[UpstreamRule], settings: OrganizationSetting
 
 MAX_REGISTRY_POLICY_CHARACTERS = 10_240  # ECR API reference, PutRegistryPolicy policyText
 _IMPORT_ACTIONS = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
-_READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus"]
+_READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages"]
 
 
 def hub_registry_policy_length(

@@ -21,7 +21,7 @@ from tests.app.iam_lint import problems as iam_problems
 from tests.app.lint import findings
 from tests.app.synth import CONTEXT
 
-from .conftest import HUB, KMS_KEY, ORG, STACK_SET, settings
+from .conftest import BASELINE, HUB, KMS_KEY, ORG, STACK_SET, settings
 
 HUB_ARN = "arn:aws:ecr:eu-west-1:111111111111:repository/"
 LOCAL_ARN = ["arn:", {"Ref": "AWS::Partition"}, ":ecr:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}]
@@ -164,7 +164,12 @@ def test_hub_registry_policy_lets_the_organization_read_its_prefixes(rollout):
     found = statements(policy["Properties"]["PolicyText"])
     assert set(found) == {"PullThroughCacheOrganization", "OrganizationSpokesRead"}  # the access statement stays
     spokes = found["OrganizationSpokesRead"]
-    assert sorted(spokes["Action"]) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus"]
+    assert sorted(spokes["Action"]) == [
+        "ecr:BatchGetImage",
+        "ecr:DescribeImages",  # doctor and org verify in a member account: does the hub hold it (no pull)
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:GetImageCopyStatus",
+    ]
     assert spokes["Principal"] == {"AWS": "*"}
     assert spokes["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORG}}
     assert sorted(map(resolve_partition, spokes["Resource"])) == [
@@ -186,7 +191,11 @@ def test_stack_set(rollout):
     props = stack_set["Properties"]
     assert props["PermissionModel"] == "SERVICE_MANAGED" and props["CallAs"] == "DELEGATED_ADMIN"
     assert props["StackSetName"] == "ecr-ptc-spoke"
-    assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert props["AutoDeployment"] == {  # a new account gets its baseline (the boundary...) before its spoke
+        "DependsOn": [BASELINE],
+        "Enabled": True,
+        "RetainStacksOnAccountRemoval": False,
+    }
     assert props["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
     assert props["ManagedExecution"] == {"Active": True}
     assert props["OperationPreferences"] == {
@@ -442,11 +451,11 @@ def test_a_registry_policy_past_ecrs_limit_fails_synth():
     organization = OrganizationCache(holder, "Organization", hub=hub, settings=settings())
     (error,) = organization.node.validate()
     length = hub_registry_policy_length(rules, settings(), access.principals)
-    assert length == 12537 and f"registry policy is {length} characters, ECR takes 10240" in error
+    assert length == 12558 and f"registry policy is {length} characters, ECR takes 10240" in error
     assert "Fix: fewer or shorter prefixes" in error
     # the same 50 prefixes without the principals' statement fit
     fewer = Stack(app, "Fewer", env=Environment(account=HUB.account, region=HUB.region))
     small = PullThroughCache(fewer, "Cache", rules=rules, access=ORG_ACCESS)
     holder2 = Stack(app, "Holder2", env=Environment(account=STACK_SET.account, region=STACK_SET.region))
     assert OrganizationCache(holder2, "Organization", hub=small, settings=settings()).node.validate() == []
-    assert hub_registry_policy_length(rules, settings()) == 8402
+    assert hub_registry_policy_length(rules, settings()) == 8423

@@ -43,28 +43,19 @@ class Session:
         self.stub("sts").add_response("get_caller_identity", {"Account": account, "Arn": arn, "UserId": "AIDA"})
 
     def hub_image(self, held: bool, repository: str = "docker-hub/library/nginx", tag: str = "1.27") -> None:
-        params = {
-            "registryId": HUB_ACCOUNT,
-            "repositoryName": repository,
-            "imageIds": [{"imageTag": tag}],
-            "acceptedMediaTypes": [
-                "application/vnd.oci.image.index.v1+json",
-                "application/vnd.docker.distribution.manifest.list.v2+json",
-                "application/vnd.oci.image.manifest.v1+json",
-                "application/vnd.docker.distribution.manifest.v2+json",
-            ],
-        }
+        params = {"registryId": HUB_ACCOUNT, "repositoryName": repository, "imageIds": [{"imageTag": tag}]}
         stub = self.stub("ecr", HUB_REGION)
         if held:
-            image = {
+            detail = {
                 "registryId": HUB_ACCOUNT,
                 "repositoryName": repository,
-                "imageId": {"imageTag": tag, "imageDigest": DIGEST},
+                "imageDigest": DIGEST,
+                "imageTags": [tag],
             }
-            stub.add_response("batch_get_image", {"images": [image], "failures": []}, params)
+            stub.add_response("describe_images", {"imageDetails": [detail]}, params)
         else:
             stub.add_client_error(
-                "batch_get_image", "RepositoryNotFoundException", "no such repository", 400, expected_params=params
+                "describe_images", "RepositoryNotFoundException", "no such repository", 400, expected_params=params
             )
 
     def done(self) -> None:

@@ -128,7 +128,7 @@ def test_dry_run_says_what_it_would_do_and_calls_nothing():
     aws, pulls = Session(), Pulls()
     code, out, _ = verify(aws, pulls, "--dry-run")
     assert code == 0 and pulls.made == [] and aws.stubs == {}  # no client was even made
-    assert f"ecr:BatchGetImage on the hub registry {HUB_ACCOUNT}.dkr.ecr.{HUB_REGION}.amazonaws.com" in out
+    assert f"ecr:DescribeImages on the hub registry {HUB_ACCOUNT}.dkr.ecr.{HUB_REGION}.amazonaws.com" in out
     assert "pull the manifest of " + IMAGE in out
 
 

@@ -192,6 +192,13 @@ ORGANIZATION_CASES = [
         8,
     ),
     ("org-public-upstreams", org("  publicUpstreams: spoke\n"), "organization.publicUpstreams", "hub, direct", 8),
+    (
+        "org-depends-on-name",
+        org("  autoDeployDependsOn: [account-baseline]\n"),
+        "organization.autoDeployDependsOn[0]",
+        "not a StackSet ARN",
+        8,
+    ),
     ("org-fill-on-miss-string", org("  fillOnMiss: 'yes'\n"), "organization.fillOnMiss", "expected true or false", 8),
     (
         "org-with-environments",
