@@ -419,7 +419,14 @@ def miss_fill(event: dict, context) -> dict:
 
     def tell(failure: notify.PullThroughFailure) -> bool:
         assert topic and window
-        return notify.notify(failure, cache=cache, topic_arn=topic, table=window, sns=sns_client(), dynamodb=dynamodb)
+        try:
+            return notify.notify(
+                failure, cache=cache, topic_arn=topic, table=window, sns=sns_client(), dynamodb=dynamodb
+            )
+        except Exception as exc:  # noqa: BLE001 - not sent: free its window for the next failure, keep the count
+            notify.forget(dynamodb, window, f"{failure.prefix}#{failure.code}")
+            log("miss-notify-failed", prefix=failure.prefix, failure_code=failure.code, error=type(exc).__name__)
+            return False
 
     outcome = fill.fill(
         event,

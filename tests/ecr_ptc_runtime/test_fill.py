@@ -246,3 +246,18 @@ def test_org_verifys_pull_is_one_manifest_get_through_the_registry(ecr_api, ecr_
     assert not missing and why.startswith("image-not-found")
     gets = [p for m, p, _ in ecr_registry.requests if m == "GET" and "/v2/cache/" in p]
     assert all("/manifests/" in p for p in gets)  # manifests only: no layer is read
+
+
+def test_a_message_that_cannot_be_sent_frees_its_window(hub, upstream, monkeypatch, capsys):
+    _, _, inbox = hub
+
+    class Down:
+        def publish(self, **_):
+            raise RuntimeError("SNS is down")
+
+    monkeypatch.setattr(handler, "sns_client", lambda: Down())
+    first = handler.miss_fill_handler(miss("cache/app", "no-such-tag", SPOKES[0]), Context(30))
+    assert (first["state"], first["notified"]) == ("failed", False)
+    assert '"event": "miss-notify-failed"' in capsys.readouterr().out
+    window = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="window")["Items"]
+    assert window == []  # the next failure under this prefix and code is told

@@ -150,3 +150,53 @@ def test_the_hub_rule_on_the_bus_invokes_the_fill_for_the_hub_prefixes(rollout):
 def test_without_fill_on_miss_there_is_no_bus_and_no_forwarding(direct_kms_tags):
     assert not [r for r in direct_kms_tags.spoke["Resources"].values() if r["Type"].startswith("AWS::Events::")]
     assert not [r for r in direct_kms_tags.hub["Resources"].values() if r["Type"].startswith("AWS::Events::")]
+
+
+def test_with_the_hubs_monitoring_fill_failures_notify_its_topic_and_its_dashboard_shows_the_fills():
+    """The fill function gets the monitoring's topic and window table (the deduplicated failure notification)
+    and the dashboard two widgets on the fill metrics; cdk-nag passes (synth runs it)."""
+    from aws_cdk import App, Environment, Stack, Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    from ecr_ptc.cache.pull_through_cache import PullThroughCache
+    from ecr_ptc.cache.rules import UpstreamRule
+    from ecr_ptc.cache.settings import AccessSettings
+    from ecr_ptc.monitoring.cache_monitoring import CacheMonitoring
+    from ecr_ptc.monitoring.settings import MonitoringSettings
+    from ecr_ptc.organization.organization_cache import OrganizationCache
+    from tests.app.synth import CONTEXT
+
+    from .conftest import STACK_SET, settings
+
+    app = App(context=dict(CONTEXT))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    hub_stack = Stack(app, "Hub", env=Environment(account=HUB.account, region=HUB.region))
+    cache = PullThroughCache(
+        hub_stack, "Cache", rules=[UpstreamRule.quay()], access=AccessSettings(organization_id=ORG)
+    )
+    monitoring = CacheMonitoring(
+        hub_stack, "Monitoring", cache=cache, settings=MonitoringSettings(email=("a@b.example",))
+    )
+    holder = Stack(app, "Holder", env=Environment(account=STACK_SET.account, region=STACK_SET.region))
+    OrganizationCache(holder, "Organization", hub=cache, settings=settings(), monitoring=monitoring)
+    hub = app.synth().get_stack_by_name("Hub").template
+    resources = hub["Resources"]
+    (function,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"].endswith("miss_fill_handler")
+    ]
+    environment = function["Properties"]["Environment"]["Variables"]
+    assert resources[environment["TOPIC_ARN"]["Ref"]]["Type"] == "AWS::SNS::Topic"
+    window = environment["WINDOW_TABLE"]["Ref"]
+    assert "PullThroughFailures" in window and window != environment["FILL_TABLE"]["Ref"]
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = [
+        r for r in resources.values() if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+    ]
+    text = json.dumps(policy)
+    assert "sns:Publish" in text and "dynamodb:DeleteItem" in text  # notify, and free a window it could not use
+    (dashboard,) = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for name in ("MissFills", "MissFillFailures", "MissFillSeconds"):
+        assert name in body, name
