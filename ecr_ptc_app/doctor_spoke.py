@@ -133,9 +133,11 @@ def check_chaining(ctx: "Context", rules: dict[str, dict]) -> None:
 
 def check_forwarding(ctx: "Context") -> None:
     """A rule of this account targets the hub's miss bus and is enabled."""
+    from ecr_ptc.organization.settings import miss_prefixes
+
     settings = ctx.config.organization
     assert settings is not None
-    if not settings.fill_on_miss:
+    if not miss_prefixes(ctx.config.rules, settings):  # fillOnMiss off, or nothing pulled through the hub
         return
     bus = settings.miss_bus_arn(ctx.partition)
     try:

@@ -14,7 +14,7 @@ from ecr_ptc.cache import policy as policies
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.policy import spoke_read_statement
-from ecr_ptc.organization.settings import MAX_REGISTRY_POLICY_CHARACTERS, OrganizationSettings
+from ecr_ptc.organization.settings import MAX_REGISTRY_POLICY_CHARACTERS, OrganizationSettings, miss_prefixes
 from ecr_ptc.organization.spoke import SpokeStack
 from ecr_ptc.organization.stack_set import SpokeStackSet
 
@@ -96,7 +96,7 @@ class OrganizationCache(Construct):
         self.hub = hub
         self._grant_spokes(hub)
         self.miss_fill: "Optional[HubMissFill]" = None
-        if settings.fill_on_miss:
+        if miss_prefixes(hub.rules, settings):  # fillOnMiss, and some prefix the spokes pull through the hub
             from ecr_ptc.organization.miss_fill import HubMissFill  # Lambda, DynamoDB, EventBridge: when used
 
             self.miss_fill = HubMissFill(

@@ -386,6 +386,15 @@ def spoke_rules(hub_rules: Sequence[UpstreamRule], settings: OrganizationSetting
     return out
 
 
+def miss_prefixes(hub_rules: Sequence[UpstreamRule], settings: OrganizationSettings) -> list[str]:
+    """The prefixes whose spoke misses are forwarded to the hub (``fill_on_miss``): those the spokes pull
+    through the hub (a ``direct`` public rule's misses are the public registry's). Empty: no forwarding, and
+    no miss bus in the hub."""
+    if not settings.fill_on_miss:
+        return []
+    return [r.prefix for r in spoke_rules(hub_rules, settings) if r.upstream_url == settings.hub.registry_url]
+
+
 MAX_REGISTRY_POLICY_CHARACTERS = 10_240  # ECR API reference, PutRegistryPolicy policyText
 _IMPORT_ACTIONS = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
 _READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages"]
@@ -447,5 +456,6 @@ __all__ = [
     "RegionConcurrency",
     "StackSetLocation",
     "hub_registry_policy_length",
+    "miss_prefixes",
     "spoke_rules",
 ]

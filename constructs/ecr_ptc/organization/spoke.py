@@ -25,7 +25,7 @@ from ecr_ptc.errors import ValidationError
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
 from ecr_ptc.organization.policy import spoke_role_document
-from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, spoke_rules
+from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, miss_prefixes, spoke_rules
 
 # The consumer policy every spoke account gets, under a name account baselines can attach:
 # arn:aws:iam::<account>:policy/ecr-ptc/ecr-ptc-pull-through-<region>. IAM is global and a spoke
@@ -123,10 +123,9 @@ class SpokeCache(Construct):
         policy.managed_policy_name = Fn.join("", [CONSUMER_POLICY_NAME_PREFIX, Aws.REGION])
         policy.path = CONSUMER_POLICY_PATH
         self.consumer_policy_arn: str = self.cache.consumer_policy.managed_policy_arn
+        forwarded = miss_prefixes(hub_rules, settings)
         self.miss_forwarding: Optional[events.CfnRule] = (
-            self._forward_misses(stack, settings, [r.prefix for r in via_hub])
-            if settings.fill_on_miss and via_hub
-            else None
+            self._forward_misses(stack, settings, forwarded) if forwarded else None
         )
 
         # In the hub registry the spoke's prefixes are the hub's own rules: leave everything out there.

@@ -16,10 +16,19 @@ from ecr_ptc.organization.settings import (
     PublicUpstreams,
     RegionConcurrency,
     StackSetLocation,
+    miss_prefixes,
     spoke_rules,
 )
 
 from .conftest import BASELINE, HUB, ORG, STACK_SET, TARGETS, settings
+
+
+def test_misses_are_forwarded_for_the_prefixes_pulled_through_the_hub_only():
+    rules = [UpstreamRule.quay(), UpstreamRule.docker_hub(UpstreamCredentials.create_placeholder())]
+    assert miss_prefixes(rules, settings()) == ["quay", "docker-hub"]
+    assert miss_prefixes(rules, settings(public_upstreams="direct")) == ["docker-hub"]
+    assert miss_prefixes(rules[:1], settings(public_upstreams="direct")) == []  # nothing through the hub
+    assert miss_prefixes(rules, settings(fill_on_miss=False)) == []
 
 
 def test_auto_deployments_can_wait_for_other_stack_sets():
