@@ -105,7 +105,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="how long one stack instance takes, for the estimate (default 2)",
     )
     plan.add_argument("--output", choices=("text", "json"), default="text", help="text lines, or one JSON document")
-    from . import org_verify  # standard library only at import
+    from .. import org_verify  # standard library only at import
 
     org_verify.add_arguments(
         sub.add_parser(
@@ -127,7 +127,7 @@ def run(
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     if getattr(args, "org_command", None) == "verify":
-        from . import org_verify
+        from .. import org_verify
 
         return org_verify.run(args, out, err, session=session)
     if getattr(args, "org_command", None) != "plan":  # argparse requires one; a caller may not

@@ -40,10 +40,14 @@ def summary(config: AppConfig) -> str:
         board = ", dashboard" if config.monitoring.dashboard else ""
         lines.append(f"  monitoring: alarms to {notify}{board}")
     if config.organization:
+        from ecr_ptc.organization.settings import miss_prefixes  # no CDK
+
         org = config.organization
+        forwarded = miss_prefixes(config.rules, org)
         lines.append(
             f"  organization: hub {org.hub.account}/{org.hub.region}; spokes in "
-            f"{len(org.targets.organizational_units)} OU(s) x {len(org.targets.regions)} Region(s)"
+            f"{len(org.targets.organizational_units)} OU(s) x {len(org.targets.regions)} Region(s); "
+            + (f"misses under {len(forwarded)} prefix(es) filled in the hub" if forwarded else "no miss forwarding")
         )
     if config.workstation:
         lines.append(f"  workstation: {config.workstation.kind}")

@@ -237,7 +237,7 @@ def test_the_window_lets_the_same_image_be_filled_again_after_fifteen_minutes():
 
 
 def test_org_verifys_pull_is_one_manifest_get_through_the_registry(ecr_api, ecr_registry, seeded):
-    from ecr_ptc_app.commands.org_verify import pull_manifest
+    from ecr_ptc_app.org_verify import pull_manifest
     from ecr_ptc_runtime.names import ImageRef
 
     ok, detail = pull_manifest(ecr_api, ImageRef(seeded.repository, seeded.tag))

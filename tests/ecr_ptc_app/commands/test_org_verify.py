@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from ecr_ptc_app import org_verify
 from ecr_ptc_app.cli import parser
-from ecr_ptc_app.commands import org_verify
 
 from .spoke_session import CONFIG, HUB_ACCOUNT, HUB_REGION, Session
 

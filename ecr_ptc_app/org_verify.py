@@ -83,7 +83,7 @@ def plan_lines(config: Any, ref: Any, wait: int) -> list[str]:
 
 def verify(config: Any, ref: Any, session: Any, pull: Pull, sleep: Callable, clock: Callable, wait: int, poll: int):
     """The verdict, or (message, fix) when it cannot start."""
-    from ..doctor_spoke import hub_holds
+    from .doctor_spoke import hub_holds
 
     settings = config.organization
     region = session.region_name
@@ -154,7 +154,7 @@ def run(
     out, err = stdout or sys.stdout, stderr or sys.stderr
     from ecr_ptc_runtime.names import best_prefix, parse_image
 
-    from ..config import ConfigError, load_config
+    from .config import ConfigError, load_config
 
     def fail(message: str, fix: str) -> int:
         print(f"error: {message}.\n  Fix: {fix}", file=err)
