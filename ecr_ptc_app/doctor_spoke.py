@@ -189,6 +189,38 @@ def check_hub_image(ctx: "Context", written: str) -> None:
         ctx.add(AREA, f"hub {written}", PROBLEM, "the hub does not hold it yet", warm_command(ctx, ref))
 
 
+def policy_statements(config: Any, partition: str = "aws") -> list[dict[str, Any]]:
+    """What ``--print-policy`` adds for a spoke (with ``organization``): the forwarding rule's and the hub's
+    images' reads; the rules and the role simulation are in the hub's statements already. Any account and
+    Region: the member accounts are not in the config."""
+    settings = getattr(config, "organization", None)
+    if settings is None:
+        return []
+    from ecr_ptc_runtime.names import repository_pattern
+
+    hub = f"arn:{partition}:ecr:{settings.hub.region}:{settings.hub.account}:repository/"
+    return [
+        {
+            "Sid": "SpokeFindForwardingRule",
+            "Effect": "Allow",
+            "Action": ["events:ListRuleNamesByTarget"],
+            "Resource": "*",  # no resource-level permissions
+        },
+        {
+            "Sid": "SpokeReadForwardingRule",
+            "Effect": "Allow",
+            "Action": ["events:DescribeRule"],
+            "Resource": f"arn:{partition}:events:*:*:rule/*",
+        },
+        {
+            "Sid": "SpokeReadHubImages",
+            "Effect": "Allow",
+            "Action": ["ecr:DescribeImages"],
+            "Resource": [hub + repository_pattern(r.prefix) for r in config.rules],
+        },
+    ]
+
+
 def run_spoke_checks(ctx: "Context", images: Sequence[str]) -> None:
     """Every spoke check, in the order the output lists them."""
     rules = check_rules(ctx)
@@ -198,4 +230,4 @@ def run_spoke_checks(ctx: "Context", images: Sequence[str]) -> None:
         check_hub_image(ctx, image)
 
 
-__all__ = ["AREA", "hub_holds", "is_spoke", "run_spoke_checks", "warm_command"]
+__all__ = ["AREA", "hub_holds", "is_spoke", "policy_statements", "run_spoke_checks", "warm_command"]

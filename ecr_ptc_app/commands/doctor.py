@@ -134,6 +134,8 @@ def permissions_policy(config: Any, account: str = "*", region: str = "*", parti
     from ecr_ptc.validation import SECRET_NAME_PREFIX
     from ecr_ptc_runtime.names import repository_pattern
 
+    from ..doctor_spoke import policy_statements as spoke_statements
+
     ecr_arn = f"arn:{partition}:ecr:{region}:{account}:repository/"
     return {
         "Version": "2012-10-17",
@@ -184,6 +186,7 @@ def permissions_policy(config: Any, account: str = "*", region: str = "*", parti
                 "Action": ["cloudformation:DescribeStacks"],
                 "Resource": f"arn:{partition}:cloudformation:{region}:{account}:stack/EcrPtc*/*",
             },
+            *spoke_statements(config, partition),  # with organization: doctor in a member account's spoke
         ],
     }
 

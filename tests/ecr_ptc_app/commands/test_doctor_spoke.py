@@ -149,3 +149,19 @@ def test_the_hub_account_gets_the_hubs_checks_not_the_spokes():
     Ctx.account = SPOKE_ACCOUNT
     assert doctor_spoke.is_spoke(Ctx())  # type: ignore[arg-type]
     assert SPOKE_REGION != HUB_REGION
+
+
+def test_print_policy_adds_what_a_spoke_needs_and_passes_the_iam_lint():
+    from tests.app.iam_lint import document_problems
+
+    args = parser().parse_args(["doctor", "--config", CONFIG, "--print-policy"])
+    out = io.StringIO()
+    assert args.func(args, out, io.StringIO()) == 0
+    policy = json.loads(out.getvalue())
+    assert document_problems(policy) == []
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["SpokeFindForwardingRule"]["Action"] == ["events:ListRuleNamesByTarget"]
+    assert statements["SpokeReadForwardingRule"]["Action"] == ["events:DescribeRule"]
+    assert statements["SpokeReadHubImages"]["Resource"] == [
+        f"arn:aws:ecr:{HUB_REGION}:{HUB_ACCOUNT}:repository/{p}/*" for p in PREFIXES
+    ]
