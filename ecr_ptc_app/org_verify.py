@@ -83,7 +83,7 @@ def plan_lines(config: Any, ref: Any, wait: int) -> list[str]:
 
 def verify(config: Any, ref: Any, session: Any, pull: Pull, sleep: Callable, clock: Callable, wait: int, poll: int):
     """The verdict, or (message, fix) when it cannot start."""
-    from .doctor_spoke import hub_holds
+    from .doctor.spoke import hub_holds
 
     settings = config.organization
     region = session.region_name

@@ -50,7 +50,7 @@ def summary(config: AppConfig) -> str:
             + (f"misses under {len(forwarded)} prefix(es) filled in the hub" if forwarded else "no miss forwarding")
         )
     if config.workstation:
-        lines.append(f"  workstation: {config.workstation.kind}")
+        lines.append(f"  workstation: {config.workstation.kind.value}")
     return "\n".join(lines)
 
 

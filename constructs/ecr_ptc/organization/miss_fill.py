@@ -19,16 +19,14 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
 from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
+from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge
 from ecr_ptc.organization.settings import MISS_BUS_NAME, OrganizationSettings
-from ecr_ptc.warming.cache_warmer import LOG_RETENTION, PYTHON, lambda_source_dir
 from ecr_ptc_runtime import fill, metrics
 
 if TYPE_CHECKING:
@@ -98,14 +96,9 @@ class HubMissFill(Construct):
             f"the table holds only when each image was last filled ({fill.FILL_WINDOW_SECONDS // 60}-minute "
             "windows); losing it costs at most one pull more per image",
         )
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="ECR pull-through cache: fills the hub with what the organization's spokes missed",
+        self.role, self.log_group = role_and_log_group(
+            self, "ECR pull-through cache: fills the hub with what the organization's spokes missed"
         )
-        self.log_group.grant_write(self.role)
         self.windows.grant(self.role, "dynamodb:PutItem")
         cache.grant_pull_through(self.role)
         self.role.add_to_principal_policy(
@@ -121,18 +114,16 @@ class HubMissFill(Construct):
             "FILL_TABLE": self.windows.table_name,
         }
         self._notify(monitoring, environment)
-        self.function = lambda_.Function(
+        self.function = runtime_function(
             self,
             "Function",
-            runtime=PYTHON,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(lambda_source_dir())),
-            handler="ecr_ptc_runtime.handler.miss_fill_handler",
+            entry_point="miss_fill_handler",
+            code=runtime_code(self),
             role=self.role,
+            log_group=self.log_group,
             timeout=FILL_TIMEOUT,
             memory_size=256,
             reserved_concurrent_executions=FILL_CONCURRENCY,
-            log_group=self.log_group,
             environment=environment,
             description="ECR pull-through cache: fills the hub with what the organization's spokes missed",
         )

@@ -25,7 +25,14 @@ from typing import Sequence
 
 from aws_cdk import aws_iam as iam
 
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import (
+    AUTH_TOKEN_ACTION,
+    CACHE_FILL_ACTIONS,
+    LOCAL_IMPORT_ACTIONS,
+    UPSTREAM_READ_ACTIONS,
+    ArnParts,
+    repository_arns,
+)
 from ecr_ptc.cache.rules import UpstreamRule
 
 # What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give, and
@@ -34,23 +41,19 @@ from ecr_ptc.cache.rules import UpstreamRule
 SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages")
 
 
-def spoke_read_statement(
-    hub: policies.ArnParts, rules: Sequence[UpstreamRule], organization_id: str
-) -> iam.PolicyStatement:
+def spoke_read_statement(hub: ArnParts, rules: Sequence[UpstreamRule], organization_id: str) -> iam.PolicyStatement:
     """The hub registry policy's statement for the spokes: principals of the organization may read the
     cache prefixes as an ECR-to-ECR upstream (the import actions come from the cache's ``access``)."""
     return iam.PolicyStatement(
         sid="OrganizationSpokesRead",
         actions=list(SPOKE_READ_ACTIONS),
-        resources=policies.repository_arns(hub, rules),
+        resources=repository_arns(hub, rules),
         principals=[iam.AnyPrincipal()],
         conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
     )
 
 
-def spoke_role_document(
-    spoke: policies.ArnParts, hub: policies.ArnParts, rules: Sequence[UpstreamRule]
-) -> iam.PolicyDocument:
+def spoke_role_document(spoke: ArnParts, hub: ArnParts, rules: Sequence[UpstreamRule]) -> iam.PolicyDocument:
     """What ECR needs to copy images from the hub into the spoke: read the hub's prefixes (the rules'
     upstream prefixes), fill them when the hub does not hold the image yet (chaining, undocumented),
     import under the spoke's own prefixes, get a registry token."""
@@ -58,20 +61,20 @@ def spoke_role_document(
         statements=[
             iam.PolicyStatement(
                 sid="ReadHub",
-                actions=list(policies.UPSTREAM_READ_ACTIONS),
+                actions=list(UPSTREAM_READ_ACTIONS),
                 resources=[hub.repository_arn(_pattern(r.upstream_prefix)) for r in rules],
             ),
             iam.PolicyStatement(
                 sid="FillHub",
-                actions=list(policies.CACHE_FILL_ACTIONS),
+                actions=list(CACHE_FILL_ACTIONS),
                 resources=[hub.repository_arn(_pattern(r.upstream_prefix)) for r in rules],
             ),
             iam.PolicyStatement(
                 sid="ImportIntoSpoke",
-                actions=list(policies.LOCAL_IMPORT_ACTIONS),
-                resources=policies.repository_arns(spoke, rules),
+                actions=list(LOCAL_IMPORT_ACTIONS),
+                resources=repository_arns(spoke, rules),
             ),
-            iam.PolicyStatement(sid="AuthorizationToken", actions=[policies.AUTH_TOKEN_ACTION], resources=["*"]),
+            iam.PolicyStatement(sid="AuthorizationToken", actions=[AUTH_TOKEN_ACTION], resources=["*"]),
         ]
     )
 

@@ -17,7 +17,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import TEMPLATE_KMS_ACTIONS, ArnParts, template_role_document
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
 from ecr_ptc.cache.settings import Encryption, RepositorySettings, ScanOnPush
@@ -33,11 +33,6 @@ from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, mis
 CONSUMER_POLICY_PATH = "/ecr-ptc/"
 CONSUMER_POLICY_NAME_PREFIX = "ecr-ptc-pull-through-"
 HUB_GUARD_CONDITION_ID = "OutsideHubRegistry"
-
-
-def consumer_policy_name(region: str) -> str:
-    """The spoke consumer policy's name in ``region``."""
-    return CONSUMER_POLICY_NAME_PREFIX + region
 
 
 def spoke_repository_settings(hub: RepositorySettings) -> tuple[RepositorySettings, bool]:
@@ -151,10 +146,10 @@ class SpokeCache(Construct):
         use the key: ``kms:CreateGrant``, ``kms:RetireGrant``, ``kms:DescribeKey``, through ECR only
         (``kms:ViaService``). The AWS managed key's id differs in every account, so the resource is this account's
         and Region's keys. The cache's template role gets the statement when it has one (tags), else one is made."""
-        where = policies.ArnParts(stack.partition, stack.region, stack.account)
+        where = ArnParts(stack.partition, stack.region, stack.account)
         statement = iam.PolicyStatement(
             sid="UseAwsManagedEcrKey",
-            actions=list(policies.TEMPLATE_KMS_ACTIONS),
+            actions=list(TEMPLATE_KMS_ACTIONS),
             resources=[f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"],
             conditions={"StringEquals": {"kms:ViaService": f"ecr.{stack.region}.{stack.url_suffix}"}},
         )
@@ -165,7 +160,7 @@ class SpokeCache(Construct):
                 "TemplateRole",
                 assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
                 description="ECR creates the spoke's repositories encrypted with the AWS managed key aws/ecr",
-                inline_policies={"RepositoryCreation": policies.template_role_document(where, rules, None)},
+                inline_policies={"RepositoryCreation": template_role_document(where, rules, None)},
             )
             for rule in rules:
                 acknowledge(
@@ -213,8 +208,8 @@ class SpokeCache(Construct):
         )
 
     def _role(self, stack: Stack, rules: list[UpstreamRule]) -> iam.Role:
-        spoke = policies.ArnParts(stack.partition, stack.region, stack.account)
-        hub = policies.ArnParts(stack.partition, self.hub.region, self.hub.account)
+        spoke = ArnParts(stack.partition, stack.region, stack.account)
+        hub = ArnParts(stack.partition, self.hub.region, self.hub.account)
         role = iam.Role(
             self,
             "PullThroughRole",
@@ -287,6 +282,5 @@ __all__ = [
     "HUB_GUARD_CONDITION_ID",
     "SpokeCache",
     "SpokeStack",
-    "consumer_policy_name",
     "spoke_repository_settings",
 ]

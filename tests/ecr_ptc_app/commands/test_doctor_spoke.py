@@ -139,7 +139,7 @@ def test_a_missing_rule_or_one_to_elsewhere_is_a_problem_naming_the_stack_set():
 
 
 def test_the_hub_account_gets_the_hubs_checks_not_the_spokes():
-    from ecr_ptc_app import doctor_spoke
+    from ecr_ptc_app.doctor import spoke as doctor_spoke
 
     class Ctx:
         config = type("C", (), {"organization": type("O", (), {"hub": type("H", (), {"account": HUB_ACCOUNT})})})

@@ -11,19 +11,22 @@ Checks (area ``spoke``), each ok / problem / could not check:
   registry policy grants the organization), else the exact ``ecr-ptc warm`` command to run with the hub's
   credentials.
 
-Also :func:`hub_holds`, which ``ecr-ptc org verify`` shares.
+Also :func:`hub_holds`, which ``ecr-ptc org verify`` shares, and :func:`policy_statements`, what
+``--print-policy`` adds for a spoke.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from .doctor_checks import COULD_NOT_CHECK, OK, PROBLEM, CannotCall, _denied, _simulate, _why
+from .aws import CannotCall
+from .context import COULD_NOT_CHECK, OK, PROBLEM
+from .policies import denied_actions, simulate, why_denied
 
 if TYPE_CHECKING:
     from ecr_ptc_runtime.names import ImageRef
 
-    from .doctor_checks import Context
+    from .context import Context
 
 AREA = "spoke"
 MISSING = ("RepositoryNotFoundException", "ImageNotFoundException")
@@ -114,17 +117,17 @@ def check_chaining(ctx: "Context", rules: dict[str, dict]) -> None:
         pattern = "*" if prefix == "ROOT" else f"{prefix}/ecr-ptc-doctor-probe"
         hub_arn = f"arn:{ctx.partition}:ecr:{settings.hub.region}:{settings.hub.account}:repository/{pattern}"
         try:
-            results = _simulate(ctx, role, CACHE_FILL_ACTIONS, hub_arn)
+            results = simulate(ctx, role, CACHE_FILL_ACTIONS, hub_arn)
         except CannotCall as exc:
             ctx.could_not(AREA, f"chaining {prefix}", exc)
             continue
-        denied = _denied(results, CACHE_FILL_ACTIONS)
+        denied = denied_actions(results, CACHE_FILL_ACTIONS)
         if denied:
             ctx.add(
                 AREA,
                 f"chaining {prefix}",
                 PROBLEM,
-                f"the pull-through role cannot fill the hub's {prefix} prefix: {_why(results, denied)}",
+                f"the pull-through role cannot fill the hub's {prefix} prefix: {why_denied(results, denied)}",
                 "update the stack instance (the spoke's FillHub statement), and check permissions boundaries and SCPs",
             )
         else:
