@@ -26,7 +26,7 @@ from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
 from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge
-from ecr_ptc.organization.settings import MISS_BUS_NAME, OrganizationSettings
+from ecr_ptc.organization.settings import MISS_BUS_NAME, OrganizationSettings, miss_prefixes
 from ecr_ptc_runtime import fill, metrics
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ def bus_policy(settings: OrganizationSettings, partition: str) -> iam.PolicyDocu
 class HubMissFill(Construct):
     """The organization's miss bus in the hub, and the function that fills what spokes missed.
 
-    :param cache: the hub cache (its prefixes scope the rule and the grants).
+    :param cache: the hub cache (the prefixes its spokes pull through it scope the rule and the fills; its grants
+        the pulls).
     :param settings: the organization settings (the organization id for the bus policy; the hub's account).
     :param monitoring: the hub cache's ``CacheMonitoring`` (default: none): failures notify its topic, once
         per prefix and failure code an hour, and its dashboard gets the fill metrics.
@@ -76,7 +77,7 @@ class HubMissFill(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         self.cache_name = stack.stack_name
-        self.prefixes = tuple(cache.prefixes)
+        self.prefixes = tuple(miss_prefixes(cache.rules, settings))  # what the spokes forward
         self.bus = events.EventBus(self, "Bus", event_bus_name=MISS_BUS_NAME)
         # The bus's own Policy property (one resource); its ARN is built from the fixed name, not read back.
         cfn_bus = self.bus.node.default_child
