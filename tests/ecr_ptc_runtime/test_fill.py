@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import json
 import threading
 
 import boto3
@@ -136,7 +137,9 @@ def test_a_burst_of_200_spoke_misses_for_20_images_pulls_each_image_once(hub, up
     assert registry.wait_for_blobs(wanted) == set()  # all 20 images, every blob, held by the hub
     assert inbox() == []
     docs = emf.documents(capsys.readouterr().out)
+    assert docs and all(emf.problems(json.dumps(d)) == [] for d in docs)  # CloudWatch would extract each
     assert emf.value_sum(docs, "MissFills", Cache="EcrPtc-hub", Prefix="cache") == 20
+    assert sum(1 for d in docs if "MissFillSeconds" in d) == 20  # one duration per fill
     assert emf.value_sum(docs, "MissFillFailures", Cache="EcrPtc-hub", Prefix="cache") == 0
 
 
