@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from . import ecr, errors, metrics, notify, refresh
+from .images import ImageRef, best_prefix, parse_image
 from .logs import log, redact
-from .names import ImageRef, best_prefix, parse_image
 
 FILL_WINDOW_SECONDS = 900  # the same image is filled once per 15 minutes
 ACCOUNT_RE = re.compile(r"^\d{12}$")
