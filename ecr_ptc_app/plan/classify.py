@@ -171,6 +171,8 @@ def _replacement(lid: str, old: dict, new: dict, region: str, replaced: set[str]
     problem = None
     named = facts.type_facts(region, kind)
     names = named.identity if named else ()
+    if named and named.delete_first:  # CloudFormation deletes the old one first (schema replacementStrategy)
+        identity = None
     if (
         identity
         and identity == _identity(old, region)

@@ -66,6 +66,7 @@ class TypeFacts:
 
     create_only: tuple[tuple[str, ...], ...]
     identity: tuple[str, ...]  # writable primary identifier, or NAMED's name; empty: a generated identity
+    delete_first: bool = False  # the schema's replacementStrategy is delete_then_create: no collision
 
 
 def _paths(pointers: object) -> list[tuple[str, ...]]:
@@ -89,7 +90,11 @@ def type_facts(region: str, resource_type: str) -> Optional[TypeFacts]:
     primary = [path[0] for path in _paths(schema.get("primaryIdentifier")) if len(path) == 1]
     writable = tuple(name for name in primary if name not in read_only)
     identity = writable if writable and len(writable) == len(primary) else NAMED.get(resource_type, ())
-    return TypeFacts(create_only=tuple(_paths(schema.get("createOnlyProperties"))), identity=identity)
+    return TypeFacts(
+        create_only=tuple(_paths(schema.get("createOnlyProperties"))),
+        identity=identity,
+        delete_first=schema.get("replacementStrategy") == "delete_then_create",
+    )
 
 
 def fix_for(resource_type: str) -> str:

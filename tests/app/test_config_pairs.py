@@ -106,6 +106,7 @@ def collisions(a: dict, b: dict, region: str) -> set[str]:
         lid
         for lid in new
         if old.get(lid, {}).get("Type", res[lid]["Type"]) == res[lid]["Type"]
+        and not (lid in old and _schema(res[lid], region).get("replacementStrategy") == "delete_then_create")
         and _identity({**res[lid], "Properties": marked[lid]}, region) in existing
     }
 

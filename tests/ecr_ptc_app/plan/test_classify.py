@@ -61,6 +61,23 @@ def test_a_named_role_replaced_under_its_name_would_fail():
     assert change.action == REPLACED and "ci already exists" in change.problem and change.fix
 
 
+def test_a_type_that_deletes_before_it_replaces_never_collides():
+    """Schema replacementStrategy delete_then_create (AWS::EC2::TransitGatewayRoute): a new attachment replaces the
+    route under the same table and CIDR, but CloudFormation deletes the old route first."""
+
+    def route(attachment):
+        props = {"TransitGatewayRouteTableId": "tgw-rtb-1", "DestinationCidrBlock": "10.0.0.0/8"}
+        return template(
+            R={
+                "Type": "AWS::EC2::TransitGatewayRoute",
+                "Properties": {**props, "TransitGatewayAttachmentId": attachment},
+            }
+        )
+
+    (change,) = classify_stack(route("tgw-attach-1"), route("tgw-attach-2"), REGION)
+    assert change.action == REPLACED and change.properties == ("TransitGatewayAttachmentId",) and change.problem is None
+
+
 def test_a_named_role_renamed_is_a_safe_replacement():
     (change,) = classify_stack(template(Role=role("/", "ci")), template(Role=role("/", "ci2")), REGION)
     assert change.action == REPLACED and change.problem is None
