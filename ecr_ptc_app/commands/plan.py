@@ -194,6 +194,10 @@ def _text(file: str, against: str, stacks: list, spokes: set[str], notes: list[s
         summary = ", ".join(f"{n} {action}" for action, n in counts.items()) or s.status
         by = " (deployed by the StackSet to every stack instance)" if s.stack in spokes else ""
         lines.append(f"{s.stack}{by}: {summary}")
+        if s.status == "removed":
+            lines.append(
+                f"    not in this config: cdk deploy leaves it deployed; once nothing uses it: cdk destroy {s.stack}"
+            )
         for change in s.changes:
             detail = f": {', '.join(change.properties)}" if change.properties else ""
             lines.append(f"  {change.action:<9} {change.logical_id} ({change.type}){detail}")

@@ -182,6 +182,8 @@ def _replacement(lid: str, old: dict, new: dict, region: str, replaced: set[str]
             f"would fail: a change of {', '.join(forced)} replaces the {kind}, CloudFormation creates the "
             f"replacement before it deletes the old one, and {_shown(identity)} already exists"
         )
+    if problem is None and kind in facts.COLLIDES_ELSEWHERE:
+        problem = f"would fail: a change of {', '.join(forced)} replaces the {kind}: {facts.COLLIDES_ELSEWHERE[kind]}"
     loss = _loss(old, replaced=True)
     fix = facts.fix_for(kind) if problem or loss else None
     return Change(lid, kind, REPLACED, forced, problem=problem, loss=loss, fix=fix)

@@ -26,6 +26,15 @@ NAMED: dict[str, tuple[str, ...]] = {
     "AWS::CloudFormation::StackSet": ("StackSetName",),
 }
 
+# Replacements that collide outside the stack: a new StackSet creates a second stack instance of the spoke in every
+# target account and Region before CloudFormation deletes the old StackSet (and its instances), and the spoke's
+# rules, templates and policies of the same names already exist there.
+COLLIDES_ELSEWHERE: dict[str, str] = {
+    "AWS::CloudFormation::StackSet": "the new StackSet deploys the spoke again into every target account and Region "
+    "before CloudFormation deletes the old one, and the spoke's pull-through cache rules (same prefixes) already "
+    "exist there",
+}
+
 # One per registry (account and Region): their primary identifier is the registry id. A new logical id for
 # one means CloudFormation writes the new resource, then deletes the old one: the delete clears the setting
 # the new one just wrote (ECR DeleteRegistryPolicy / PutRegistryScanningConfiguration have no per-resource id).

@@ -138,10 +138,11 @@ def check(a: dict, b: dict) -> list[str]:
         expected = collisions(a[stack.stack].template, b[stack.stack].template, regions[stack.stack])
         refused = {c.logical_id for c in stack.changes if c.problem and c.fix}
         unsteps = [c.logical_id for c in stack.changes if c.problem and not c.fix]
-        other = {  # failures of other kinds: a type changed under one logical id, a registry singleton re-homed
+        other = {  # failures of other kinds: a type changed, a registry singleton re-homed, a StackSet replaced
             c.logical_id
             for c in stack.changes
-            if c.problem and ("resource's type" in c.problem or c.type in facts.SINGLETONS)
+            if c.problem
+            and ("resource's type" in c.problem or c.type in facts.SINGLETONS or c.type in facts.COLLIDES_ELSEWHERE)
         }
         if expected - refused:
             found.append(f"{stack.stack}: would fail at deploy, plan does not refuse: {sorted(expected - refused)}")

@@ -220,3 +220,12 @@ def test_deployed_stack_not_found_is_added_and_other_errors_exit_2(monkeypatch):
         assert code == 0 and "added     R (AWS::SNS::Topic)" in out and "EcrPtc: not deployed yet" in out
         code, out, err = run("--config", str(DEFAULT), "--against", "deployed", session=session)
     assert code == 2 and "cannot read stack EcrPtc: AccessDenied" in err and "Fix: run with credentials" in err
+
+
+def test_a_stack_the_config_no_longer_has_is_left_deployed_and_said_so(tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(FIXTURE / "default", folder)
+    shutil.copy(folder / "EcrPtc.template.json", folder / "EcrPtc-111122223333-eu-west-1.template.json")
+    code, out, _ = run("--config", str(DEFAULT), "--against", str(folder))
+    assert code == 0
+    assert "EcrPtc-111122223333-eu-west-1: removed" in out and "cdk destroy EcrPtc-111122223333-eu-west-1" in out

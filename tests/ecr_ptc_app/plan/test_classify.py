@@ -78,6 +78,20 @@ def test_a_type_that_deletes_before_it_replaces_never_collides():
     assert change.action == REPLACED and change.properties == ("TransitGatewayAttachmentId",) and change.problem is None
 
 
+def test_a_renamed_stack_set_would_fail_in_the_member_accounts():
+    def stack_set(name):
+        return template(
+            S={
+                "Type": "AWS::CloudFormation::StackSet",
+                "Properties": {"StackSetName": name, "PermissionModel": "SERVICE_MANAGED"},
+            }
+        )
+
+    (change,) = classify_stack(stack_set("a"), stack_set("b"), REGION)
+    assert change.action == REPLACED and "every target account and Region" in change.problem
+    assert "first without organization" in change.fix
+
+
 def test_a_named_role_renamed_is_a_safe_replacement():
     (change,) = classify_stack(template(Role=role("/", "ci")), template(Role=role("/", "ci2")), REGION)
     assert change.action == REPLACED and change.problem is None
