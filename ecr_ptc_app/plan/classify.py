@@ -226,7 +226,7 @@ def classify_stack(old_template: dict[str, Any], new_template: dict[str, Any], r
             fix = (facts.SINGLETON_FIX if kind in facts.SINGLETONS else facts.fix_for(kind)) if moved else None
             changes.append(Change(lid, kind, ADDED, problem=moved and f"would fail: {moved[1]}", fix=fix))
         elif lid not in new:
-            loss = _loss(old[lid], replaced=False)
+            loss = _loss(old[lid], replaced=False) if not _went_with_its_rule(old[lid], new) else None
             changes.append(Change(lid, old[lid]["Type"], REMOVED, loss=loss, fix=loss and _keep_fix(old[lid])))
         elif lid in replaced:
             changes.append(_replacement(lid, old[lid], new[lid], region, replaced))
@@ -236,6 +236,14 @@ def classify_stack(old_template: dict[str, Any], new_template: dict[str, Any], r
             if changed:
                 changes.append(Change(lid, new[lid]["Type"], UPDATED, tuple(changed)))
     return changes
+
+
+def _went_with_its_rule(resource: dict[str, Any], new: dict[str, dict]) -> bool:
+    """A repository creation template removed with the rule of its prefix: no repository is created there any more."""
+    if resource["Type"] != "AWS::ECR::RepositoryCreationTemplate":
+        return False
+    prefix = _props(resource).get("Prefix")
+    return not any(_props(r).get("EcrRepositoryPrefix") == prefix for r in new.values() if r["Type"] == facts.RULE)
 
 
 def _keep_fix(resource: dict[str, Any]) -> str:

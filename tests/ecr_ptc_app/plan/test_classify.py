@@ -174,13 +174,21 @@ def test_a_registry_policy_under_a_new_logical_id_is_cleared_by_the_old_ones_del
         ("AWS::SecretsManager::Secret", True),
         ("AWS::ECR::RegistryPolicy", True),
         ("AWS::IAM::ManagedPolicy", True),
-        ("AWS::ECR::RepositoryCreationTemplate", True),
+        ("AWS::ECR::RepositoryCreationTemplate", False),  # no rule of its prefix left: see the test below
         ("AWS::CloudWatch::Alarm", False),
     ],
 )
 def test_removals_that_lose_data_or_access(kind, lost):
     (change,) = classify_stack(template(X={"Type": kind, "Properties": {}}), template(), REGION)
     assert change.action == REMOVED and bool(change.loss) is lost and bool(change.fix) is lost
+
+
+def test_a_repository_creation_template_removed_with_its_rule_loses_nothing():
+    creation = {"Type": "AWS::ECR::RepositoryCreationTemplate", "Properties": {"Prefix": "quay"}}
+    (template_gone, rule_gone) = classify_stack(template(T=creation, U=rule("quay")), template(), REGION)
+    assert template_gone.loss is None and rule_gone.loss is None
+    (kept_rule,) = classify_stack(template(T=creation, U=rule("quay")), template(U=rule("quay")), REGION)
+    assert "ECR's defaults" in kept_rule.loss
 
 
 def test_a_retained_secret_removed_loses_nothing():
