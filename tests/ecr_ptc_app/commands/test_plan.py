@@ -8,6 +8,8 @@ import copy
 import io
 import json
 import shutil
+import tempfile
+from pathlib import Path
 
 import boto3
 import pytest
@@ -229,3 +231,42 @@ def test_a_stack_the_config_no_longer_has_is_left_deployed_and_said_so(tmp_path)
     code, out, _ = run("--config", str(DEFAULT), "--against", str(folder))
     assert code == 0
     assert "EcrPtc-111122223333-eu-west-1: removed" in out and "cdk destroy EcrPtc-111122223333-eu-west-1" in out
+
+
+def test_a_cdk_nag_finding_in_the_new_templates_fails_the_plan(monkeypatch):
+    """The gates run on plan's own synth (even with nag=false in ./cdk.json): a finding exits 1."""
+    from aws_cdk import Stack, aws_s3
+
+    import ecr_ptc_stacks.compose as compose
+
+    monkeypatch.setattr(compose, "build_app", lambda app, config: [aws_s3.Bucket(Stack(app, "EcrPtc"), "Bucket")])
+    monkeypatch.setattr(sources, "cdk_context", lambda folder: {})
+    monkeypatch.setattr(plan, "_lint", lambda new: pytest.fail("cfn-lint ran after a failed synth"))
+    code, out, err = run("--config", str(DEFAULT), "--against", str(FIXTURE / "default"))
+    assert code == 1 and "fail the cdk-nag gate" in err and "AwsSolutions-S1" in err and out == ""
+
+
+def test_a_cfn_lint_finding_in_the_new_templates_fails_the_plan():
+    from ecr_ptc_app.plan.gates import cfn_lint_findings
+
+    broken = {"Resources": {"Rule": {"Type": "AWS::ECR::PullThroughCacheRule", "Properties": {"Nope": 1}}}}
+    assert any(line.startswith("E") for line in cfn_lint_findings(broken))
+    code, out, err = run_with_templates({"EcrPtc": AssemblyStack("EcrPtc", broken)})
+    assert code == 1 and "problem: cfn-lint: EcrPtc: E" in err
+
+
+def test_cdk_context_drops_nag_and_reads_the_feature_flags(tmp_path):
+    (tmp_path / "cdk.json").write_text(
+        json.dumps({"app": "x", "context": {"nag": "false", "@aws-cdk/core:flag": True}})
+    )
+    assert sources.cdk_context(tmp_path) == {"@aws-cdk/core:flag": True}
+    assert sources.cdk_context(tmp_path / "none") == {}
+
+
+def run_with_templates(stacks: dict, *argv: str):
+    old = {"Resources": {}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sources, "synthesize", lambda *a: stacks)
+        folder = Path(tempfile.mkdtemp())
+        (folder / "EcrPtc.template.json").write_text(json.dumps(old))
+        return run("--config", str(DEFAULT), "--against", str(folder), *argv)
