@@ -233,16 +233,19 @@ def test_a_stack_the_config_no_longer_has_is_left_deployed_and_said_so(tmp_path)
     assert "EcrPtc-111122223333-eu-west-1: removed" in out and "cdk destroy EcrPtc-111122223333-eu-west-1" in out
 
 
-def test_a_cdk_nag_finding_in_the_new_templates_fails_the_plan(monkeypatch):
+def test_a_cdk_nag_finding_in_the_new_templates_fails_the_plan(monkeypatch, tmp_path):
     """The gates run on plan's own synth (even with nag=false in ./cdk.json): a finding exits 1."""
     from aws_cdk import Stack, aws_s3
+
+    config = tmp_path / "own.yaml"  # not the module's cached synth of DEFAULT
+    shutil.copy(DEFAULT, config)
 
     import ecr_ptc_stacks.compose as compose
 
     monkeypatch.setattr(compose, "build_app", lambda app, config: [aws_s3.Bucket(Stack(app, "EcrPtc"), "Bucket")])
     monkeypatch.setattr(sources, "cdk_context", lambda folder: {})
     monkeypatch.setattr(plan, "_lint", lambda new: pytest.fail("cfn-lint ran after a failed synth"))
-    code, out, err = run("--config", str(DEFAULT), "--against", str(FIXTURE / "default"))
+    code, out, err = run("--config", str(config), "--against", str(FIXTURE / "default"))
     assert code == 1 and "fail the cdk-nag gate" in err and "AwsSolutions-S1" in err and out == ""
 
 
