@@ -75,7 +75,13 @@ def test_the_default_config_against_its_0_2_0_templates_deploys_safely():
     assert "EcrPtc: " in out and "every change deploys as an update" in out and not err
 
 
-def test_a_rule_whose_upstream_changed_under_its_prefix_is_refused_with_steps(tmp_path):
+def test_a_rule_whose_upstream_changed_under_its_prefix_is_refused_with_steps(tmp_path, monkeypatch):
+    def no_aws(*args, **kwargs):
+        raise AssertionError("an AWS client without --against deployed")
+
+    monkeypatch.setattr(boto3.session, "Session", no_aws)
+    monkeypatch.setattr(boto3, "client", no_aws)
+
     def edit(resources):
         rule_of(resources, "quay")["Properties"]["UpstreamRegistryUrl"] = "quay.example.com"
 
