@@ -184,7 +184,7 @@ def _replacement(lid: str, old: dict, new: dict, region: str, replaced: set[str]
         )
     if problem is None and kind in facts.COLLIDES_ELSEWHERE:
         problem = f"would fail: a change of {', '.join(forced)} replaces the {kind}: {facts.COLLIDES_ELSEWHERE[kind]}"
-    loss = _loss(old, replaced=True)
+    loss = None if problem else _loss(old, replaced=True)  # a replacement that fails loses nothing
     fix = facts.fix_for(kind) if problem or loss else None
     return Change(lid, kind, REPLACED, forced, problem=problem, loss=loss, fix=fix)
 

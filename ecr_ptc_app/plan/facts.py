@@ -63,6 +63,10 @@ FIXES: dict[str, str] = {
     "through the prefix fail until the second deploy), then with the changed rule",
     "AWS::CloudFormation::StackSet": "deploy twice: first without organization (CloudFormation deletes the StackSet "
     "and its spokes), then with the changed organization",
+    # The one named managed policy: the spoke's consumer policy (its Description lists the rules' prefixes).
+    "AWS::IAM::ManagedPolicy": "the policy keeps its name, so CloudFormation cannot replace it (the spoke's consumer "
+    "policy: its description lists the rules' prefixes): deploy twice, first without organization (CloudFormation "
+    "deletes the StackSet and its spokes; member roles lose the policy until the second deploy), then with the change",
 }
 DEFAULT_FIX = "deploy twice: first with the resource left out of the config, then with the change"
 TYPE_CHANGE_FIX = "keep the old resource's type under its logical id, or give the new resource another logical id"

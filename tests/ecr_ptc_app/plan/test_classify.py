@@ -248,3 +248,13 @@ def test_stacks_added_removed_and_unchanged():
 def test_references_reads_ref_getatt_and_sub():
     value = {"a": {"Ref": "X"}, "b": {"Fn::GetAtt": "Y.Arn"}, "c": {"Fn::Sub": "${Z.Arn}/${AWS::Region}"}}
     assert references(value) == {"X", "Y", "Z"}
+
+
+def test_the_spokes_named_consumer_policy_with_a_new_description_would_fail_with_organization_steps():
+    def policy(description):
+        props = {"ManagedPolicyName": {"Fn::Join": ["", ["ecr-ptc-consumer-", {"Ref": "AWS::Region"}]]}}
+        return template(P={"Type": "AWS::IAM::ManagedPolicy", "Properties": {**props, "Description": description}})
+
+    (change,) = classify_stack(policy("prefixes: a, b"), policy("prefixes: a, b, c"), REGION)
+    assert change.properties == ("Description",) and "already exists" in change.problem
+    assert "first without organization" in change.fix and change.loss is None
