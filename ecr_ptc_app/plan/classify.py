@@ -189,16 +189,32 @@ def _replacement(lid: str, old: dict, new: dict, region: str, replaced: set[str]
     return Change(lid, kind, REPLACED, forced, problem=problem, loss=loss, fix=fix)
 
 
+def _adoptions(old: dict[str, dict], new: dict[str, dict]) -> dict[str, tuple[str, str]]:
+    """Added managed rules whose prefix a removed AWS::ECR::PullThroughCacheRule held without Retain."""
+    found: dict[str, tuple[str, str]] = {}
+    for lid, res in new.items():
+        if lid in old or res["Type"] != facts.MANAGED_RULE:
+            continue
+        for old_id, old_res in old.items():
+            same = _props(old_res).get("EcrRepositoryPrefix") == _props(res).get("EcrRepositoryPrefix")
+            kept = old_res.get("DeletionPolicy") in facts.RETAINED
+            if old_id not in new and old_res["Type"] == facts.RULE and same and not kept:
+                found[lid] = (old_id, facts.ADOPTION_LOSS.format(old=old_id))
+    return found
+
+
 def _moves(old: dict[str, dict], new: dict[str, dict], region: str) -> dict[str, tuple[str, str]]:
     """Added logical ids whose resource collides with a removed one: id -> (removed id, why)."""
     gone = {lid: res for lid, res in old.items() if lid not in new}
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, tuple[str, str]] = _adoptions(old, new)
     for lid, res in new.items():
-        if lid in old:
+        if lid in old or lid in found:
             continue
         identity = _identity(res, region)
         for old_id, old_res in gone.items():
-            if old_res["Type"] != res["Type"]:
+            # A rule moved back from the managed resource to AWS::ECR::PullThroughCacheRule names the same rule.
+            back = (old_res["Type"], res["Type"]) == (facts.MANAGED_RULE, facts.RULE)
+            if old_res["Type"] != res["Type"] and not back:
                 continue
             if res["Type"] in facts.SINGLETONS:
                 found[lid] = (old_id, f"deleting {old_id} afterwards clears the {res['Type']} this one writes")
@@ -224,6 +240,9 @@ def classify_stack(old_template: dict[str, Any], new_template: dict[str, Any], r
             kind = new[lid]["Type"]
             moved = moves.get(lid)
             fix = (facts.SINGLETON_FIX if kind in facts.SINGLETONS else facts.fix_for(kind)) if moved else None
+            if moved and kind == facts.MANAGED_RULE and old.get(moved[0], {}).get("Type") == facts.RULE:
+                changes.append(Change(lid, kind, ADDED, loss=moved[1], fix=facts.ADOPTION_FIX))
+                continue
             changes.append(Change(lid, kind, ADDED, problem=moved and f"would fail: {moved[1]}", fix=fix))
         elif lid not in new:
             loss = _loss(old[lid], replaced=False) if not _went_with_its_rule(old[lid], new) else None

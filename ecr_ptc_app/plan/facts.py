@@ -24,7 +24,10 @@ NAMED: dict[str, tuple[str, ...]] = {
     "AWS::StepFunctions::StateMachine": ("StateMachineName",),
     "AWS::Events::Rule": ("Name",),
     "AWS::CloudFormation::StackSet": ("StackSetName",),
+    # ecr-ptc's own rule resource (ecr_ptc_runtime.rules): named by its prefix like the rule it manages.
+    "Custom::EcrPtcPullThroughCacheRule": ("EcrRepositoryPrefix",),
 }
+MANAGED_RULE = "Custom::EcrPtcPullThroughCacheRule"
 
 # Replacements that collide outside the stack: a new StackSet creates a second stack instance of the spoke in every
 # target account and Region before CloudFormation deletes the old StackSet (and its instances), and the spoke's
@@ -68,6 +71,16 @@ FIXES: dict[str, str] = {
     "policy: its description lists the rules' prefixes): deploy twice, first without organization (CloudFormation "
     "deletes the StackSet and its spokes; member roles lose the policy until the second deploy), then with the change",
 }
+# The move from RULE to MANAGED_RULE: the new resource adopts the rule, then CloudFormation removes the old resource
+# with the DeletionPolicy of the template it was deployed with; only Retain keeps the rule.
+ADOPTION_LOSS = (
+    "the new Custom::EcrPtcPullThroughCacheRule adopts the rule, then CloudFormation deletes the old "
+    "AWS::ECR::PullThroughCacheRule {old} (deployed without DeletionPolicy Retain), and with it the rule"
+)
+ADOPTION_FIX = (
+    "deploy once with -c ecr-ptc:pullThroughCacheRules=retain (CloudFormation then keeps the rules when their "
+    "resources leave the template), then with =managed"
+)
 DEFAULT_FIX = "deploy twice: first with the resource left out of the config, then with the change"
 TYPE_CHANGE_FIX = "keep the old resource's type under its logical id, or give the new resource another logical id"
 SINGLETON_FIX = "keep the registry setting under its old logical id (construct id) so CloudFormation updates it"

@@ -11,6 +11,9 @@ Both are synthesized (every stack, the organization's spoke included) and compar
 * plan's classifier must refuse exactly those (``problem`` and a ``fix``), and refuse nothing else for a
   failure of that kind.
 
+It runs with the rules as ``AWS::ECR::PullThroughCacheRule`` (the default) and as the managed custom resource
+(``ecr-ptc:pullThroughCacheRules=managed``, half the examples), whose hub rules must never be refused.
+
 Deterministic (``derandomize``); ``ECR_PTC_PAIR_EXAMPLES`` sets the number of As (default 4, each with up to two
 Bs: about twelve synths, 20 to 30 s on two cores; 12 reach refused rule changes in the hub and the spoke).
 """
@@ -112,7 +115,7 @@ def collisions(a: dict, b: dict, region: str) -> set[str]:
 
 
 # --- the property --------------------------------------------------------------------------------------------
-def synthesize(text: str, folder: Path) -> dict | None:
+def synthesize(text: str, folder: Path, rules: str = "cloudformation") -> dict | None:
     from ecr_ptc_app.config import ConfigError, load_config
     from ecr_ptc_app.plan.sources import synthesize
 
@@ -123,7 +126,8 @@ def synthesize(text: str, folder: Path) -> dict | None:
     except ConfigError:  # whether validate refuses rightly is test_property.py's question
         return None
     try:  # cdk-nag off: the gates are the property test's and plan's; this is about change
-        return synthesize(config, folder / "cdk.out", {**CONTEXT, "nag": "false"})
+        context = {**CONTEXT, "nag": "false", "ecr-ptc:pullThroughCacheRules": rules}
+        return synthesize(config, folder / "cdk.out", context)
     finally:
         shutil.rmtree(folder / "cdk.out", ignore_errors=True)
 
@@ -150,15 +154,21 @@ def check(a: dict, b: dict) -> list[str]:
             found.append(f"{stack.stack}: plan refuses what deploys: {sorted(refused - expected - other)}")
         if unsteps:
             found.append(f"{stack.stack}: refused without steps: {unsteps}")
+        managed = [c.logical_id for c in stack.changes if c.type == facts.MANAGED_RULE and c.refused]
+        if managed:
+            found.append(f"{stack.stack}: a rule that updates in place was refused: {managed}")
     return found
 
 
 @pytest.mark.synth
-def test_changes_that_would_fail_at_deploy_are_refused_by_plan(tmp_path):
+# The rules as AWS::ECR::PullThroughCacheRule (the default) and as the custom resource that updates in place
+# (managed: half the examples; its hub rules must never be refused).
+@pytest.mark.parametrize("rules, examples", [("cloudformation", EXAMPLES), ("managed", max(1, EXAMPLES // 2))])
+def test_changes_that_would_fail_at_deploy_are_refused_by_plan(tmp_path, rules, examples):
     seen: list[str] = []
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -168,11 +178,11 @@ def test_changes_that_would_fail_at_deploy_are_refused_by_plan(tmp_path):
     )
     @given(pairs=config_pairs())
     def pairs_plan(pairs: Pairs) -> None:
-        a = synthesize(pairs.a.text, tmp_path / "a")
+        a = synthesize(pairs.a.text, tmp_path / "a", rules)
         if a is None:
             return
         for name, text in pairs.bs:
-            b = synthesize(text, tmp_path / "b")
+            b = synthesize(text, tmp_path / "b", rules)
             if b is None:
                 continue
             problems = check(a, b)

@@ -258,3 +258,27 @@ def test_the_spokes_named_consumer_policy_with_a_new_description_would_fail_with
     (change,) = classify_stack(policy("prefixes: a, b"), policy("prefixes: a, b, c"), REGION)
     assert change.properties == ("Description",) and "already exists" in change.problem
     assert "first without organization" in change.fix and change.loss is None
+
+
+def managed(prefix: str = "quay") -> dict:
+    return {
+        "Type": "Custom::EcrPtcPullThroughCacheRule",
+        "Properties": {"ServiceToken": "arn", "EcrRepositoryPrefix": prefix},
+    }
+
+
+def test_the_move_to_managed_rules_is_safe_only_from_retained_rules():
+    retained = {**rule("quay"), "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    safe = by_id(classify_stack(template(Old=retained), template(New=managed()), REGION))
+    assert not safe["New"].refused and not safe["Old"].refused
+    lost = by_id(classify_stack(template(Old=rule("quay")), template(New=managed()), REGION))
+    assert "deletes the old" in lost["New"].loss and "=retain" in lost["New"].fix
+
+
+def test_a_managed_rule_updates_in_place_and_moving_back_to_the_resource_type_would_fail():
+    old, new = managed(), managed()
+    new["Properties"]["CredentialArn"] = "arn:aws:secretsmanager:eu-west-1:1:secret:ecr-pullthroughcache/a-AbCdEf"
+    (change,) = classify_stack(template(R=old), template(R=new), REGION)
+    assert (change.action, change.refused) == (UPDATED, False)
+    back = by_id(classify_stack(template(New=managed()), template(Old=rule("quay")), REGION))
+    assert "quay already exists" in back["Old"].problem
