@@ -42,6 +42,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="a cloud assembly directory (cdk.out of the last deploy, or tests/app/releases/<version>/<config>), "
         "or 'deployed': the templates CloudFormation holds (read-only calls with the current credentials)",
     )
+    p.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="CDK context as cdk deploy gets it (repeatable), over ./cdk.json's, "
+        "e.g. -c ecr-ptc:pullThroughCacheRules=managed",
+    )
     p.add_argument("--output", choices=("text", "json"), default="text", help="text lines, or one JSON document")
     p.set_defaults(func=run)
     return p
@@ -67,9 +76,12 @@ def run(
     against = args.against
     if against != DEPLOYED and not Path(against).is_dir():
         return _fail(err, f"--against {against}: no such directory", "give a cdk.out directory, or 'deployed'")
+    given = [item.partition("=") for item in getattr(args, "context", None) or []]
+    if any(not key or not sep for key, sep, _ in given):
+        return _fail(err, f"--context {args.context}: expected KEY=VALUE", "write -c key=value, once per key")
     try:
         config = load_config(args.config)
-        context = cdk_context(Path.cwd())
+        context = {**cdk_context(Path.cwd()), **{key: value for key, _, value in given}}
         old = None if against == DEPLOYED else {n: s.template for n, s in read(against).items()}
     except ConfigError as exc:
         for line in exc.lines():

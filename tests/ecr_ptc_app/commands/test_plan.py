@@ -279,3 +279,20 @@ def run_with_templates(stacks: dict, *argv: str):
         folder = Path(tempfile.mkdtemp())
         (folder / "EcrPtc.template.json").write_text(json.dumps(old))
         return run("--config", str(DEFAULT), "--against", str(folder), *argv)
+
+
+def test_context_given_on_the_command_line_reaches_the_synth(monkeypatch):
+    seen = {}
+
+    def capture(config, outdir, context):
+        seen.update(context)
+        return {"EcrPtc": AssemblyStack("EcrPtc", {"Resources": {}})}
+
+    monkeypatch.setattr(sources, "synthesize", capture)
+    monkeypatch.setattr(plan, "_lint", lambda new: [])
+    code, _, _ = run(
+        "--config", str(DEFAULT), "--against", str(FIXTURE / "default"), "-c", "ecr-ptc:pullThroughCacheRules=managed"
+    )
+    assert code == 1 and seen["ecr-ptc:pullThroughCacheRules"] == "managed"  # every 0.2.0 resource removed: losses
+    code, _, err = run("--config", str(DEFAULT), "--against", str(FIXTURE / "default"), "-c", "novalue")
+    assert code == 2 and "expected KEY=VALUE" in err
