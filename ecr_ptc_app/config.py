@@ -20,7 +20,7 @@ import yaml
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache.lifecycle import LifecycleRule
-from ecr_ptc.cache.registry import (
+from ecr_ptc.cache.registry_settings import (
     RegistrySettings,
     ScanningRule,
     ScanningSettings,
@@ -479,6 +479,7 @@ def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, 
 def _stack_checks(out: dict, problems: Problems) -> list[str]:
     """What only the stacks can say (a KMS key's Region and account, CloudFormation's output limit);
     the same functions the constructs and stacks call at synth."""
+    from ecr_ptc_runtime.mapping import root_overlaps
     from ecr_ptc_stacks.outputs import digest_outputs_warning
 
     warnings = []
@@ -533,6 +534,7 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
         warning = digest_outputs_warning(out["rules"], out["warm"])
         if warning:
             warnings.append(f"warm.images: {warning}")
+    warnings += [f"rules: {w}" for w in root_overlaps(out.get("rules") or ())]
     return warnings
 
 

@@ -149,7 +149,7 @@ def deployed(stacks: dict[str, AssemblyStack], session: Any, default_region: Opt
 def stack_instances(config: Any, session: Any) -> tuple[Optional[int], str]:
     """How many stack instances a change of the spoke updates, from ``ecr-ptc org plan``'s reading of the
     organization (read-only), or None and why not."""
-    from ecr_ptc.organization.rollout import DEFAULT_MINUTES_PER_INSTANCE
+    from ecr_ptc.organization.waves import DEFAULT_MINUTES_PER_INSTANCE
 
     from ..commands.org import make_plan
 

@@ -21,10 +21,9 @@ from typing import Any, Optional
 from aws_cdk import Acknowledgment, ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 
 from constructs import Construct
+from ecr_ptc import functions
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import printed, wildcard_finding
 from ecr_ptc.validation import SECRET_NAME_PREFIX
@@ -72,16 +71,9 @@ class _RuleManager(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        from ecr_ptc.warming.cache_warmer import DISABLE_ASSET_STAGING, LOG_RETENTION, PYTHON, lambda_source_dir
-
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="ECR pull-through cache rules: creates, updates and deletes this stack's rules",
+        self.role, self.log_group = functions.role_and_log_group(
+            self, "ECR pull-through cache rules: creates, updates and deletes this stack's rules"
         )
-        self.log_group.grant_write(self.role)
         self.role.add_to_principal_policy(iam.PolicyStatement(actions=RULE_ACTIONS, resources=["*"]))
         stack = Stack.of(self)
         self.role.add_to_principal_policy(
@@ -98,18 +90,15 @@ class _RuleManager(Construct):
                 conditions={"StringEquals": {"iam:AWSServiceName": SERVICE_LINKED}},
             )
         )
-        keep = bool(self.node.try_get_context(DISABLE_ASSET_STAGING))
-        self.function = lambda_.Function(
+        self.function = functions.runtime_function(
             self,
             "Function",
-            runtime=PYTHON,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(lambda_source_dir(keep=keep))),
-            handler="ecr_ptc_runtime.handler.rule_handler",
+            entry_point="rule_handler",
+            code=functions.runtime_code(self),
             role=self.role,
+            log_group=self.log_group,
             timeout=Duration.minutes(2),
             memory_size=256,
-            log_group=self.log_group,
             description="ECR pull-through cache rules: updates them in place (Custom::EcrPtcPullThroughCacheRule)",
         )
         Validations.of(self.role).acknowledge(
