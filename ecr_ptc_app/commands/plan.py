@@ -221,6 +221,6 @@ def _text(file: str, against: str, stacks: list, spokes: set[str], notes: list[s
     lines += [f"note: {note}" for note in notes]
     refused = sum(len(s.refused) for s in stacks)
     lines.append(
-        f"{refused} change(s) would fail or lose something" if refused else "every change deploys as an update"
+        f"{refused} change(s) would fail or lose something" if refused else "every change deploys: no failure, no loss"
     )
     return "\n".join(lines) + "\n"
