@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import ecr, errors, metrics, notify, refresh
 from .images import ImageRef, best_prefix, parse_image
@@ -179,4 +179,36 @@ def fill(
     return Filled("failed", error.reason, image, seconds, notified)
 
 
-__all__ = ["FILL_WINDOW_SECONDS", "Filled", "Miss", "failure_event", "fill", "triage"]
+def run(event: Any, environ: Mapping[str, str], *, ecr_api, dynamodb, sns: Callable[[], Any], deadline: float) -> dict:
+    """:func:`fill` as the Lambda function runs it, at most one failure message per prefix and code an hour.
+
+    ``environ``: CACHE_NAME, PREFIXES (the prefixes spokes forward, comma-separated), HUB_ACCOUNT, FILL_TABLE
+    (the 15-minute windows), and TOPIC_ARN with WINDOW_TABLE (the cache's failure notification; none without).
+    A message that cannot be sent frees its window for the next failure (logged ``miss-notify-failed``)."""
+    cache = environ.get("CACHE_NAME") or "ecr-ptc"
+    topic, window = environ.get("TOPIC_ARN"), environ.get("WINDOW_TABLE")
+
+    def tell(failure: notify.PullThroughFailure) -> bool:
+        assert topic and window
+        try:
+            return notify.notify(failure, cache=cache, topic_arn=topic, table=window, sns=sns(), dynamodb=dynamodb)
+        except Exception as exc:  # noqa: BLE001 - not sent: free its window, keep the count
+            notify.forget(dynamodb, window, f"{failure.prefix}#{failure.code}")
+            log("miss-notify-failed", prefix=failure.prefix, failure_code=failure.code, error=type(exc).__name__)
+            return False
+
+    outcome = fill(
+        event,
+        cache=cache,
+        prefixes=[p for p in (environ.get("PREFIXES") or "").split(",") if p],
+        hub_account=environ.get("HUB_ACCOUNT") or "",
+        ecr_api=ecr_api,
+        dynamodb=dynamodb,
+        table=environ.get("FILL_TABLE") or "",
+        deadline=deadline,
+        notify_failure=tell if topic and window else None,
+    )
+    return {"state": outcome.state, "reason": outcome.reason, "image": outcome.image, "notified": outcome.notified}
+
+
+__all__ = ["FILL_WINDOW_SECONDS", "Filled", "Miss", "failure_event", "fill", "run", "triage"]

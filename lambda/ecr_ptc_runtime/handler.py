@@ -7,16 +7,19 @@
 * :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
   with EMF metric lines by prefix and the tags that moved.
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
+* :func:`rule_handler`: the ``Custom::EcrPtcPullThroughCacheRule`` custom resource (``rules``), answering
+  CloudFormation itself (no Provider framework).
 * :func:`miss_fill_handler`: a spoke's failed pull-through action forwarded to the hub's bus (``fill``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any, Optional
 
-from . import ecr, errors, fill, metrics, notify, refresh, warm
+from . import ecr, errors, fill, metrics, notify, refresh, rules, warm
 from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
 
@@ -424,39 +427,49 @@ def pull_through_event_handler(event: dict, context) -> dict:
     return pull_through_event(event, context)
 
 
+# --- pull-through cache rules (Custom::EcrPtcPullThroughCacheRule) ----------------------------------------
+def respond(url: str, body: dict) -> None:
+    """PUT the custom resource's answer to CloudFormation's pre-signed URL (a seam for tests)."""
+    import json
+    import urllib.request
+
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": ""})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - CloudFormation's https URL
+        answer.read()
+
+
+def rule_handler(event: dict, context) -> None:
+    """Lambda entry point of ``Custom::EcrPtcPullThroughCacheRule`` (this function is its ServiceToken). Every
+    request is answered, failures too: an unanswered one would hold the stack for an hour."""
+    physical = event.get("PhysicalResourceId") or f"{rules.NOT_CREATED}{event.get('RequestId', '')}"
+    status, reason = "SUCCESS", "done"
+    try:
+        physical = rules.on_event(event, ecr_client())
+    except Exception as exc:  # noqa: BLE001 - any failure is CloudFormation's FAILED, with the reason
+        status = "FAILED"
+        stream = getattr(context, "log_stream_name", "")
+        reason = redact(f"{type(exc).__name__}: {exc}")[:900] + (f" (log stream {stream})" if stream else "")
+        log("pull-through-cache-rule-failed", logging.ERROR, request=event.get("RequestType"), reason=reason)
+    body: dict[str, Any] = {
+        "Status": status,
+        "Reason": reason,
+        "PhysicalResourceId": physical,
+        "StackId": event.get("StackId"),
+        "RequestId": event.get("RequestId"),
+        "LogicalResourceId": event.get("LogicalResourceId"),
+        "NoEcho": False,
+        "Data": {},
+    }
+    respond(event["ResponseURL"], body)
+
+
 # --- organization miss forwarding ---------------------------------------------------------------------
 def miss_fill(event: dict, context) -> dict:
-    """Fill a spoke's miss in the hub (``fill.fill``); at most one failure message per prefix and code an hour.
-
-    Environment: CACHE_NAME, PREFIXES (the hub rules' prefixes, comma-separated), HUB_ACCOUNT, FILL_TABLE (the
-    fill's 15-minute windows), and TOPIC_ARN with WINDOW_TABLE (the cache's failure notification; none without)."""
-    cache = os.environ.get("CACHE_NAME") or "ecr-ptc"
-    topic, window = os.environ.get("TOPIC_ARN"), os.environ.get("WINDOW_TABLE")
-    dynamodb = dynamodb_client()
-
-    def tell(failure: notify.PullThroughFailure) -> bool:
-        assert topic and window
-        try:
-            return notify.notify(
-                failure, cache=cache, topic_arn=topic, table=window, sns=sns_client(), dynamodb=dynamodb
-            )
-        except Exception as exc:  # noqa: BLE001 - not sent: free its window for the next failure, keep the count
-            notify.forget(dynamodb, window, f"{failure.prefix}#{failure.code}")
-            log("miss-notify-failed", prefix=failure.prefix, failure_code=failure.code, error=type(exc).__name__)
-            return False
-
-    outcome = fill.fill(
-        event,
-        cache=cache,
-        prefixes=[p for p in (os.environ.get("PREFIXES") or "").split(",") if p],
-        hub_account=os.environ.get("HUB_ACCOUNT") or "",
-        ecr_api=ecr_client(),
-        dynamodb=dynamodb,
-        table=os.environ.get("FILL_TABLE") or "",
-        deadline=_budget(context),
-        notify_failure=tell if topic and window else None,
+    """Fill a spoke's miss in the hub (:func:`fill.run`, configured by the function's environment)."""
+    return fill.run(
+        event, os.environ, ecr_api=ecr_client(), dynamodb=dynamodb_client(), sns=sns_client, deadline=_budget(context)
     )
-    return {"state": outcome.state, "reason": outcome.reason, "image": outcome.image, "notified": outcome.notified}
 
 
 def miss_fill_handler(event: dict, context) -> dict:
