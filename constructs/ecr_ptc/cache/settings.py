@@ -182,9 +182,9 @@ class RepositorySettings:
         if self.expire_untagged_after_days is not None:
             raise ValidationError(
                 "archive_unpulled_after_days",
-                "cannot be combined with expire_untagged_after_days: the archive rule selects untagged images "
-                "too (tagStatus any, so a multi-platform image's untagged platform manifests follow their index), "
-                "and ECR allows one rule per storage class to select untagged images",
+                "cannot be combined with expire_untagged_after_days: the archive has a rule for untagged images "
+                "too (so a multi-platform image's untagged platform manifests follow their index), and ECR allows "
+                "one tagStatus untagged rule per storage class",
                 "leave expire_untagged_after_days out (untagged images nobody pulls are archived as well), or "
                 "leave archive_unpulled_after_days out",
             )
@@ -324,20 +324,24 @@ class RepositorySettings:
                 }
             )
         if self.archive_unpulled_after_days is not None:
-            rules.append(  # tagStatus any must come last (ECR: "must have the highest value for rulePriority")
-                {
-                    "rulePriority": len(rules) + 1,
-                    "description": f"Archive images not pulled for {self.archive_unpulled_after_days} days",
-                    "selection": {
-                        "tagStatus": "any",
-                        "countType": "sinceImagePulled",
-                        "countUnit": "days",
-                        "countNumber": self.archive_unpulled_after_days,
-                    },
-                    "action": {"type": "transition", "targetStorageClass": "archive"},
-                }
-            )
-        if self.delete_archived_after_days is not None:
+            # Tagged and untagged images in two rules: a policy has one tagStatus any rule at most (it must have
+            # the highest rulePriority), and that one is the archive's deletion rule below.
+            for which, selection in (("tagged", {"tagPatternList": ["*"]}), ("untagged", {})):
+                rules.append(
+                    {
+                        "rulePriority": len(rules) + 1,
+                        "description": f"Archive {which} images not pulled for {self.archive_unpulled_after_days} days",
+                        "selection": {
+                            "tagStatus": which,
+                            **selection,
+                            "countType": "sinceImagePulled",
+                            "countUnit": "days",
+                            "countNumber": self.archive_unpulled_after_days,
+                        },
+                        "action": {"type": "transition", "targetStorageClass": "archive"},
+                    }
+                )
+        if self.delete_archived_after_days is not None:  # tagStatus any: the last rule
             rules.append(
                 {
                     "rulePriority": len(rules) + 1,
