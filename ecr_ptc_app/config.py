@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import datetime
 import difflib
 import inspect
 import os
@@ -254,6 +255,64 @@ def _or_empty(doc: dict, key: str, empty: Any) -> Any:
     return empty if value is None else value
 
 
+# Fields whose numbers YAML reads rightly: an unquoted 12-digit account id is taken (a leading zero is
+# refused by the loader, see yaml_source).
+_NUMBERS_ALLOWED = frozenset({"account", "principals"})
+_TEXT_TYPES = frozenset({"str", "Optional[str]", "tuple[str, ...]", "dict[str, str]"})
+
+
+def _not_text(value: Any, written: Optional[str], path: str) -> ValidationError:
+    """The one message for a scalar YAML did not read as text where text is expected."""
+    kind = (
+        "a boolean"
+        if isinstance(value, bool)
+        else "a date"
+        if isinstance(value, (datetime.date, datetime.datetime))
+        else "a number"
+        if isinstance(value, (int, float))
+        else "something other than text"
+    )
+    shown = written if written is not None else str(value)
+    read = "" if shown == str(value) or isinstance(value, bool) else f" ({value})"
+    return ValidationError(
+        path,
+        f"YAML reads {shown} as {kind}{read}, not as the text {shown}",
+        f"quote it: '{shown}'",
+    )
+
+
+def text_problems(value: Any, path: str, container: Any = None, key: Any = None) -> list[ValidationError]:
+    """Every non-text scalar in ``value`` (a string, a list of strings or a mapping of strings), where text is
+    expected: YAML reads ``1.10``, ``yes``, ``off`` and ``2024-05-01`` as numbers, booleans and dates."""
+
+    def scalar(item: Any) -> bool:
+        return item is not None and not isinstance(item, (str, list, dict))
+
+    sources = getattr(container, "sources", {})
+    if scalar(value):
+        return [_not_text(value, sources.get(key), path)]
+    found = []
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if scalar(item):
+                found.append(_not_text(item, getattr(value, "sources", {}).get(i), f"{path}[{i}]"))
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            name = getattr(value, "key_sources", {}).get(k, str(k))  # `on:` is the key True, written on
+            if scalar(k):
+                found.append(_not_text(k, name, join_path(path, name)))
+            if scalar(item):
+                found.append(_not_text(item, getattr(value, "sources", {}).get(k), join_path(path, name)))
+    return found
+
+
+def _text_fields(cls: type) -> frozenset[str]:
+    """The camelCase keys of ``cls`` that hold text (a string, strings, or a mapping of strings)."""
+    return frozenset(
+        camel(f.name) for f in dataclasses.fields(cls) if str(f.type) in _TEXT_TYPES and f.name not in _NUMBERS_ALLOWED
+    )
+
+
 def _list(value: Any, path: str, what: str) -> list:
     if not isinstance(value, list):
         raise ValidationError(
@@ -273,6 +332,11 @@ def _props(
     """Build a props dataclass from a YAML mapping whose keys are its fields in camelCase."""
     names = tuple(camel(f.name) for f in dataclasses.fields(cls))
     raw = _mapping(raw, path, names, what, problems)
+    texts = [e for key in _text_fields(cls) & set(raw) for e in text_problems(raw[key], join_path(path, key), raw, key)]
+    if texts:
+        if problems is not None:
+            problems.errors += texts[1:]
+        raise texts[0]
     kwargs = {}
     for key, value in raw.items():
         name = snake(key)
@@ -320,6 +384,8 @@ def _environment(raw: Any, path: str) -> Environment:
     raw = _mapping(raw, path, ("account", "region"), "account and region")
     if "region" not in raw:
         raise ValidationError(path, "the environment has no region", "add 'region:', e.g. region: eu-west-1")
+    for error in text_problems(raw["region"], f"{path}.region", raw, "region"):
+        raise error
     account = v.check_account_id(raw["account"], f"{path}.account") if "account" in raw else None
     return Environment(v.check_region(raw["region"], f"{path}.region"), account)
 
@@ -455,9 +521,32 @@ def _registry_singletons(out: dict, problems: Problems) -> list[str]:
     return [f"registry: {w}" for w in singleton_warnings(policy, scanning is not None)]
 
 
+def _first_of(errors: list[ValidationError], problems: Problems) -> None:
+    """Raise the first of ``errors`` and record the others (nothing when there are none)."""
+    if errors:
+        problems.errors += errors[1:]
+        raise errors[0]
+
+
+def _tags(raw: Any, problems: Problems) -> dict[str, str]:
+    """The stack tags; every wrong tag is a mistake of its own."""
+    if not isinstance(raw, dict):
+        return check_resource_tags(raw, "tags")
+    errors = text_problems(raw, "tags")
+    texts = {k: val for k, val in raw.items() if isinstance(k, str) and isinstance(val, str)}
+    for key, val in texts.items():
+        try:
+            check_resource_tags({key: val}, "tags")
+        except ValidationError as err:
+            errors.append(err)
+    _first_of(errors, problems)
+    return check_resource_tags(raw, "tags")
+
+
 def _consumers(raw: Any, problems: Problems) -> tuple[str, ...]:
     raw = _mapping(raw, "consumers", ("roleNames",), "roleNames", problems)
     names = _list(raw.get("roleNames"), "consumers.roleNames", "role names")
+    _first_of(text_problems(names, "consumers.roleNames"), problems)
     checked = [check_role_name(n, f"consumers.roleNames[{i}]") for i, n in enumerate(names)]
     for i, name in enumerate(checked):
         if name in checked[:i]:
@@ -716,7 +805,7 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
             _props, RoleGovernance, doc["iam"], "iam", "permissionsBoundary, rolePath, templateRoleArn", None, problems
         )
     if "tags" in doc:
-        out["tags"] = problems.attempt(check_resource_tags, doc["tags"], "tags") or {}
+        out["tags"] = problems.attempt(_tags, doc["tags"], problems) or {}
     if "consumers" in doc:
         out["consumer_role_names"] = problems.attempt(_consumers, doc["consumers"], problems) or ()
     if "registry" in doc:
@@ -748,7 +837,14 @@ def load_config(path: Optional[str | os.PathLike] = None) -> AppConfig:
         mark = getattr(err, "problem_mark", None)
         problem = yaml_source.plain_problem(getattr(err, "problem", None) or str(err))
         fix = getattr(err, "fix", None) or "correct the YAML at that line (check indentation, colons and quotes)"
-        raise ConfigError(shown, f"YAML syntax error: {problem}", fix, line=mark.line + 1 if mark else None) from None
+        where = getattr(err, "path", "")  # a number YAML reads otherwise knows its key path
+        raise ConfigError(
+            shown,
+            problem if where else f"YAML syntax error: {problem}",
+            fix,
+            path=where,
+            line=mark.line + 1 if mark else None,
+        ) from None
     base = CONFIG_DIR.set(file.resolve().parent)  # lifecycleRules' policy files are relative to the config
     try:
         props, warnings, errors = build_all(document)

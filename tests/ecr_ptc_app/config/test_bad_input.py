@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -443,7 +444,7 @@ CASES = [
         QUAY
         + "repositories:\n  expireUntaggedAfterDays: 3\n  lifecycleRules:\n    - {tagStatus: untagged, keepLast: 1}\n",
         "repositories.lifecycleRules",
-        "one such rule per storage class",
+        "one tagStatus untagged rule per storage class",
         5,
     ),
     (
@@ -965,6 +966,74 @@ CASES += [
         "keepLastImages",
         5,
     ),
+    # One scalar-type rule for every text key (issue 19): YAML reads 1.10, yes, off and dates otherwise.
+    ("tag-value-number", QUAY + "tags:\n  version: 1.10\n", "tags.version", "YAML reads 1.10 as a number", 4),
+    ("tag-value-boolean", QUAY + "tags:\n  enabled: yes\n", "tags.enabled", "quote it: 'yes'", 4),
+    ("tag-key-boolean", QUAY + "tags:\n  on: x\n", "tags.on", "YAML reads on as a boolean", 4),
+    ("tag-value-date", QUAY + "tags:\n  since: 2024-05-01\n", "tags.since", "as a date", 4),
+    (
+        "repository-tag-value-number",
+        QUAY + "repositories:\n  tags: {version: 1.10}\n",
+        "repositories.tags.version",
+        "quote it: '1.10'",
+        4,
+    ),
+    (
+        "tag-prefix-number",
+        QUAY + "repositories:\n  lifecycleRules:\n    - {tagPrefixes: [1.20], keepLast: 3}\n",
+        "repositories.lifecycleRules[0].tagPrefixes[0]",
+        "YAML reads 1.20 as a number (1.2)",
+        5,
+    ),
+    (
+        "description-boolean",
+        QUAY + "repositories:\n  lifecycleRules:\n    - {tagStatus: any, keepLast: 3, description: off}\n",
+        "repositories.lifecycleRules[0].description",
+        "quote it: 'off'",
+        5,
+    ),
+    ("rule-prefix-number", "rules:\n  - {upstream: quay, prefix: 1.10}\n", "rules[0].prefix", "as a number", 2),
+    (
+        "exclusion-number",
+        QUAY + "repositories:\n  tagMutability: IMMUTABLE_WITH_EXCLUSION\n  tagMutabilityExclusions: [1.0]\n",
+        "repositories.tagMutabilityExclusions[0]",
+        "quote it: '1.0'",
+        5,
+    ),
+    ("role-name-number", QUAY + "consumers:\n  roleNames: [2024]\n", "consumers.roleNames[0]", "as a number", 4),
+    ("region-number", QUAY + "environments:\n  - {region: 1}\n", "environments[0].region", "as a number", 4),
+    (
+        "stack-set-name-number",
+        org(stackSet="  stackSet: {account: '222222222222', region: us-east-1, name: 2024}\n"),
+        "organization.stackSet.name",
+        "as a number",
+        5,
+    ),
+    # Tags as IAM takes them (one rule, ecr_ptc.validation.check_tags)
+    (
+        "tag-value-characters",
+        QUAY + "tags:\n  Team: 'R&D (Platform)'\n",
+        "tags.Team",
+        "'&', '(', ')'",
+        4,
+    ),
+    (
+        "repository-tag-key-characters",
+        QUAY + "repositories:\n  tags: {'cost#center': x}\n",
+        "repositories.tags.cost#center",
+        "which AWS tags do not allow",
+        4,
+    ),
+    ("tag-key-too-long", QUAY + "tags:\n  " + "k" * 129 + ": x\n", "tags." + "k" * 129, "1-128", 4),
+    ("tag-key-aws-capitals", QUAY + "tags: {'AWS:x': y}\n", "tags.AWS:x", "reserves the prefix", 3),
+    (
+        "lifecycle-two-any-rules",
+        QUAY
+        + "repositories:\n  lifecycleRules:\n    - {tagStatus: any, keepLast: 5}\n    - {tagStatus: any, expireAfterDays: 9}\n",
+        "repositories.lifecycleRules",
+        "already has tagStatus any",
+        4,
+    ),
     (
         "repositories-archive-with-untagged",
         QUAY + "repositories:\n  expireUntaggedAfterDays: 7\n  archiveUnpulledAfterDays: 30\n",
@@ -1046,6 +1115,50 @@ def test_leading_zero_account_is_refused_not_read_as_octal(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(file)
     assert caught.value.line == 4 and "quote it" in caught.value.fix and "'012345670123'" in caught.value.fix
+    assert caught.value.path == "environments[0].account"  # a YAML-level error names its key too
+
+
+def test_texts_that_yaml_reads_rightly_are_kept(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            QUAY + "tags:\n  version: '1.10'\n  Team: R and D Platform\n  Ünïcödé: 'naïve/ü=1+2@x:y_z.w-v'\n"
+            "repositories:\n  lifecycleRules:\n    - {tagPrefixes: ['1.20'], keepLast: 3}\n"
+            "environments:\n  - {account: 123456789012, region: eu-west-1}\n",
+        )
+    )
+    assert config.tags == {"version": "1.10", "Team": "R and D Platform", "Ünïcödé": "naïve/ü=1+2@x:y_z.w-v"}
+
+
+def test_untagged_then_any_lifecycle_rules_are_accepted(tmp_path):
+    """The Terraform modules' default policy, written as lifecycleRules and as a lifecyclePolicyFile."""
+    rules = "    - {tagStatus: untagged, expireAfterDays: 14}\n    - {tagStatus: any, keepLast: 30}\n"
+    config = load_config(write(tmp_path, QUAY + "repositories:\n  lifecycleRules:\n" + rules))
+    assert [r.tag_status for r in config.repositories.lifecycle_rules] == ["untagged", "any"]
+    policy = {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images older than 14 days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 14,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep last 30 images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    config = load_config(write(tmp_path, QUAY + "repositories:\n  lifecyclePolicyFile: policy.json\n"))
+    assert json.loads(config.repositories.lifecycle_policy_text()) == policy
 
 
 def test_quoted_leading_zero_account_is_kept(tmp_path):
