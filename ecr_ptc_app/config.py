@@ -10,9 +10,12 @@ import contextvars
 import dataclasses
 import datetime
 import difflib
+import enum
+import functools
 import inspect
 import os
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -255,10 +258,11 @@ def _or_empty(doc: dict, key: str, empty: Any) -> Any:
     return empty if value is None else value
 
 
-# Fields whose numbers YAML reads rightly: an unquoted 12-digit account id is taken (a leading zero is
-# refused by the loader, see yaml_source).
-_NUMBERS_ALLOWED = frozenset({"account", "principals"})
-_TEXT_TYPES = frozenset({"str", "Optional[str]", "tuple[str, ...]", "dict[str, str]"})
+# Fields whose numbers or booleans YAML reads rightly: an unquoted 12-digit account id is taken (a leading
+# zero is refused by the loader, see yaml_source), and scanOnPush: off means off.
+_NOT_TEXT = frozenset({"account", "principals", "scan_on_push"})
+_TEXT_TYPES = (str, Optional[str], tuple[str, ...], dict[str, str])
+_ALSO_TEXT = frozenset({"encryption"})  # AES256, or a mapping of text
 
 
 def _not_text(value: Any, written: Optional[str], path: str) -> ValidationError:
@@ -306,10 +310,20 @@ def text_problems(value: Any, path: str, container: Any = None, key: Any = None)
     return found
 
 
+@functools.lru_cache(maxsize=None)
 def _text_fields(cls: type) -> frozenset[str]:
-    """The camelCase keys of ``cls`` that hold text (a string, strings, or a mapping of strings)."""
+    """The camelCase keys of ``cls`` that hold text: a string, strings, a mapping of strings, or a choice
+    (an enum, written as its name)."""
+    hints = typing.get_type_hints(cls)
+
+    def text(hint: Any) -> bool:
+        choices = [a for a in (hint, *typing.get_args(hint)) if isinstance(a, type) and issubclass(a, enum.Enum)]
+        return hint in _TEXT_TYPES or bool(choices)
+
     return frozenset(
-        camel(f.name) for f in dataclasses.fields(cls) if str(f.type) in _TEXT_TYPES and f.name not in _NUMBERS_ALLOWED
+        camel(f.name)
+        for f in dataclasses.fields(cls)
+        if f.name not in _NOT_TEXT and (text(hints[f.name]) or f.name in _ALSO_TEXT)
     )
 
 

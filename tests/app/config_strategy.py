@@ -16,6 +16,7 @@ order, rules first.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import string
 from dataclasses import dataclass, field
@@ -984,14 +985,36 @@ def iam_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     return value, what
 
 
+# IAM's tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@] (README "tags"): letters, separators and numbers of any
+# script, and seven symbols; keys 1-128 characters (not aws:), values 1-256 here.
+TAG_SYMBOLS = "_.:/=+-@"
+TAG_CHARACTERS = st.one_of(
+    st.characters(categories=("L", "Z", "N"), codec="utf-8"),
+    st.sampled_from(TAG_SYMBOLS),
+)
+# Just outside the pattern: punctuation and symbols people write in team names and descriptions.
+NOT_TAG_CHARACTERS = st.sampled_from("&()#!,;*%?'\"<>[]{}|~^$`\t🙂©€")
+
+
+def tag_text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    return st.text(TAG_CHARACTERS, min_size=min_size, max_size=max_size)
+
+
+def tag_key() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(["cost-center", "owner", "env", "app:tier", "Name"]),
+        tag_text(1, 128).filter(lambda key: not key.lower().startswith("aws:")),
+    )
+
+
 @st.composite
 def tags_valid(draw, ctx: Context) -> Any:
     if draw(st.integers(0, 2)) > 0:
         return OMIT
     return draw(
         st.dictionaries(
-            st.sampled_from(["cost-center", "owner", "env", "app:tier", "Name"]),
-            st.sampled_from(["42", "platform", "dev", "a b", "x" * 256]),
+            tag_key(),
+            st.one_of(st.sampled_from(["42", "platform", "dev", "a b", "1.10", "yes", "x" * 256]), tag_text(1, 256)),
             min_size=1,
             max_size=4,
         )
@@ -1000,14 +1023,21 @@ def tags_valid(draw, ctx: Context) -> Any:
 
 @st.composite
 def tags_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    outside = draw(NOT_TAG_CHARACTERS)
+    text = draw(tag_text(0, 20))
+    at = draw(st.integers(0, len(text)))
     what, value = draw(
         st.sampled_from(
             [
                 ("an aws: tag key", {"aws:cloudformation:x": "y"}),
+                ("an AWS: tag key", {"AWS:Team": "y"}),
                 ("51 tags", {f"t{n}": "v" for n in range(51)}),
                 ("a 257-character value", {"owner": "x" * 257}),
+                ("a 129-character key", {"k" * 129: "v"}),
                 ("a list of tags", ["owner"]),
                 ("an empty tag value", {"owner": ""}),
+                (f"a tag value with {outside!r}", {"team": text[:at] + outside + text[at:]}),
+                (f"a tag key with {outside!r}", {text[:at] + outside + text[at:]: "v"}),
             ]
         )
     )
@@ -1240,14 +1270,51 @@ def wrong_shape(draw, value: Any) -> tuple[Any, str]:
     return value, f"{key} as {shape!r}"
 
 
+# Text YAML reads as something else when unquoted: numbers, booleans, dates (README: quote them).
+UNQUOTED = (1.1, 1.2, 10, 2024, True, False, datetime.date(2024, 5, 1))
+UNQUOTED_MARK = "unquoted in a text key"
+# Keys whose unquoted numbers or booleans mean what they say: account ids (12 digits), scanOnPush: off;
+# registry.policyStatements is IAM's JSON, not ecr-ptc's keys.
+NOT_TEXT_KEYS = frozenset({"account", "principals", "scanOnPush", "policyStatements"})
+
+
+def _text_leaves(value: Any, path: str = "") -> list[tuple[Any, Any, str]]:
+    """(container, key or index, path) of every string in ``value`` outside NOT_TEXT_KEYS."""
+    out: list[tuple[Any, Any, str]] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if key in NOT_TEXT_KEYS:
+            continue
+        where = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
+        if isinstance(item, str):
+            out.append((value, key, where))
+        else:
+            out += _text_leaves(item, where)
+    return out
+
+
+@st.composite
+def unquoted_text(draw, value: Any) -> tuple[Any, str]:
+    """``value`` with one text (a string anywhere in it) replaced by what YAML reads from an unquoted
+    number, boolean or date; the section as a number when it holds no text."""
+    leaves = _text_leaves(value) if value is not OMIT else []
+    if not leaves:
+        return draw(wrong_shape(value))
+    container, key, where = draw(st.sampled_from(leaves))
+    scalar = draw(st.sampled_from(UNQUOTED))
+    container[key] = scalar
+    return value, f"{where.lstrip('.')} as {scalar!r}, {UNQUOTED_MARK}"
+
+
 def shape_or(
     near_miss: Callable[[Context], st.SearchStrategy[tuple[Any, str]]],
     valid: Callable[[Context], st.SearchStrategy[Any]],
 ) -> Callable[[Context], st.SearchStrategy]:
-    """A section's own near-misses, or a valid value with one part of the wrong shape."""
+    """A section's own near-misses, or a valid value with one part of the wrong shape, or with one text
+    YAML reads as a number, boolean or date."""
 
     def strategy(ctx: Context) -> st.SearchStrategy[tuple[Any, str]]:
-        return st.one_of(near_miss(ctx), valid(ctx).flatmap(wrong_shape))
+        return st.one_of(near_miss(ctx), valid(ctx).flatmap(wrong_shape), valid(ctx).flatmap(unquoted_text))
 
     return strategy
 
@@ -1325,6 +1392,7 @@ __all__ = [
     "Rule",
     "SECTIONS",
     "Section",
+    "UNQUOTED_MARK",
     "config_documents",
     "dump",
     "owning_rule",
