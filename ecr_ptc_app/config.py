@@ -579,56 +579,68 @@ def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, 
     return dataclasses.replace(settings, images=tuple(images)), [f"warm.{w}" for w in warnings]
 
 
-def _stack_checks(out: dict, problems: Problems) -> list[str]:
-    """What only the stacks can say (a KMS key's Region and account, CloudFormation's output limit);
-    the same functions the constructs and stacks call at synth."""
+def _places(out: dict, organized: bool) -> list[tuple[str, Environment]]:
+    """Each environment with the key that says where it is: ``environments[i]``, or ``organization.hub``."""
+    envs = out.get("environments") or ()
+    return [("organization.hub" if organized else f"environments[{i}]", env) for i, env in enumerate(envs)]
+
+
+def _at(err: ValidationError, parent: str, place: str) -> ValidationError:
+    """A location error of the settings at ``parent``, for the config file, naming the environment."""
+    err = for_file(err, parent)
+    return ValidationError(err.path, f"{err.problem} ({place})", err.fix)
+
+
+def _stack_checks(out: dict, problems: Problems, places: list[tuple[str, Environment]]) -> list[str]:
+    """What depends on where each stack goes (a KMS key's, secret's, role's and topic's Region and account,
+    the workstation's Region, CloudFormation's output limit), once the environments are final (the
+    organization's hub included): the same methods the constructs and stacks call at synth."""
     from ecr_ptc_stacks.outputs import digest_outputs_warning
 
     warnings = []
-    key = out["repositories"].encryption.kms_key_arn if out.get("repositories") else None
-    for i, env in enumerate(out.get("environments") or ()):
+    settings = [("repositories", out.get("repositories"))]
+    settings += [
+        (f"rules[{[r.prefix for r in out['rules']].index(prefix)}].repositories", s)
+        for prefix, s in (out.get("prefix_repositories") or {}).items()
+    ]
+    for place, env in places:
         if out.get("workstation"):
             try:
                 out["workstation"].check_region(env.region)
             except ValidationError as err:
-                problems.errors.append(
-                    ValidationError(
-                        join_path("workstation", camel_path(err.path)), f"{err.problem} (environments[{i}])", err.fix
-                    )
-                )
-        if key:
-            error, warning = v.kms_key_location_problems(key, env.region, env.account)
+                problems.errors.append(_at(err, "workstation", place))
+        for parent, repositories in settings:
+            error, warning = repositories.key_location(env.region, env.account) if repositories else (None, None)
             if error:
-                problems.errors.append(
-                    ValidationError(
-                        "repositories.encryption.kmsKeyArn",
-                        f"{error} (environments[{i}])",
-                        f"use a key of {env.region}, or deploy the cache to {v.region_of_arn(key)[0]}",
-                    )
+                problems.errors.append(_at(error, parent, place))
+            if warning and parent == "repositories":
+                warnings.append(f"repositories.encryption.kmsKeyArn: {warning} ({place})")
+        monitoring = out.get("monitoring")
+        problem = monitoring.topic_location_problem(env.region) if monitoring else None
+        if problem:
+            problems.errors.append(
+                ValidationError(
+                    "monitoring.topicArn",
+                    f"{problem} ({place})",
+                    f"give a topic of {env.region}, or leave topicArn out (each stack then creates its own)",
                 )
-            if warning:
-                warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
-    problems.errors += _secret_location_errors(out)
-    for prefix, settings in (out.get("prefix_repositories") or {}).items():
-        key = settings.encryption.kms_key_arn
-        for i, env in enumerate(out.get("environments") or ()):
-            error = v.kms_key_location_problems(key, env.region, env.account)[0] if key else None
-            if error:
-                problems.errors.append(
-                    ValidationError(
-                        f"rules[{[r.prefix for r in out['rules']].index(prefix)}].repositories.encryption.kmsKeyArn",
-                        f"{error} (environments[{i}])",
-                        f"use a key of {env.region}",
-                    )
-                )
+            )
+    reported: set[str] = set()
+    for r, rule in enumerate(out.get("rules") or ()):
+        for place, env in places:
+            for error in rule.location_errors(env.region, env.account):
+                found = _at(error, f"rules[{r}]", place)
+                if found.path not in reported:  # one environment that does not fit is enough to say
+                    reported.add(found.path)
+                    problems.errors.append(found)
     template_role = out["iam"].template_role_arn if out.get("iam") else None
-    for i, env in enumerate(out.get("environments") or ()):
+    for place, env in places:
         if template_role and env.account and v.region_of_arn(template_role)[1] != env.account:
             problems.errors.append(
                 ValidationError(
                     "iam.templateRoleArn",
                     f"the role belongs to account {v.region_of_arn(template_role)[1]}, the stack to {env.account} "
-                    f"(environments[{i}]): a role passed to ECR must be in the registry's own account",
+                    f"({place}): a role passed to ECR must be in the registry's own account",
                     "give a role of the stack's account, or leave templateRoleArn out (the stack creates one)",
                 )
             )
@@ -639,41 +651,11 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
     return warnings
 
 
-def _secret_location_errors(out: dict) -> list[ValidationError]:
-    """A literal secretArn serves a stack of its own account and Region only: with several environments
-    it fits at most one of them."""
-    errors = []
-    for r, rule in enumerate(out.get("rules") or ()):
-        arn = rule.credentials.secret_arn if rule.credentials else None
-        for i, env in enumerate(out.get("environments") or ()):
-            problem = v.secret_arn_location_problem(arn, env.region, env.account) if arn else None
-            if problem:
-                errors.append(
-                    ValidationError(
-                        f"rules[{r}].credentials.secretArn",
-                        f"{problem} (environments[{i}])",
-                        "use secretName: ecr-pullthroughcache/<name> (read in each stack's own account and "
-                        "Region at deploy time, so each environment needs a secret of that name), or keep one "
-                        "environment, the secret's",
-                    )
-                )
-                break
-    return errors
-
-
-def _monitoring(raw: Any, environments: Sequence[Environment], problems: Problems) -> MonitoringSettings:
-    """The monitoring settings; an existing topic must be in every environment's Region."""
+def _monitoring(raw: Any, problems: Problems) -> MonitoringSettings:
+    """The monitoring settings (an existing topic's Region is checked with the environments, see _stack_checks)."""
     settings: MonitoringSettings = _props(
         MonitoringSettings, raw, "monitoring", "email, topicArn, dashboard", None, problems
     )
-    for i, env in enumerate(environments):
-        problem = settings.topic_location_problem(env.region)
-        if problem:
-            raise ValidationError(
-                "monitoring.topicArn",
-                f"{problem} (environments[{i}])",
-                f"give a topic of {env.region}, or leave topicArn out (each stack then creates its own)",
-            )
     return settings
 
 
@@ -753,12 +735,7 @@ def _organization(doc: dict, out: dict, problems: Problems) -> list[str]:
             )
         out["organization"] = settings
         out["environments"] = (Environment(settings.hub.region, settings.hub.account),)
-    first = len(problems.errors)
-    checks = _stack_checks(out, problems)
-    hub = "(organization.hub)"
-    for i, err in enumerate(problems.errors[first:], first):
-        problems.errors[i] = ValidationError(err.path, err.problem.replace("(environments[0])", hub), err.fix)
-    return warnings + [w.replace("(environments[0])", hub) for w in checks]
+    return warnings
 
 
 def build(document: Any) -> tuple[dict, list[str]]:
@@ -824,10 +801,14 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
         out["consumer_role_names"] = problems.attempt(_consumers, doc["consumers"], problems) or ()
     if "registry" in doc:
         out["registry"] = problems.attempt(_registry, doc["registry"], problems)
-    warnings += _registry_singletons(out, problems)
     if "monitoring" in doc:
-        out["monitoring"] = problems.attempt(_monitoring, doc["monitoring"], out.get("environments") or (), problems)
-    warnings += _organization(doc, out, problems) if "organization" in doc else _stack_checks(out, problems)
+        out["monitoring"] = problems.attempt(_monitoring, doc["monitoring"], problems)
+    organized = "organization" in doc
+    if organized:  # the hub becomes the one environment, and access gets the organization
+        warnings += _organization(doc, out, problems)
+    # What depends on the environments or on access runs once both are final.
+    warnings += _registry_singletons(out, problems)
+    warnings += _stack_checks(out, problems, _places(out, organized))
     return out, warnings, problems.errors
 
 

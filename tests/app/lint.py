@@ -25,9 +25,12 @@ def accepted(match: Any) -> bool:
 
 def findings(template: dict[str, Any], region: str = "us-east-1") -> list[str]:
     """cfn-lint errors and unaccepted warnings, as readable lines."""
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    # ensure_ascii=False: cfn-lint reads JSON with a YAML parser, which refuses the surrogate-pair escapes
+    # (\ud86e\udf84) json.dumps writes for characters past U+FFFF (a tag value in CJK Extension B);
+    # CloudFormation takes the template as UTF-8, as the CDK writes it.
+    matches = lint(json.dumps(template, ensure_ascii=False), config=ManualArgs(regions=[region]))
     return [
-        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, getattr(m, 'path', ())))})"
         for m in matches
         if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and not accepted(m))
     ]

@@ -282,6 +282,27 @@ class RepositorySettings:
             self, "_policy_file_text", lifecycle.load_policy_file(self.lifecycle_policy_file, "lifecycle_policy_file")
         )
 
+    def key_location(
+        self, region: Optional[str], account: Optional[str]
+    ) -> tuple[Optional[ValidationError], Optional[str]]:
+        """(error, warning) for the KMS key in ``region``/``account`` (None: not known): a key of another
+        Region cannot encrypt a repository; one of another account needs its key policy to allow it. The
+        construct and the config loader both call this."""
+        key = self.encryption.kms_key_arn
+        if not key:
+            return None, None
+        problem, warning = v.kms_key_location_problems(key, region, account)
+        error = (
+            ValidationError(
+                "encryption.kms_key_arn",
+                problem,
+                f"use a key of {region}, or deploy the cache to {v.region_of_arn(key)[0]}",
+            )
+            if problem
+            else None
+        )
+        return error, warning
+
     @property
     def needs_template_role(self) -> bool:
         """ECR needs a custom role to apply KMS keys or tags to the repositories it creates."""

@@ -966,6 +966,34 @@ CASES += [
         "keepLastImages",
         5,
     ),
+    # Environment-dependent checks run once the environments are final, the organization's hub included.
+    (
+        "org-topic-of-another-region",
+        org("monitoring:\n  topicArn: arn:aws:sns:us-east-1:111111111111:alerts\n"),
+        "monitoring.topicArn",
+        "(organization.hub)",
+        9,
+    ),
+    (
+        "ecr-role-of-another-account",
+        "rules:\n  - upstream: ecr\n    registryUrl: 444455556666.dkr.ecr.us-east-1.amazonaws.com\n"
+        "    roleArn: arn:aws:iam::444455556666:role/Puller\n"
+        "environments:\n  - {account: '123456789012', region: eu-west-1}\n",
+        "rules[0].roleArn",
+        "registry's own account only (environments[0])",
+        4,
+    ),
+    (
+        "org-ecr-role-of-another-account",
+        org(rules=None).replace(
+            QUAY,
+            "rules:\n  - upstream: ecr\n    registryUrl: 444455556666.dkr.ecr.us-east-1.amazonaws.com\n"
+            "    roleArn: arn:aws:iam::444455556666:role/Puller\n",
+        ),
+        "rules[0].roleArn",
+        "(organization.hub)",
+        4,
+    ),
     # One scalar-type rule for every text key (issue 19): YAML reads 1.10, yes, off and dates otherwise.
     ("tag-value-number", QUAY + "tags:\n  version: 1.10\n", "tags.version", "YAML reads 1.10 as a number", 4),
     ("tag-value-boolean", QUAY + "tags:\n  enabled: yes\n", "tags.enabled", "quote it: 'yes'", 4),
@@ -1116,6 +1144,13 @@ def test_leading_zero_account_is_refused_not_read_as_octal(tmp_path):
         load_config(file)
     assert caught.value.line == 4 and "quote it" in caught.value.fix and "'012345670123'" in caught.value.fix
     assert caught.value.path == "environments[0].account"  # a YAML-level error names its key too
+
+
+def test_validate_says_the_registry_singleton_warning_with_an_organization(tmp_path):
+    """Synth warns that the hub's stack owns the registry policy (the organization's access): so does validate."""
+    config = load_config(write(tmp_path, org()))
+    assert any("registry permissions policy" in w for w in config.warnings), config.warnings
+    assert config.access is not None and config.access.organization_id == "o-a1b2c3d4e5"
 
 
 def test_texts_that_yaml_reads_rightly_are_kept(tmp_path):
