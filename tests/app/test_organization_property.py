@@ -101,7 +101,9 @@ def test_accepted_spokes_are_deployable(tmp_path):
         except ConfigError:  # whether validate refuses rightly is test_property.py's question
             return
         hub_refusal = hub_construct_refusal(config)  # validate and synth agree: what validate took, synth takes
-        assert hub_refusal is None, f"validate accepted, synth refused: {hub_refusal}\n--- config.yaml ---\n{draft.text}"
+        assert hub_refusal is None, (
+            f"validate accepted, synth refused: {hub_refusal}\n--- config.yaml ---\n{draft.text}"
+        )
         outdir = tmp_path / "cdk.out"
         try:
             template = spoke_template(config, outdir)
