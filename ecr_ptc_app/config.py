@@ -579,6 +579,38 @@ def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, 
     return dataclasses.replace(settings, images=tuple(images)), [f"warm.{w}" for w in warnings]
 
 
+def _region_warnings(out: dict, organized: bool) -> list[str]:
+    """Opt-in Regions (one list: ecr_ptc.validation.DEFAULT_ENABLED_REGIONS), and what reaches the hub only."""
+    org: Optional[OrganizationSettings] = out.get("organization")
+    found = []
+    if not organized:
+        found = [
+            (f"environments[{i}].region", e.region, "the account that deploys there")
+            for i, e in enumerate(out.get("environments") or ())
+        ]
+    elif org is not None:
+        found = [
+            ("organization.hub.region", org.hub.region, "the hub's account"),
+            ("organization.stackSet.region", org.stack_set.region, "the StackSet's account"),
+        ]
+        found += [
+            (
+                f"organization.targets.regions[{i}]",
+                region,
+                "every account of the target OUs (a stack instance in an account where it is disabled fails and "
+                "counts against failureTolerancePercentage)",
+            )
+            for i, region in enumerate(org.targets.regions)
+        ]
+    warnings = [f"{path}: {w}" for path, region, who in found if (w := v.opt_in_warning(region, who))]
+    if org is not None and out.get("consumer_role_names"):
+        warnings.append(
+            "consumers.roleNames: with organization the consumer policy is attached to these roles in the hub's "
+            "account only; in member accounts attach the spoke's policy (output SpokeConsumerPolicy) yourself"
+        )
+    return warnings
+
+
 def _places(out: dict, organized: bool) -> list[tuple[str, Environment]]:
     """Each environment with the key that says where it is: ``environments[i]``, or ``organization.hub``."""
     envs = out.get("environments") or ()
@@ -807,6 +839,7 @@ def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     if organized:  # the hub becomes the one environment, and access gets the organization
         warnings += _organization(doc, out, problems)
     # What depends on the environments or on access runs once both are final.
+    warnings += _region_warnings(out, organized)
     warnings += _registry_singletons(out, problems)
     warnings += _stack_checks(out, problems, _places(out, organized))
     return out, warnings, problems.errors

@@ -264,6 +264,50 @@ def ecr_regions() -> dict[str, str]:
     }
 
 
+# AWS Account Management reference, "Enable or disable AWS Regions in your account"
+# (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html): Regions launched before
+# March 20, 2019 are enabled by default; every later Region is an opt-in Region, disabled until an account
+# enables it. No maintained machine-readable list ships with botocore or cfn-lint (botocore's endpoint data
+# does not mark opt-in), so this is the one list, of the closed set: the default Regions of the commercial
+# partition. Every other commercial Region botocore knows is opt-in, new ones included.
+DEFAULT_ENABLED_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "sa-east-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-north-1",
+        "ap-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+    }
+)
+
+
+def is_opt_in_region(region: str) -> bool:
+    """Whether ``region`` (of the commercial partition) must be enabled in an account before use."""
+    return ecr_regions().get(region) == COMMERCIAL_PARTITION and region not in DEFAULT_ENABLED_REGIONS
+
+
+def opt_in_warning(region: str, who: str) -> Optional[str]:
+    """A warning for an opt-in ``region`` (``who``: the accounts that must have it enabled), or None."""
+    if not is_opt_in_region(region):
+        return None
+    return (
+        f"{region} is an opt-in Region (launched after March 20, 2019): {who} must have it enabled "
+        "(AWS Account Management, 'Enable or disable AWS Regions in your account'), or the deployment fails there"
+    )
+
+
 def check_region(value: Any, path: str) -> str:
     """A Region of the commercial partition that botocore knows ECR in (pull-through cache is not
     offered in China or GovCloud; other partitions are not supported by ecr-ptc)."""

@@ -282,8 +282,11 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
             own["keepLastImages"] = draw(st.one_of(st.none(), st.integers(1, 10000)))
         rule["repositories"] = own
         ctx.own_lifecycle |= own.get("keepLastImages") is not None or "lifecyclePolicyFile" in own
-    if upstream == "ecr" and draw(st.booleans()):
-        rule["roleArn"] = f"arn:aws:iam::{draw(account())}:role/{draw(role_name())}"
+    known_accounts = {a for a in ctx.accounts if a}
+    if upstream == "ecr" and len(known_accounts) <= 1 and draw(st.booleans()):
+        # README: the role is of the registry's own account (CustomRoleArn), unknown for an environment without one
+        owner = next(iter(known_accounts)) if known_accounts else draw(account())
+        rule["roleArn"] = f"arn:aws:iam::{owner}:role/{draw(role_name())}"
     ctx.rules.append(Rule(upstream, effective, create))
     return rule
 
@@ -421,6 +424,23 @@ def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
             lambda: rules.__setitem__(slice(None), [{"upstream": "quay", "prefix": f"q{n:02d}"} for n in range(51)]),
         ),
     ]
+    owner = next((a for a in ctx.accounts if a), None)
+    if owner:  # README: an ecr rule's roleArn is a role of the registry's own account
+        stranger = "444455556666" if owner != "444455556666" else "111122223333"
+        mistakes.append(
+            (
+                "an ecr rule's roleArn of another account than the stack",
+                lambda: rules.__setitem__(
+                    i,
+                    {
+                        "upstream": "ecr",
+                        "prefix": "ecr-other",
+                        "registryUrl": f"{stranger}.dkr.ecr.us-east-1.amazonaws.com",
+                        "roleArn": f"arn:aws:iam::{stranger}:role/Puller",
+                    },
+                ),
+            )
+        )
     if ctx.single_region:  # README: the secret is in the rule's own Region
         other = "us-west-2" if ctx.single_region != "us-west-2" else "eu-west-1"
         mistakes.append(

@@ -994,6 +994,20 @@ CASES += [
         "(organization.hub)",
         4,
     ),
+    (
+        "workstation-a1",
+        QUAY + "workstation: {kind: ec2, instanceType: a1.large}\n",
+        "workstation.instanceType",
+        "A1",
+        3,
+    ),
+    (
+        "workstation-m1",
+        QUAY + "workstation: {kind: ec2, instanceType: m1.small}\n",
+        "workstation.instanceType",
+        "HVM only",
+        3,
+    ),
     # One scalar-type rule for every text key (issue 19): YAML reads 1.10, yes, off and dates otherwise.
     ("tag-value-number", QUAY + "tags:\n  version: 1.10\n", "tags.version", "YAML reads 1.10 as a number", 4),
     ("tag-value-boolean", QUAY + "tags:\n  enabled: yes\n", "tags.enabled", "quote it: 'yes'", 4),
@@ -1151,6 +1165,30 @@ def test_validate_says_the_registry_singleton_warning_with_an_organization(tmp_p
     config = load_config(write(tmp_path, org()))
     assert any("registry permissions policy" in w for w in config.warnings), config.warnings
     assert config.access is not None and config.access.organization_id == "o-a1b2c3d4e5"
+
+
+@pytest.mark.parametrize("region", ["me-south-1", "af-south-1", "il-central-1", "eu-central-2", "ap-east-1"])
+def test_opt_in_regions_warn(tmp_path, region):
+    config = load_config(write(tmp_path, QUAY + f"environments:\n  - {{region: {region}}}\n"))
+    assert (
+        [w for w in config.warnings if "opt-in Region" in w]
+        == [w for w in config.warnings if w.startswith("environments[0].region: " + region)]
+        != []
+    )
+
+
+def test_default_regions_do_not_warn(tmp_path):
+    regions = "".join(f"  - {{region: {r}}}\n" for r in ("us-east-1", "eu-west-1", "ap-northeast-3", "eu-north-1"))
+    config = load_config(write(tmp_path, QUAY + "environments:\n" + regions))
+    assert not [w for w in config.warnings if "opt-in" in w]
+
+
+def test_opt_in_target_regions_warn_about_the_failure_tolerance(tmp_path):
+    targets = "  targets: {organizationalUnits: [ou-ab12-34567890], regions: [eu-west-1, me-south-1]}\n"
+    config = load_config(write(tmp_path, org(targets=targets) + "consumers:\n  roleNames: [ci]\n"))
+    (warning,) = [w for w in config.warnings if "opt-in" in w]
+    assert warning.startswith("organization.targets.regions[1]: me-south-1") and "failureTolerancePercentage" in warning
+    assert any(w.startswith("consumers.roleNames: with organization") for w in config.warnings)
 
 
 def test_texts_that_yaml_reads_rightly_are_kept(tmp_path):
