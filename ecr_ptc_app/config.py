@@ -335,6 +335,11 @@ def _list(value: Any, path: str, what: str) -> list:
     return value
 
 
+# The mistakes of the file being read, so that a block nested in a converter (a rule's credentials, a
+# lifecycle rule) reports all of its mistakes too; set by build_all.
+_FILE_PROBLEMS: contextvars.ContextVar[Optional["Problems"]] = contextvars.ContextVar("_FILE_PROBLEMS", default=None)
+
+
 def _props(
     cls: type,
     raw: Any,
@@ -343,29 +348,56 @@ def _props(
     convert: Optional[dict[str, Callable[[Any, str], Any]]] = None,
     problems: Optional[Problems] = None,
 ) -> Any:
-    """Build a props dataclass from a YAML mapping whose keys are its fields in camelCase."""
+    """Build a props dataclass from a YAML mapping whose keys are its fields in camelCase.
+
+    Every independent mistake of the block is found: each key's own (its type, its converter), then the
+    class's checks, again without each optional key that was refused, until the rest is accepted. The first
+    is raised; the others are recorded in ``problems`` (or the file's)."""
+    problems = problems or _FILE_PROBLEMS.get()
     names = tuple(camel(f.name) for f in dataclasses.fields(cls))
     raw = _mapping(raw, path, names, what, problems)
-    texts = [e for key in _text_fields(cls) & set(raw) for e in text_problems(raw[key], join_path(path, key), raw, key)]
-    if texts:
-        if problems is not None:
-            problems.errors += texts[1:]
-        raise texts[0]
+    errors = [
+        e for key in _text_fields(cls) & set(raw) for e in text_problems(raw[key], join_path(path, key), raw, key)
+    ]
+    refused = {snake(e.path[len(path) :].lstrip(".").split(".")[0].split("[")[0]) for e in errors}
     kwargs = {}
     for key, value in raw.items():
         name = snake(key)
-        kwargs[name] = (convert or {}).get(name, lambda x, _p: x)(value, join_path(path, key))
-    missing = [n for n, p in inspect.signature(cls).parameters.items() if p.default is p.empty and n not in kwargs]
+        if name in refused:
+            continue
+        try:
+            kwargs[name] = (convert or {}).get(name, lambda x, _p: x)(value, join_path(path, key))
+        except ValidationError as err:
+            errors.append(err)
+            refused.add(name)
+    parameters = inspect.signature(cls).parameters
+    missing = [n for n, p in parameters.items() if p.default is p.empty and n not in kwargs and n not in refused]
     if missing:
-        raise ValidationError(
-            path,
-            f"{path or 'the file'} has no {camel(missing[0])}",
-            f"add '{camel(missing[0])}:' (see the README's config reference)",
+        errors.append(
+            ValidationError(
+                path,
+                f"{path or 'the file'} has no {camel(missing[0])}",
+                f"add '{camel(missing[0])}:' (see the README's config reference)",
+            )
         )
-    try:
-        return cls(**kwargs)
-    except ValidationError as err:
-        raise for_file(err, path) from None
+    built = None
+    while not missing and all(parameters[n].default is not parameters[n].empty for n in refused):
+        try:
+            built = cls(**{k: val for k, val in kwargs.items() if k not in refused})
+            break
+        except ValidationError as err:
+            field = err.path.split(".")[0].split("[")[0]
+            if errors and (field in refused or field not in kwargs):
+                break  # a consequence of leaving a refused key out, not a mistake of its own
+            errors.append(for_file(err, path))
+            if field not in kwargs or parameters[field].default is parameters[field].empty:
+                break
+            refused.add(field)
+    if errors:
+        if problems is not None:
+            problems.errors += errors[1:]
+        raise errors[0]
+    return built
 
 
 def _credentials(raw: Any, path: str) -> UpstreamCredentials:
@@ -438,9 +470,25 @@ def _environments(doc: dict, problems: Problems) -> tuple[Environment, ...]:
 CONFIG_DIR: contextvars.ContextVar[Optional[Path]] = contextvars.ContextVar("CONFIG_DIR", default=None)
 
 
+def _each(build: Callable[[Any, str], Any], items: list, path: str) -> tuple:
+    """``build(item, path[i])`` for every item; every item's mistakes are found (the first raised)."""
+    built, errors = [], []
+    for i, item in enumerate(items):
+        try:
+            built.append(build(item, f"{path}[{i}]"))
+        except ValidationError as err:
+            errors.append(err)
+    if errors:
+        problems = _FILE_PROBLEMS.get()
+        if problems is not None:
+            problems.errors += errors[1:]
+        raise errors[0]
+    return tuple(built)
+
+
 def _lifecycle_rules(raw: Any, path: str) -> tuple[LifecycleRule, ...]:
     rules = _list(raw, path, "lifecycle rules")
-    return tuple(_props(LifecycleRule, r, f"{path}[{i}]", "a lifecycle rule") for i, r in enumerate(rules))
+    return _each(lambda r, where: _props(LifecycleRule, r, where, "a lifecycle rule"), rules, path)
 
 
 def _read_access(raw: Any, path: str) -> ReadAccess:
@@ -490,13 +538,53 @@ def _prefix_settings(
                 )
             )
             continue
-        merged = {**(default if isinstance(default, dict) else {}), **own}
+        inherited = {k: val for k, val in (default if isinstance(default, dict) else {}).items() if k not in own}
+        first = len(problems.errors)
         settings = problems.attempt(
-            _props, RepositorySettings, merged, path, "repository settings", REPOSITORY_CONVERTERS, problems
+            _props,
+            RepositorySettings,
+            {**inherited, **own},
+            path,
+            "repository settings",
+            REPOSITORY_CONVERTERS,
+            problems,
         )
+        problems.errors[first:] = [_naming_inherited(e, path, inherited) for e in problems.errors[first:]]
         if settings is not None:
             out[rule.prefix] = settings
     return out
+
+
+_LIFECYCLE_KEYS = frozenset(
+    {
+        "lifecycleRules",
+        "lifecyclePolicyFile",
+        "expireUntaggedAfterDays",
+        "keepLastImages",
+        "archiveUnpulledAfterDays",
+        "deleteArchivedAfterDays",
+        "expireUnpulledAfterDays",
+    }
+)
+
+
+def _naming_inherited(err: ValidationError, path: str, inherited: dict) -> ValidationError:
+    """A rule block's mistake that involves keys it inherits from the top-level repositories: say which, and
+    that ``key: null`` in the rule's block drops one."""
+    key = err.path[len(path) :].lstrip(".").split(".")[0].split("[")[0]
+    involved = [
+        k
+        for k, val in inherited.items()
+        if val is not None and (k == key or k in err.problem or (key in _LIFECYCLE_KEYS and k in _LIFECYCLE_KEYS))
+    ]
+    if not involved or not err.path.startswith(path):
+        return err
+    names = ", ".join(involved)
+    return ValidationError(
+        err.path,
+        f"{err.problem} (this block inherits {names} from the top-level repositories)",
+        f"{err.fix}; or write '{involved[0]}: null' in {path} to drop the inherited value",
+    )
 
 
 def _scanning_rules(raw: Any, path: str) -> tuple[ScanningRule, ...]:
@@ -782,6 +870,14 @@ def build(document: Any) -> tuple[dict, list[str]]:
 def build_all(document: Any) -> tuple[dict, list[str], list[ValidationError]]:
     """Typed props, warnings and every independent mistake (camelCase key paths) of a parsed document."""
     problems = Problems()
+    token = _FILE_PROBLEMS.set(problems)
+    try:
+        return _build_all(document, problems)
+    finally:
+        _FILE_PROBLEMS.reset(token)
+
+
+def _build_all(document: Any, problems: Problems) -> tuple[dict, list[str], list[ValidationError]]:
     doc = problems.attempt(
         _mapping, {} if document is None else document, "", TOP_KEYS, "the config's top level", problems
     )

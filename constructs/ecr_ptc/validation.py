@@ -217,6 +217,15 @@ def check_account_id(value: Any, path: str) -> str:
 
 def check_principal(value: Any, path: str) -> str:
     """An account id or an IAM root/user/role ARN."""
+    if value == "*":
+        raise ValidationError(
+            path,
+            "'*' would let every AWS account pull through the cache (and fill it at your cost)",
+            "to let your organization's accounts pull, pass organization_id='o-...' instead of '*'; "
+            "otherwise list account ids or role ARNs",
+            "to let your organization's accounts pull, give organizationId: o-... (aws organizations "
+            "describe-organization) instead of '*'; otherwise list account ids or role ARNs",
+        )
     if (
         isinstance(value, int)
         and not isinstance(value, bool)

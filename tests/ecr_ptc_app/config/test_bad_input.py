@@ -1008,6 +1008,7 @@ CASES += [
         "HVM only",
         3,
     ),
+    ("access-star", QUAY + "access:\n  principals: ['*']\n", "access.principals[0]", "give organizationId", 4),
     # One scalar-type rule for every text key (issue 19): YAML reads 1.10, yes, off and dates otherwise.
     ("tag-value-number", QUAY + "tags:\n  version: 1.10\n", "tags.version", "YAML reads 1.10 as a number", 4),
     ("tag-value-boolean", QUAY + "tags:\n  enabled: yes\n", "tags.enabled", "quote it: 'yes'", 4),
@@ -1189,6 +1190,47 @@ def test_opt_in_target_regions_warn_about_the_failure_tolerance(tmp_path):
     (warning,) = [w for w in config.warnings if "opt-in" in w]
     assert warning.startswith("organization.targets.regions[1]: me-south-1") and "failureTolerancePercentage" in warning
     assert any(w.startswith("consumers.roleNames: with organization") for w in config.warnings)
+
+
+def test_every_mistake_of_one_rule_is_reported(tmp_path):
+    file = write(
+        tmp_path,
+        "rules:\n  - upstream: quay\n    prefix: Bad\n    upstreamPrefix: x\n    credentials: {secretName: nope}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    assert [(p.path, p.line) for p in caught.value.problems] == [
+        ("rules[0].prefix", 3),
+        ("rules[0].upstreamPrefix", 4),
+        ("rules[0].credentials.secretName", 5),
+    ]
+
+
+def test_every_mistake_of_one_lifecycle_rule_is_reported_without_consequences(tmp_path):
+    rules = "    - {tagStatus: any, keepLast: 0, description: 7}\n    - {tagStatus: sometimes, keepLast: 1}\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, QUAY + "repositories:\n  lifecycleRules:\n" + rules))
+    # keepLast 0 is said once: not again as "needs exactly one of keepLast and expireAfterDays"
+    assert sorted(p.path for p in caught.value.problems) == [
+        "repositories.lifecycleRules[0].description",
+        "repositories.lifecycleRules[0].keepLast",
+        "repositories.lifecycleRules[1].tagStatus",
+    ]
+
+
+def test_an_inherited_key_in_a_conflict_is_named_with_the_null_fix(tmp_path):
+    text = (
+        "rules:\n  - upstream: quay\n    repositories:\n      lifecycleRules:\n"
+        "        - {tagStatus: untagged, keepLast: 2}\nrepositories:\n  expireUntaggedAfterDays: 7\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    err = caught.value
+    assert err.path == "rules[0].repositories.lifecycleRules"
+    assert "inherits expireUntaggedAfterDays from the top-level repositories" in err.problem
+    assert "'expireUntaggedAfterDays: null' in rules[0].repositories" in err.fix
+    fixed = text.replace("keepLast: 2}\n", "keepLast: 2}\n      expireUntaggedAfterDays: null\n")
+    assert load_config(write(tmp_path, fixed)).prefix_repositories["quay"].expire_untagged_after_days is None
 
 
 def test_texts_that_yaml_reads_rightly_are_kept(tmp_path):
