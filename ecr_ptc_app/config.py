@@ -141,6 +141,12 @@ class Environment:
 
 @dataclass(frozen=True)
 class AppConfig:
+    """A checked config file, as the stacks and the commands read it: the construct props of every key.
+
+    Made by :func:`load_config` only (every value checked; ``warnings`` what validate prints). With
+    ``organization``, ``environments`` is the hub alone and ``access`` grants the organization.
+    """
+
     file: str
     rules: tuple[UpstreamRule, ...]
     repositories: RepositorySettings
@@ -156,6 +162,11 @@ class AppConfig:
     consumer_role_names: tuple[str, ...] = ()  # existing roles the consumer policy is attached to
     prefix_repositories: dict[str, RepositorySettings] = field(default_factory=dict)  # rules' own blocks
     registry: Optional[RegistrySettings] = None  # statements and scanning rules kept in the registry's singletons
+
+    @property
+    def region(self) -> Optional[str]:
+        """The cache's Region when the config says one (exactly one environment, or the hub), else None."""
+        return self.environments[0].region if len(self.environments) == 1 else None
 
 
 # --- names -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Optional, TextIO
 
@@ -233,7 +234,11 @@ def run(
             "doctor reads the construct library's IAM builders, which need Node.js as cdk synth does: install Node 20+",
         )
     try:
-        aws = checks.Aws(session if session is not None else checks.session(args.region))
+        # --region, else AWS_REGION or AWS_DEFAULT_REGION, else the config's one environment (or hub), else the profile's
+        where: Optional[str] = (
+            args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or config.region
+        )
+        aws = checks.Aws(session if session is not None else checks.session(where))
         ctx = checks.run_checks(config, aws, args.principal, args.image)
     except checks.SetupError as exc:
         return _error(out, err, args.output, config.file, str(exc), exc.fix)
