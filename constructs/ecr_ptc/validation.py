@@ -80,7 +80,7 @@ def check_prefix(value: Any, path: str) -> str:
         fail(
             path,
             f"prefix {value!r} is not a valid repository prefix",
-            "use lower-case letters and digits separated by '.', '_', '__', '-' or '/' "
+            "use lower-case letters and digits separated by '.', '_', '__', one or more '-', or '/' "
             "(for example 'docker-hub' or 'team/quay'), or ROOT",
         )
     return value if value == "ROOT" else value.rstrip("/")
