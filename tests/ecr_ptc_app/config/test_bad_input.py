@@ -1107,7 +1107,7 @@ def test_bad_input_is_reported_with_key_and_fix(tmp_path, text, path, words, lin
 
 def test_messages_speak_the_files_camel_case(tmp_path):
     """No prop name in snake_case (secret_name, role_arn...) reaches a config file's user."""
-    from ecr_ptc_app.config import _FIELD
+    from ecr_ptc_app.config.errors import _FIELD
 
     assert _FIELD.search("credentials need secret_name")  # the pattern knows the props' names
     for case_id, text, *_ in CASES:
