@@ -43,7 +43,7 @@ def _registry_singletons(out: dict, problems: Problems) -> list[str]:
 
 
 def _region_warnings(out: dict, organized: bool) -> list[str]:
-    """Opt-in Regions (one list: ecr_ptc.validation.DEFAULT_ENABLED_REGIONS), and what reaches the hub only."""
+    """Opt-in Regions (one list: ecr_ptc.checks.regions.DEFAULT_ENABLED_REGIONS), and what reaches the hub only."""
     org: Optional[OrganizationSettings] = out.get("organization")
     found = []
     if not organized:

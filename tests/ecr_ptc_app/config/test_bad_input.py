@@ -1052,7 +1052,7 @@ CASES += [
         "as a number",
         5,
     ),
-    # Tags as IAM takes them (one rule, ecr_ptc.validation.check_tags)
+    # Tags as IAM takes them (one rule, ecr_ptc.checks.tags.check_tags)
     (
         "tag-value-characters",
         QUAY + "tags:\n  Team: 'R&D (Platform)'\n",
