@@ -111,15 +111,9 @@ def _stack_checks(out: dict, problems: Problems, places: list[tuple[str, Environ
             if warning and parent == "repositories":
                 warnings.append(f"repositories.encryption.kmsKeyArn: {warning} ({place})")
         monitoring = out.get("monitoring")
-        problem = monitoring.topic_location_problem(env.region) if monitoring else None
-        if problem:
-            problems.errors.append(
-                ValidationError(
-                    "monitoring.topicArn",
-                    f"{problem} ({place})",
-                    f"give a topic of {env.region}, or leave topicArn out (each stack then creates its own)",
-                )
-            )
+        topic_error = monitoring.topic_location_error(env.region) if monitoring else None
+        if topic_error:
+            problems.errors.append(_at(topic_error, "monitoring", place))
     reported: set[str] = set()
     for r, rule in enumerate(out.get("rules") or ()):
         for place, env in places:
