@@ -72,17 +72,21 @@ from ecr_ptc.checks.secrets import (
 from ecr_ptc.checks.tags import (
     MAX_TAGS,
     RESERVED_TAG_PREFIX,
+    STACK_SET_TAG_KEY,
     TAG_CATEGORIES,
     TAG_FIX,
     TAG_KEY_MAX,
     TAG_SYMBOLS,
     TAG_VALUE_MAX,
     check_tags,
+    stack_set_tag_key_problem,
     tag_character_ok,
     tag_text_problem,
 )
 
 __all__ = [
+    "STACK_SET_TAG_KEY",
+    "stack_set_tag_key_problem",
     "ACCOUNT_PATTERN",
     "AZURE_URL_PATTERN",
     "COMMERCIAL_PARTITION",

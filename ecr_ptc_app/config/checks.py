@@ -214,6 +214,12 @@ def _organization(doc: dict, out: dict, problems: Problems) -> list[str]:
                     "use fewer or shorter prefixes, or fewer access.principals (the organization covers its accounts)",
                 )
             )
+        for key in out.get("tags") or {}:
+            problem = v.stack_set_tag_key_problem(key)
+            if problem:
+                problems.errors.append(
+                    ValidationError(f"tags.{key}", problem, "rename the key (the spokes and hub take it as it is)")
+                )
         out["organization"] = settings
         out["environments"] = (Environment(settings.hub.region, settings.hub.account),)
     return warnings

@@ -1020,10 +1020,13 @@ def tag_text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     return st.text(TAG_CHARACTERS, min_size=min_size, max_size=max_size)
 
 
-def tag_key() -> st.SearchStrategy[str]:
+def tag_key(organization: bool = False) -> st.SearchStrategy[str]:
+    """A tag key; with organization one the StackSet takes too (README "tags": ASCII letters, digits, space
+    and _ . : = + -)."""
+    alphabet = st.sampled_from(string.ascii_letters + string.digits + " _.:=+-") if organization else TAG_CHARACTERS
     return st.one_of(
         st.sampled_from(["cost-center", "owner", "env", "app:tier", "Name"]),
-        tag_text(1, 128).filter(lambda key: not key.lower().startswith("aws:")),
+        st.text(alphabet, min_size=1, max_size=128).filter(lambda key: not key.lower().startswith("aws:")),
     )
 
 
@@ -1033,7 +1036,7 @@ def tags_valid(draw, ctx: Context) -> Any:
         return OMIT
     return draw(
         st.dictionaries(
-            tag_key(),
+            tag_key(organization=ctx.organization_id is not None),
             st.one_of(st.sampled_from(["42", "platform", "dev", "a b", "1.10", "yes", "x" * 256]), tag_text(1, 256)),
             min_size=1,
             max_size=4,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any, Optional
 
@@ -13,15 +14,13 @@ from ecr_ptc.checks.basics import check_type, fail
 # the pattern [\p{L}\p{Z}\p{N}_.:/=+\-@], the prefix aws: reserved. Python's re has no \p{..}: letters,
 # separators and numbers are the Unicode categories L*, Z* and N*.
 TAG_KEY_MAX, TAG_VALUE_MAX, MAX_TAGS = 128, 256, 50
-
-
 TAG_SYMBOLS = "_.:/=+-@"
-
-
 TAG_CATEGORIES = ("L", "Z", "N")
-
-
 RESERVED_TAG_PREFIX = "aws:"
+# AWS::CloudFormation::StackSet takes narrower tag keys: ASCII letters, digits, whitespace and _ . : = + -
+# (its CloudFormation schema, Tag.Key: "^(?!aws:.*)[a-zA-Z0-9\s\:\_\.\/\=\+\-]+$" as cfn-lint ships it,
+# with '@' instead of '/' in the schema aws-cdk-lib checks at synth: neither character fits both).
+STACK_SET_TAG_KEY = re.compile(r"^[a-zA-Z0-9 _.:=+-]+$")
 
 
 def tag_character_ok(char: str) -> bool:
@@ -40,6 +39,16 @@ def tag_text_problem(text: str, what: str, maximum: int, minimum: int = 0) -> Op
 
 
 TAG_FIX = "use letters, digits, spaces and _ . : / = + - @ only (IAM refuses other characters in tags)"
+
+
+def stack_set_tag_key_problem(key: str) -> Optional[str]:
+    """Why an ``AWS::CloudFormation::StackSet`` (the organization's) cannot carry tag key ``key``, or None."""
+    if STACK_SET_TAG_KEY.match(key):
+        return None
+    return (
+        f"tag key {key!r} goes on the organization's AWS::CloudFormation::StackSet too, whose tag keys take only "
+        "ASCII letters, digits, spaces and _ . : = + -"
+    )
 
 
 def check_tags(value: Any, path: str) -> dict[str, str]:

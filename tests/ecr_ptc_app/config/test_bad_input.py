@@ -1009,6 +1009,13 @@ CASES += [
         3,
     ),
     ("access-star", QUAY + "access:\n  principals: ['*']\n", "access.principals[0]", "give organizationId", 4),
+    (
+        "org-tag-key-the-stack-set-refuses",
+        org("tags:\n  Équipe: plateforme\n"),
+        "tags.Équipe",
+        "AWS::CloudFormation::StackSet",
+        9,
+    ),
     # One scalar-type rule for every text key (issue 19): YAML reads 1.10, yes, off and dates otherwise.
     ("tag-value-number", QUAY + "tags:\n  version: 1.10\n", "tags.version", "YAML reads 1.10 as a number", 4),
     ("tag-value-boolean", QUAY + "tags:\n  enabled: yes\n", "tags.enabled", "quote it: 'yes'", 4),
