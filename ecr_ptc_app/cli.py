@@ -19,6 +19,7 @@ def version() -> str:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The ``ecr-ptc`` argument parser: one subcommand per module of ``ecr_ptc_app.commands``."""
     names = ", ".join(command.__name__.rsplit(".", 1)[-1] for command in COMMANDS)
     top = argparse.ArgumentParser(
         prog="ecr-ptc",
@@ -32,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The ``ecr-ptc`` console script: runs the subcommand ``argv`` names and returns its exit code."""
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -32,7 +32,6 @@ from ecr_ptc.checks.identities import (
     region_of_arn,
 )
 from ecr_ptc.checks.prefixes import (
-    AZURE_URL_PATTERN,
     ECR_URL_PATTERN,
     MAX_RULES,
     PREFIX_MAX,
@@ -88,7 +87,6 @@ __all__ = [
     "STACK_SET_TAG_KEY",
     "stack_set_tag_key_problem",
     "ACCOUNT_PATTERN",
-    "AZURE_URL_PATTERN",
     "COMMERCIAL_PARTITION",
     "DEFAULT_ENABLED_REGIONS",
     "ECR_URL_PATTERN",

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Optional
 
 from ecr_ptc import validation as v
-from ecr_ptc.cache.registry import (
+from ecr_ptc.cache.registry_settings import (
     merged_scanning,
     singleton_warnings,
 )
@@ -90,6 +90,7 @@ def _stack_checks(out: dict, problems: Problems, places: list[tuple[str, Environ
     """What depends on where each stack goes (a KMS key's, secret's, role's and topic's Region and account,
     the workstation's Region, CloudFormation's output limit), once the environments are final (the
     organization's hub included): the same methods the constructs and stacks call at synth."""
+    from ecr_ptc_runtime.mapping import root_overlaps
     from ecr_ptc_stacks.outputs import digest_outputs_warning
 
     warnings = []
@@ -137,6 +138,7 @@ def _stack_checks(out: dict, problems: Problems, places: list[tuple[str, Environ
         warning = digest_outputs_warning(out["rules"], out["warm"])
         if warning:
             warnings.append(f"warm.images: {warning}")
+    warnings += [f"rules: {w}" for w in root_overlaps(out.get("rules") or ())]
     return warnings
 
 

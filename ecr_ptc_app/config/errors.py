@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from ecr_ptc.cache.lifecycle import LifecycleRule
-from ecr_ptc.cache.registry import (
+from ecr_ptc.cache.registry_settings import (
     RegistrySettings,
     ScanningRule,
     ScanningSettings,

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 from ecr_ptc import validation as v
 from ecr_ptc.cache.lifecycle import LifecycleRule
-from ecr_ptc.cache.registry import (
+from ecr_ptc.cache.registry_settings import (
     RegistrySettings,
     ScanningRule,
     ScanningSettings,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from ecr_ptc.cache.registry import (
+from ecr_ptc.cache.registry_settings import (
     RegistrySettings,
 )
 from ecr_ptc.cache.rules import UpstreamRule

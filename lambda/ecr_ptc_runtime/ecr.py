@@ -15,9 +15,9 @@ except ImportError:  # pragma: no cover - then no botocore call can raise them e
     ClientError = BotoCoreError = type("BotocoreMissing", (Exception,), {})
 
 from . import errors
+from .images import ImageRef
 from .logs import log, register_secret
-from .names import ImageRef
-from .registry import Credentials, RegistryClient
+from .oci_client import Credentials, RegistryClient
 
 
 def client(region: Optional[str] = None):

@@ -16,8 +16,8 @@ import time
 from typing import Any, Optional
 
 from . import ecr, errors, metrics, notify, refresh, warm
+from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
-from .names import ImageRef, Platform, best_prefix, parse_image, parse_platform
 
 DEFAULT_TIMEOUT = 900
 TRANSIENT = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited)
@@ -29,6 +29,12 @@ def ecr_client():
 
 
 class Props:
+    """A ``Custom::EcrPtcWarmImage``'s ResourceProperties, checked: ``Image``, ``Platforms``, ``TimeoutSeconds``
+    and ``OnFailure`` (``fail`` or ``warn``).
+
+    :raises ValueError: for a timeout that is not a positive whole number, or another ``OnFailure``.
+    """
+
     def __init__(self, props: dict) -> None:
         self.image: str = props.get("Image", "")
         self.ref: ImageRef = parse_image(self.image)
@@ -50,6 +56,7 @@ class Props:
 
     @property
     def hint(self) -> str:
+        """Where to look when the upstream refuses: the credential secret of the image's cache rule."""
         prefix = self.ref.repository.split("/")[0]
         return f"the credential secret (ecr-pullthroughcache/...) of the cache rule for prefix '{prefix}'"
 
@@ -114,6 +121,13 @@ def _describe(err: Exception) -> dict:
 
 
 def on_event(event: dict, context) -> dict:
+    """The Provider's onEvent for one image: resolve its manifest through the cache and touch its blobs, so ECR
+    starts importing it; the answer carries the digest and the deadline for :func:`is_complete`.
+
+    Delete does nothing (a cached image stays). A failure to reach the cache or resolve the image is answered
+    as :func:`_failed` says (an error with ``OnFailure: fail``, a ``Warning`` with ``warn``); a blob that fails
+    here is left to :func:`is_complete`, which touches it again.
+    """
     request = event.get("RequestType")
     props_in = event.get("ResourceProperties") or {}
     log("on-event", request=request, image=props_in.get("Image"), physical_id=event.get("PhysicalResourceId"))
@@ -158,6 +172,9 @@ def on_event(event: dict, context) -> dict:
 
 
 def is_complete(event: dict, context) -> dict:
+    """The Provider's isComplete: done when ECR lists the tag and holds every blob (the answer's ``Digest``);
+    not yet before the deadline (missing blobs are touched again); at the deadline, a failure that names what
+    is missing (an error, or a ``Warning`` with ``OnFailure: warn``)."""
     if event.get("RequestType") == "Delete":
         return {"IsComplete": True}
     props = Props(event.get("ResourceProperties") or {})

@@ -8,12 +8,12 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct, IConstruct
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import ArnParts, pull_through_grants, repository_arns
 from ecr_ptc.cache.rules import UpstreamRule, check_rules
 from ecr_ptc.cache.settings import RepositorySettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
-from ecr_ptc_runtime import names
+from ecr_ptc_runtime.images import image_uri
 
 PULL_THROUGH_REASON = (
     "first pulls create repositories under the cache's prefixes, so their names are not "
@@ -82,7 +82,7 @@ class PullThroughCacheBase(Construct):
         self.repositories: RepositorySettings = repositories or RepositorySettings()
         # per-prefix settings that differ from ``repositories`` (PullThroughCache's prefix_repositories)
         self.prefix_repositories: dict[str, RepositorySettings] = {}
-        self._where = policies.ArnParts(stack.partition, region, account)
+        self._where = ArnParts(stack.partition, region, account)
         self._registry_uri = f"{account}.dkr.ecr.{region}.{stack.url_suffix}"
 
     def settings_for(self, prefix: str) -> RepositorySettings:
@@ -110,7 +110,7 @@ class PullThroughCacheBase(Construct):
     @property
     def repository_arns(self) -> list[str]:
         """``repository/<prefix>/*`` per rule (``repository/*`` for ROOT): what the cache creates."""
-        return policies.repository_arns(self._where, self._rules)
+        return repository_arns(self._where, self._rules)
 
     def grant_pull_through(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` pull through the cache, first pulls included (the consumer policy's statements).
@@ -124,7 +124,7 @@ class PullThroughCacheBase(Construct):
         :returns: the combined grant.
         """
         grant: Optional[iam.Grant] = None
-        for actions, resources in policies.pull_through_grants(self._where, self._rules, tagged=self.tagged):
+        for actions, resources in pull_through_grants(self._where, self._rules, tagged=self.tagged):
             part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
             grant = part if grant is None else grant.combine(part)
         assert grant is not None  # pull_through_grants always has two parts
@@ -164,7 +164,7 @@ class PullThroughCacheBase(Construct):
         :raises ValidationError: when no rule of this cache has the prefix.
         """
         rule = self.rule_for(rule_or_prefix)
-        return names.image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)
+        return image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)
 
     def example_pull_command(self, rule_or_prefix: Union[UpstreamRule, str]) -> str:
         """``docker pull <registry>/<prefix>/<an example repository of the upstream>``."""
@@ -187,7 +187,7 @@ class PullThroughCacheBase(Construct):
     def _acknowledge_prefix_wildcards(
         self, scope: IConstruct, reason: str, rules: Optional[Sequence[UpstreamRule]] = None
     ) -> None:
-        for arn in policies.repository_arns(self._where, rules if rules is not None else self._rules):
+        for arn in repository_arns(self._where, rules if rules is not None else self._rules):
             acknowledge(scope, wildcard_finding(printed(self, arn)), reason)
 
 

@@ -262,7 +262,7 @@ def template_role(
 
 
 def registry_policy(aws: Session, policy: dict | None = None) -> None:
-    from ecr_ptc.cache import policy as policies
+    from ecr_ptc.cache.policy import ArnParts, registry_policy_document
     from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
     from ecr_ptc.cache.settings import AccessSettings
 
@@ -275,7 +275,7 @@ def registry_policy(aws: Session, policy: dict | None = None) -> None:
             ),
         ]
         access = AccessSettings(principals=("111122223333",), organization_id="o-a1b2c3d4e5")
-        policy = policies.registry_policy_document(policies.ArnParts("aws", REGION, ACCOUNT), rules, access).to_json()
+        policy = registry_policy_document(ArnParts("aws", REGION, ACCOUNT), rules, access).to_json()
     aws.ecr.add_response("get_registry_policy", {"registryId": ACCOUNT, "policyText": json.dumps(policy)})
 
 
@@ -416,8 +416,10 @@ def test_a_broken_account_names_each_problem_and_its_fix(config, aws):
         "quay.io/x/y:1",
         "--image",
         "ghcr.io/org/app@" + DIGEST,
+        "--image",
+        "public.ecr.aws/" + "a" * 250,
     )
-    # no image needs an AWS call: the first names no library/, no rule covers the others
+    # no image needs an AWS call: the first names no library/, no rule covers the next two, ECR cannot hold the last
     aws.done()
     assert code == 1
     deploy = f"npx cdk deploy -c config={config} EcrPtc-{ACCOUNT}-{REGION}"
@@ -481,6 +483,7 @@ def test_a_broken_account_names_each_problem_and_its_fix(config, aws):
     )
     problem("image", "quay.io/x/y:1", "no cache rule covers quay.io", fix="add a rule {upstream: quay}")
     problem("image", "ghcr.io/org/app@" + DIGEST, "no cache rule covers ghcr.io", fix="github-container-registry")
+    problem("image", "public.ecr.aws/" + "a" * 250, "ECR cannot hold this repository", fix="pull it from its registry")
     assert document["summary"]["problem"] >= 14
 
 
@@ -840,8 +843,8 @@ def test_per_rule_template_settings_and_the_registrys_shared_statements_and_scan
 
 def test_doctor_takes_the_region_of_the_configs_one_environment(monkeypatch, tmp_path):
     """No --region and no AWS_REGION: a config with one environment says where the cache is."""
-    from ecr_ptc_app import doctor_checks
     from ecr_ptc_app.cli import main
+    from ecr_ptc_app.doctor import aws
 
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
@@ -851,21 +854,21 @@ def test_doctor_takes_the_region_of_the_configs_one_environment(monkeypatch, tmp
 
     def session(region):
         asked.append(region)
-        raise doctor_checks.SetupError("stop here", "nothing to do")
+        raise aws.SetupError("stop here", "nothing to do")
 
-    monkeypatch.setattr(doctor_checks, "session", session)
+    monkeypatch.setattr(aws, "session", session)
     assert main(["doctor", "--config", str(config)]) == 2
     assert asked == ["ap-south-1"]
 
 
 def test_the_region_comes_from_region_else_the_environment(monkeypatch, tmp_path):
-    from ecr_ptc_app import doctor_checks
+    from ecr_ptc_app.doctor import aws
 
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(doctor_checks.SetupError, match="no AWS Region"):
-        doctor_checks.session(None)
-    assert doctor_checks.session("us-west-2").region_name == "us-west-2"
+    with pytest.raises(aws.SetupError, match="no AWS Region"):
+        aws.session(None)
+    assert aws.session("us-west-2").region_name == "us-west-2"
     monkeypatch.setenv("AWS_REGION", "ap-south-1")
-    assert doctor_checks.session(None).region_name == "ap-south-1"
+    assert aws.session(None).region_name == "ap-south-1"
