@@ -278,8 +278,9 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
             create = True
     if draw(st.integers(0, 4)) == 0:  # README: a rule's own repositories block, over the default key by key
         own = draw(template_extras(file_allowed=True))
-        if draw(st.booleans()):
-            own["keepLastImages"] = draw(st.one_of(st.none(), st.integers(1, 10000)))
+        if draw(st.booleans()):  # README: a policy file replaces every lifecycle key, so with one only null
+            count = st.none() if "lifecyclePolicyFile" in own else st.one_of(st.none(), st.integers(1, 10000))
+            own["keepLastImages"] = draw(count)
         rule["repositories"] = own
         ctx.own_lifecycle |= own.get("keepLastImages") is not None or "lifecyclePolicyFile" in own
     known_accounts = {a for a in ctx.accounts if a}
