@@ -56,6 +56,7 @@ from ecr_ptc.checks.regions import (
     opt_in_warning,
     region_instance_types,
     region_resource_types,
+    resource_schema,
 )
 from ecr_ptc.checks.secrets import (
     SECRET_ARN_COMPLETE,
@@ -144,6 +145,7 @@ __all__ = [
     "region_instance_types",
     "region_of_arn",
     "region_resource_types",
+    "resource_schema",
     "secret_arn_location_problem",
     "tag_character_ok",
     "tag_text_problem",
