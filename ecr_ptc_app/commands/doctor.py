@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Optional, TextIO
 
@@ -237,7 +238,11 @@ def run(
             "doctor reads the construct library's IAM builders, which need Node.js as cdk synth does: install Node 20+",
         )
     try:
-        calls = aws.Aws(session if session is not None else aws.session(args.region))
+        # --region, else AWS_REGION or AWS_DEFAULT_REGION, else the config's one environment (or hub), else the profile's
+        where: Optional[str] = (
+            args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or config.region
+        )
+        calls = aws.Aws(session if session is not None else aws.session(where))
         ctx = run_checks(config, calls, args.principal, args.image)
     except aws.SetupError as exc:
         return _error(out, err, args.output, config.file, str(exc), exc.fix)

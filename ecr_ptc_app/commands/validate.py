@@ -31,6 +31,9 @@ def summary(config: AppConfig) -> str:
         ", ".join(f"{e.account or '(deploying account)'}/{e.region}" for e in config.environments)
         or "environment-agnostic"
     )
+    if config.organization:  # the hub's cache stack, then the StackSet's own stack
+        where = config.organization.stack_set
+        envs = f"{envs} (hub), {where.account}/{where.region} (StackSet)"
     lines.append(f"  stacks: {envs}")
     if config.warm:
         schedule = f", re-warmed on {config.warm.schedule}" if config.warm.schedule else ""

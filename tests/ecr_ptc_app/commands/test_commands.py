@@ -75,7 +75,8 @@ def test_validate_loads_neither_the_cdk_nor_the_warming_runtime():
             "organization.yaml",
             [
                 "organization: hub 111111111111/eu-west-1; spokes in 2 OU(s) x 2 Region(s); misses under 3 prefix(es) "
-                "filled in the hub"
+                "filled in the hub",
+                "stacks: 111111111111/eu-west-1 (hub), 222222222222/us-east-1 (StackSet)",
             ],
         ),
     ],
