@@ -193,13 +193,14 @@ class _Paginator:
         return self._paginator.paginate(registryId=self._registry_id, **kwargs)
 
 
-def ecr_clients(config: Any, timeout: float) -> tuple[Any, Any]:
-    """(registry client, ECR API client): the caller's registry, or with ``organization`` the hub's."""
+def ecr_clients(config: Any, timeout: float, region: Optional[str] = None) -> tuple[Any, Any]:
+    """(registry client, ECR API client): the caller's registry in ``region`` (None: boto3's default), or with
+    ``organization`` the hub's, in the hub's Region."""
     from ecr_ptc_runtime import ecr
 
     where = hub(config)
     if where is None:
-        api = ecr.client()
+        api = ecr.client(region)
         return ecr.registry_client(api, timeout=timeout), api
     api = InRegistry(ecr.client(where.region), where.account)
     return ecr.registry_client(api, timeout=timeout, endpoint=f"https://{where.registry_url}"), api

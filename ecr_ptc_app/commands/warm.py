@@ -38,7 +38,11 @@ UNREACHABLE_FIX = (
 
 
 class UsageError(Exception):
-    pass
+    """Bad usage or config: exit 2, with what to do about it."""
+
+    def __init__(self, message: str, fix: str = "see ecr-ptc warm --help") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -180,7 +184,9 @@ def _load_config(path: Optional[str]):
     try:
         from ecr_ptc_app.config import load_config
     except ImportError as exc:
-        raise UsageError(f"the config loader is unavailable ({exc})") from None
+        raise UsageError(
+            f"the config loader is unavailable ({exc})", "reinstall ecr-ptc (pip install ecr-ptc)"
+        ) from None
     try:
         return load_config(path)
     except Exception as exc:  # ConfigError and friends: already written for people
@@ -198,16 +204,23 @@ def _images_and_platforms(args) -> tuple[list[str], list[str], Any]:
     elif warm_cfg and warm_cfg.images:
         images = list(warm_cfg.images)
     else:
-        raise UsageError("no IMAGE given and the config has no warm.images")
+        raise UsageError(
+            "no IMAGE given and the config has no warm.images",
+            "give images, e.g. ecr-ptc warm docker-hub/library/nginx:1.27, or add warm.images to the config",
+        )
     return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or []), config
 
 
 def _check_numbers(args) -> None:
     if args.concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
+        raise UsageError(
+            "--concurrency must be at least 1", f"give --concurrency 1 or more (default {DEFAULT_CONCURRENCY})"
+        )
     for flag, value in (("--timeout", args.timeout), ("--request-timeout", args.request_timeout)):
         if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{flag} must be a positive number of seconds, got {value:g}")
+            raise UsageError(
+                f"{flag} must be a positive number of seconds, got {value:g}", f"give {flag} SECONDS, e.g. {flag} 60"
+            )
 
 
 def registry_url(url: str) -> str:
@@ -225,15 +238,23 @@ def _client(args, config=None):
     if args.registry:
         password = args.password if args.password is not None else os.environ.get("ECR_PTC_PASSWORD")
         if bool(args.username) != bool(password):
-            raise UsageError("--username and --password go together")
+            raise UsageError(
+                "--username and --password go together", "give both (or ECR_PTC_PASSWORD for the password), or neither"
+            )
         creds = Credentials(args.username, password) if args.username and password else None
         try:
             return RegistryClient(registry_url(args.registry), creds, timeout=args.request_timeout), "stream", None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.username or args.password:
-        raise UsageError("--username/--password apply only with --registry (ECR uses your AWS credentials)")
-    client, api = ecr_clients(config, args.request_timeout)  # with organization: the hub's registry
+        raise UsageError(
+            "--username/--password apply only with --registry (ECR uses your AWS credentials)",
+            "drop --username/--password, or add --registry URL",
+        )
+    # AWS_REGION or AWS_DEFAULT_REGION, else the config's one environment, else the profile's; with organization
+    # the hub's registry in the hub's Region
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or getattr(config, "region", None)
+    client, api = ecr_clients(config, args.request_timeout, region)
     return client, "ecr", api
 
 
@@ -290,6 +311,8 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         return 2
     except UsageError as exc:
         print(f"ecr-ptc warm: error: {logs.redact(str(exc))}", file=err)
+        if "\n  Fix: " not in str(exc):  # a config's mistakes carry their own Fix: lines
+            print(f"  Fix: {exc.fix}", file=err)
         return 2
     except errors.WarmError as exc:  # e.g. GetAuthorizationToken denied
         print(f"ecr-ptc warm: error: {exc}", file=err)

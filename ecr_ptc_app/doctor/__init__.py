@@ -19,6 +19,7 @@ the day-two commands loads them, and only inside the check functions.
 Modules: ``aws`` (the call wrapper, the session), ``context`` (who asks, where, the checks found so far;
 the areas and statuses), ``run`` (every check in order), and one module per area: ``identity``,
 ``rules`` (rules and upstream logins), ``secrets``, ``templates`` (and their role), ``registry_wide``
-(registry policy, scanning), ``principal``, ``images``; ``policies`` compares policies and simulates IAM.
+(registry policy, scanning), ``principal``, ``images``, ``spoke`` (a member account's spoke, instead of the
+others); ``policies`` compares policies and simulates IAM.
 This ``__init__`` imports nothing.
 """

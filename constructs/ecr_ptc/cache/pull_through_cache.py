@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 from aws_cdk import (
     Annotations,
     ArnFormat,
+    CustomResource,
     Stack,
     Token,
 )
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # the module itself loads only when a secret is created
 
 
 from ecr_ptc import validation as v
-from ecr_ptc.cache import registry_settings
+from ecr_ptc.cache import managed_rules, registry_settings
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
 from ecr_ptc.cache.policy import (
     ecr_upstream_arn,
@@ -83,6 +84,9 @@ class PullThroughCache(PullThroughCacheBase):
         (default: none); their ``scan_on_push`` must be the default's (scanning is registry-wide).
     :param registry: registry-policy statements and scanning rules of your own, kept beside the cache's
         in the registry's singletons (default: none).
+    :param rule_resources: how the rules are deployed (default: the context key
+        ``ecr-ptc:pullThroughCacheRules``, else ``cloudformation``): ``cloudformation``, ``retain`` or
+        ``managed`` (``Custom::EcrPtcPullThroughCacheRule``, updated in place; see ``ecr_ptc.cache.managed_rules``).
     :raises ValidationError: for bad rules or a Region without pull-through cache support.
     """
 
@@ -97,6 +101,7 @@ class PullThroughCache(PullThroughCacheBase):
         template_role_arn: Optional[str] = None,
         prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
         registry: Optional[RegistrySettings] = None,
+        rule_resources: Optional[str] = None,
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
@@ -119,13 +124,16 @@ class PullThroughCache(PullThroughCacheBase):
         self._check_secret_locations(rules, stack)
         if template_role_arn is not None:
             v.check_template_role_arn(template_role_arn, "template_role_arn")
+        mode = managed_rules.rule_resources(scope, rule_resources)
         super().__init__(scope, id, rules=rules, repositories=repositories)
+        self.rule_resources = mode
         self.prefix_repositories = per_prefix
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
 
         self.access: Optional[AccessSettings] = access
-        self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}
+        self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}  # rule_resources cloudformation or retain
+        self.managed_rules: dict[str, CustomResource] = {}  # rule_resources managed
         self.templates: dict[str, ecr.CfnRepositoryCreationTemplate] = {}
         self.secrets: dict[str, ISecret] = {}
         self.upstream_roles: dict[str, iam.IRole] = {}
@@ -246,33 +254,20 @@ class PullThroughCache(PullThroughCacheBase):
 
     @staticmethod
     def _check_key_location(repositories: Optional[RepositorySettings], stack: Stack) -> Optional[str]:
-        key = repositories.encryption.kms_key_arn if repositories else None
-        if not key:
+        if repositories is None:
             return None
-        known = [None if Token.is_unresolved(x) else x for x in (stack.region, stack.account)]
-        error, warning = v.kms_key_location_problems(key, known[0], known[1])
+        region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
+        error, warning = repositories.key_location(region, account)
         if error:
-            raise ValidationError(
-                "repositories.encryption.kms_key_arn",
-                error,
-                f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}",
-            )
+            raise error.under("repositories")
         return warning
 
     @staticmethod
     def _check_secret_locations(rules: Sequence[UpstreamRule], stack: Stack) -> None:
         region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
         for index, rule in enumerate(rules):
-            arn = rule.credentials.secret_arn if rule.credentials else None
-            problem = v.secret_arn_location_problem(arn, region, account) if arn else None
-            if problem:
-                raise ValidationError(
-                    f"rules[{index}].credentials.secret_arn",
-                    problem,
-                    "use UpstreamCredentials.from_secret_name(name): it is read in the stack's own account and "
-                    "Region at deploy time",
-                    "use secretName: ecr-pullthroughcache/<name> instead of secretArn",
-                )
+            for error in rule.location_errors(region, account):
+                raise error.under(f"rules[{index}]")
 
     # --- rules ----------------------------------------------------------------------------------
     def _add_rule(self, rule: UpstreamRule) -> None:
@@ -284,16 +279,18 @@ class PullThroughCache(PullThroughCacheBase):
         role_arn: Optional[str] = None
         if rule.info.auth is Auth.ROLE:
             role_arn = rule.role_arn or self._upstream_role(group, rule).role_arn
-        self.cfn_rules[prefix] = ecr.CfnPullThroughCacheRule(
-            group,
-            "Rule",
-            ecr_repository_prefix=prefix,
-            upstream_registry=rule.upstream,
-            upstream_registry_url=rule.upstream_url,
-            upstream_repository_prefix=rule.upstream_prefix,
-            credential_arn=credential_arn,
-            custom_role_arn=role_arn,
-        )
+        properties = {
+            "EcrRepositoryPrefix": prefix,
+            "UpstreamRegistry": rule.upstream,
+            "UpstreamRegistryUrl": rule.upstream_url,
+            "UpstreamRepositoryPrefix": rule.upstream_prefix,
+            "CredentialArn": credential_arn,
+            "CustomRoleArn": role_arn,
+        }
+        if self.rule_resources == managed_rules.MANAGED:
+            self.managed_rules[prefix] = managed_rules.managed_rule(group, properties)
+        else:
+            self.cfn_rules[prefix] = managed_rules.cloudformation_rule(group, properties, self.rule_resources)
         self.templates[prefix] = self._template(group, rule)
 
     def _credential_arn(self, group: Construct, rule: UpstreamRule) -> str:
