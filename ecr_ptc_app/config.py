@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 import yaml
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache.grants import check_policy_sizes
 from ecr_ptc.cache.lifecycle import LifecycleRule
 from ecr_ptc.cache.registry import (
     RegistrySettings,
@@ -27,7 +28,7 @@ from ecr_ptc.cache.registry import (
     merged_scanning,
     singleton_warnings,
 )
-from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
+from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule, check_lists_apart
 from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
@@ -332,6 +333,7 @@ def _rules(doc: dict, problems: Problems) -> Optional[list[UpstreamRule]]:
     v.check_rule_count(len(raw_rules), "rules")
     rules = [problems.attempt(_rule, raw, f"rules[{i}]", problems) for i, raw in enumerate(raw_rules)]
     v.check_unique_prefixes([r.prefix if r else None for r in rules], "rules")
+    check_lists_apart(rules, "rules")
     return None if None in rules else rules
 
 
@@ -506,6 +508,7 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
             if warning:
                 warnings.append(f"repositories.encryption.kmsKeyArn: {warning} (environments[{i}])")
     problems.errors += _secret_location_errors(out)
+    _list_sizes(out, problems)
     for prefix, settings in (out.get("prefix_repositories") or {}).items():
         key = settings.encryption.kms_key_arn
         for i, env in enumerate(out.get("environments") or ()):
@@ -534,6 +537,24 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
         if warning:
             warnings.append(f"warm.images: {warning}")
     return warnings
+
+
+def _list_sizes(out: dict, problems: Problems) -> None:
+    """With allow/deny lists, the policies that name every pattern must fit IAM's and ECR's size limits."""
+    rules = out.get("rules") or ()
+    if not any(r.restricted for r in rules):
+        return
+    access, registry = out.get("access"), out.get("registry")
+    settings = [s for s in (out.get("repositories"), *(out.get("prefix_repositories") or {}).values()) if s]
+    problems.attempt(
+        lambda: check_policy_sizes(
+            rules,
+            tagged=any(s.tags for s in settings),
+            principals=access.principals if access else (),
+            organization_id=access.organization_id if access else None,
+            extra_registry_statements=registry.policy_statements if registry else (),
+        )
+    )
 
 
 def _secret_location_errors(out: dict) -> list[ValidationError]:

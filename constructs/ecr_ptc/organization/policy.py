@@ -56,9 +56,10 @@ def spoke_role_document(
             iam.PolicyStatement(
                 sid="ImportIntoSpoke",
                 actions=list(policies.LOCAL_IMPORT_ACTIONS),
-                resources=policies.repository_arns(spoke, rules),
+                resources=policies.import_arns(spoke, rules),  # the allowed repositories, with allow lists
             ),
             iam.PolicyStatement(sid="AuthorizationToken", actions=[policies.AUTH_TOKEN_ACTION], resources=["*"]),
+            *policies.deny_statements(spoke, rules),
         ]
     )
 
