@@ -28,7 +28,7 @@ from ecr_ptc.cache.registry import (
     merged_scanning,
     singleton_warnings,
 )
-from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule, check_lists_apart
+from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule, check_lists_apart, check_purge
 from ecr_ptc.cache.settings import AccessSettings, Encryption, ReadAccess, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError, join_path
 from ecr_ptc.governance.settings import RoleGovernance, check_resource_tags, check_role_name
@@ -412,6 +412,15 @@ def _prefix_settings(
                 )
             )
             continue
+        if "deleteOnStackDelete" in own:
+            problems.errors.append(
+                ValidationError(
+                    f"{path}.deleteOnStackDelete",
+                    "purging on stack delete is one setting of the whole cache, not of a prefix's template",
+                    "set deleteOnStackDelete in the top-level repositories",
+                )
+            )
+            continue
         merged = {**(default if isinstance(default, dict) else {}), **own}
         settings = problems.attempt(
             _props, RepositorySettings, merged, path, "repository settings", REPOSITORY_CONVERTERS, problems
@@ -540,8 +549,11 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
 
 
 def _list_sizes(out: dict, problems: Problems) -> None:
-    """With allow/deny lists, the policies that name every pattern must fit IAM's and ECR's size limits."""
+    """With allow/deny lists, the policies that name every pattern must fit IAM's and ECR's size limits; a
+    purge on stack delete never covers a ROOT rule."""
     rules = out.get("rules") or ()
+    purge = bool(out.get("repositories") and out["repositories"].delete_on_stack_delete)
+    problems.attempt(check_purge, list(rules), purge)
     if not any(r.restricted for r in rules):
         return
     access, registry = out.get("access"), out.get("registry")

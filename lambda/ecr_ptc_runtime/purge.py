@@ -111,14 +111,8 @@ def call(
 def _pages(ecr: Any, operation: str, key: str, deadline: float, sleep: Callable, **kwargs: Any) -> Iterator[dict]:
     token: Optional[str] = None
     while True:
-        page = call(
-            getattr(ecr, operation),
-            deadline=deadline,
-            sleep=sleep,
-            **kwargs,
-            maxResults=PAGE_SIZE,
-            **({"nextToken": token} if token else {}),
-        )
+        request: dict[str, Any] = {**kwargs, "maxResults": PAGE_SIZE, **({"nextToken": token} if token else {})}
+        page = call(getattr(ecr, operation), deadline=deadline, sleep=sleep, **request)
         yield from page.get(key, [])
         token = page.get("nextToken")
         if not token:

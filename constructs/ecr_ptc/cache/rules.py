@@ -372,6 +372,18 @@ def check_lists_apart(rules: list[Optional[UpstreamRule]], path: str = "rules") 
                 )
 
 
+def check_purge(rules: list[UpstreamRule], purge: bool) -> None:
+    """``delete_on_stack_delete`` never purges under ``ROOT``: its repositories are all the registry's."""
+    if purge and any(r.prefix == "ROOT" for r in rules):
+        raise ValidationError(
+            "repositories.delete_on_stack_delete",
+            "a ROOT rule's repositories cannot be told from the registry's other repositories, so they are "
+            "never purged on stack delete",
+            "give the rule a prefix, or leave delete_on_stack_delete false",
+            "give the rule a prefix, or leave repositories.deleteOnStackDelete false",
+        )
+
+
 def check_rules(rules: list[UpstreamRule], path: str = "rules") -> None:
     """Checks across rules: count, unique prefixes, and allow/deny lists apart from other prefixes."""
     v.check_rule_count(len(rules), path)
@@ -387,6 +399,7 @@ __all__ = [
     "UpstreamInfo",
     "UpstreamRule",
     "check_lists_apart",
+    "check_purge",
     "check_rules",
     "suggest_upstream",
     "upstream_info",
