@@ -973,6 +973,7 @@ def check_image(ctx: Context, written: str) -> None:
     """Which rule caches the image, whether the name will work through it, and whether ECR holds it now."""
     from ecr_ptc_runtime.names import ImageRef, best_prefix, map_reference, official_image, parse_reference
 
+    from .doctor_lists import image_refusal
     from .workloads import uncovered
 
     rules = list(ctx.config.rules)
@@ -1001,6 +1002,10 @@ def check_image(ctx: Context, written: str) -> None:
             return
         prefix, repository = mapping.prefix, mapping.repository
     rule = next(r for r in rules if r.prefix == prefix)
+    refused = image_refusal(rule, repository)  # which list (allow, deny) keeps it out
+    if refused is not None:
+        ctx.add("image", written, PROBLEM, *refused)
+        return
     tag, digest = ref.tag, ref.digest
     fixed = official_image(ImageRef(repository, tag or "latest"), prefix, rule.upstream, rule.upstream_prefix)
     if fixed is not None:

@@ -176,19 +176,29 @@ def _load_config(path: Optional[str]):
         raise UsageError(f"config: {exc}") from None
 
 
-def _images_and_platforms(args) -> tuple[list[str], list[str]]:
+def _images_and_platforms(args) -> tuple[list[str], list[str], tuple]:
     """Images: the command line's, else the config's warm.images. Platforms: --platform, else the
-    config's warm.platforms. A config given with --config is always loaded, so a bad one is never ignored."""
-    warm_cfg = None
+    config's warm.platforms. A config given with --config is always loaded, so a bad one is never ignored.
+    Also the config's rules (none without a config), whose allow and deny lists the images must pass."""
+    warm_cfg, rules = None, ()
     if args.config or not args.images:
-        warm_cfg = getattr(_load_config(args.config), "warm", None)
+        config = _load_config(args.config)
+        warm_cfg, rules = getattr(config, "warm", None), tuple(getattr(config, "rules", ()))
     if args.images:
         images = list(args.images)
     elif warm_cfg and warm_cfg.images:
         images = list(warm_cfg.images)
     else:
         raise UsageError("no IMAGE given and the config has no warm.images")
-    return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or [])
+    return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or []), rules
+
+
+def refused_images(refs, rules) -> list[str]:
+    """What the rules' allow and deny lists say against each image (none without lists): checked before any
+    call, as the policies would deny the import."""
+    from ecr_ptc_runtime.allow import repository_refusal
+
+    return [f"{ref}: {why}" for ref in refs if (why := repository_refusal(rules, ref.repository)) is not None]
 
 
 def _check_numbers(args) -> None:
@@ -263,12 +273,18 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         if args.password:
             logs.register_secret(args.password)
         _check_numbers(args)
-        images, platforms = _images_and_platforms(args)
+        images, platforms, rules = _images_and_platforms(args)
         try:
             refs = list(dict.fromkeys(parse_image(i) for i in images))  # each image once, in the order given
             selected = [parse_platform(p) for p in platforms]
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        refused = refused_images(refs, rules)
+        if refused:
+            raise UsageError(
+                "not allowed into the cache: " + "; ".join(refused) + "\n  Fix: remove the image, or add a pattern "
+                "that names it to the rule's allow list (and none to its deny list)"
+            )
         client, mode, api = _client(args)
     except UsageError as exc:
         print(f"ecr-ptc warm: error: {logs.redact(str(exc))}", file=err)

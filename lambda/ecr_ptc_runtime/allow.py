@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple, Optional, Sequence
+from typing import NamedTuple, Optional, Protocol, Sequence
 
 # Repository-name characters (ECR's RepositoryName: lower-case letters, digits, . _ - and /) and IAM's two
 # wildcards. ECR's RepositoryName is at most 256 characters.
@@ -105,13 +105,20 @@ def refusal(prefix: str, allow: Sequence[str], deny: Sequence[str], path: str) -
     return None
 
 
-class Listed(NamedTuple):
+class Listed(Protocol):
     """What the runtime needs of a rule to check a cache repository (an ``UpstreamRule`` has these)."""
 
-    prefix: str
-    upstream_prefix: Optional[str]
-    allow: tuple[str, ...]
-    deny: tuple[str, ...]
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def upstream_prefix(self) -> Optional[str]: ...
+
+    @property
+    def allow(self) -> tuple[str, ...]: ...
+
+    @property
+    def deny(self) -> tuple[str, ...]: ...
 
 
 def repository_refusal(rules: Sequence[Listed], repository: str) -> Optional[Refusal]:

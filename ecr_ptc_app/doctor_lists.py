@@ -1,0 +1,33 @@
+"""``doctor --image``: which of a rule's lists (``allow``, ``deny``) refuses an image, said with a fix.
+
+Kept apart from the other doctor checks; the matching itself is ``ecr_ptc_runtime.allow``'s, the one owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+
+def image_refusal(rule: Any, repository: str) -> Optional[tuple[str, str]]:
+    """(problem, fix) when the rule's lists keep the cache repository ``repository`` out; None when they let it in.
+
+    :param rule: the ``UpstreamRule`` whose prefix covers ``repository``.
+    """
+    from ecr_ptc_runtime.allow import upstream_path
+
+    path = upstream_path(rule.prefix, rule.upstream_prefix, repository)
+    refused = rule.refusal(path) if path is not None else None
+    if refused is None:
+        return None
+    if refused.which == "deny":
+        return (
+            f"{refused}: the policies deny importing {repository}, so no pull can put it in the cache",
+            f"remove {refused.pattern!r} from the {rule.prefix} rule's deny list, or use another image",
+        )
+    return (
+        f"{refused} ({', '.join(rule.allow)}): the policies let no pull import {repository}",
+        f"add a pattern that names {path!r} to the {rule.prefix} rule's allow list, or use an allowed image",
+    )
+
+
+__all__ = ["image_refusal"]
