@@ -15,6 +15,7 @@ itself, written independently of ``ecr_ptc_runtime.allow`` (``fnmatch`` here, a 
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 from typing import Any, Iterable, Iterator, Optional
 
@@ -96,4 +97,74 @@ _PART = r"(?:<[^>]*>|[^:<]*)"  # an ARN part: literal, or a flattened token such
 REPOSITORY_HEAD = re.compile(rf"arn:{_PART}:ecr:{_PART}:({_PART}):repository/")
 
 
-__all__ = ["IMPORT_ACTIONS", "allows", "documents", "flat", "registry_arn", "statement_applies"]
+# --- what the lists say, and whether a template's policies say the same ------------------------------------
+WORDS = ("a", "b", "ab", "lib", "x9", "team")
+
+
+def _under(rule: Any) -> str:
+    return "" if rule.upstream_prefix in (None, "ROOT") else f"{rule.upstream_prefix}/"
+
+
+def probes(rule: Any) -> list[str]:
+    """Upstream paths to ask about: one- and two-part names of the words, and each pattern filled in."""
+    names = ["/".join(p) for n in (1, 2) for p in itertools.product(WORDS, repeat=n)]
+    names += ["library/" + w for w in WORDS]
+    under = _under(rule)
+    for text in (*rule.allow, *rule.deny):
+        rest = text[len(under) :]
+        names += [rest.replace("*", fill).replace("?", "b") for fill in ("", "a", "a/b")]
+    return sorted({under + n.strip("/") for n in names if n.strip("/") and "//" not in n})
+
+
+def expected(rule: Any, path: str) -> bool:
+    """What the lists say, read with fnmatch (IAM's wildcards), not with the library's matcher."""
+    if any(_wild(p, path, case=True) for p in rule.deny):
+        return False
+    return not rule.allow or any(_wild(p, path, case=True) for p in rule.allow)
+
+
+def cache_repository(rule: Any, path: str) -> str:
+    rest = path[len(_under(rule)) :]
+    return rest if rule.prefix == "ROOT" else f"{rule.prefix}/{rest}"
+
+
+def list_problems(
+    rules: Iterable[Any], template: dict[str, Any], account: str, own_sids: Iterable[str]
+) -> tuple[list[str], dict[str, set[str]]]:
+    """Where a template's policies disagree with the rules' lists for the import actions, and which policies
+    grant each rule's imports at all. A policy that lets nothing be imported under a rule's prefix with an
+    action says nothing about that rule (the template role creates, it does not import)."""
+    rules = list(rules)
+    wrong: list[str] = []
+    covered: dict[str, set[str]] = {}
+    for key, statements in documents(template, own_sids):
+        head = registry_arn(statements, account)
+        if head is None:
+            continue
+        for rule in rules:
+            for action in IMPORT_ACTIONS:
+                granted = {p: allows(statements, action, head + cache_repository(rule, p)) for p in probes(rule)}
+                if not any(granted.values()):
+                    continue
+                covered.setdefault(rule.prefix, set()).add(key)
+                bad = [p for p, ok in granted.items() if ok != expected(rule, p)]
+                if bad:
+                    wrong.append(
+                        f"{key}: {action} disagrees with rule {rule.prefix} (allow={list(rule.allow)}, "
+                        f"deny={list(rule.deny)}) for {bad[:5]}"
+                    )
+    return wrong, covered
+
+
+__all__ = [
+    "IMPORT_ACTIONS",
+    "allows",
+    "cache_repository",
+    "documents",
+    "expected",
+    "flat",
+    "list_problems",
+    "probes",
+    "registry_arn",
+    "statement_applies",
+]

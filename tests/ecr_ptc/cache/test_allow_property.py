@@ -13,8 +13,6 @@ Derandomized, 5 examples by default (about 1.5 s each); ``ECR_PTC_ALLOW_EXAMPLES
 
 from __future__ import annotations
 
-import fnmatch
-import itertools
 import os
 from typing import Any, Optional
 
@@ -29,13 +27,13 @@ from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.organization.spoke import SpokeStack
-from tests.app.iam_eval import IMPORT_ACTIONS, allows, documents, registry_arn
+from tests.app.iam_eval import allows, documents, expected, list_problems, probes, registry_arn
 from tests.ecr_ptc.organization.conftest import settings as org_settings
 
 from .conftest import CONTEXT, ENV
 
 MAX_EXAMPLES = int(os.environ.get("ECR_PTC_ALLOW_EXAMPLES", "5"))
-WORDS = ("a", "b", "ab", "lib")
+WORDS = ("a", "b", "ab", "lib")  # pattern parts: tests/app/iam_eval.py probes the same words
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
 HUB_ACCOUNT = "111111111111"  # the organization settings' hub (tests/ecr_ptc/organization/conftest.py)
 
@@ -81,29 +79,6 @@ def restricted_rules(draw: Any) -> list[UpstreamRule]:
     return rules
 
 
-def probes(rule: UpstreamRule) -> list[str]:
-    """Upstream paths to ask about: every one- and two-part name of the words, and each pattern filled in."""
-    names = ["/".join(p) for n in (1, 2) for p in itertools.product(WORDS, repeat=n)]
-    names += ["library/" + w for w in WORDS]
-    for text in (*rule.allow, *rule.deny):
-        under = text[len(rule.upstream_prefix) + 1 :] if rule.upstream_prefix else text
-        names += [under.replace("*", fill).replace("?", "b") for fill in ("", "a", "a/b")]
-    under = f"{rule.upstream_prefix}/" if rule.upstream_prefix else ""
-    return sorted({under + n.strip("/") for n in names if n.strip("/") and "//" not in n})
-
-
-def expected(rule: UpstreamRule, path: str) -> bool:
-    """What the lists say, read with fnmatch (IAM's wildcards), not with the library's matcher."""
-    if any(fnmatch.fnmatchcase(path, p) for p in rule.deny):
-        return False
-    return not rule.allow or any(fnmatch.fnmatchcase(path, p) for p in rule.allow)
-
-
-def cache_repository(rule: UpstreamRule, path: str) -> str:
-    rest = path[len(rule.upstream_prefix) + 1 :] if rule.upstream_prefix else path
-    return f"{rule.prefix}/{rest}"
-
-
 def synthesized(rules: list[UpstreamRule]) -> tuple[dict, dict]:
     app = App(context=dict(CONTEXT))
     stack = Stack(app, "Hub", env=ENV)
@@ -125,25 +100,14 @@ def check(rules: list[UpstreamRule]) -> None:
     must_cover = {"CacheConsumerPolicy", "WarmerDefaultPolicy", "CacheRegistryPolicy", "SpokePullThroughRole"}
     covered: dict[str, set[str]] = {}
     for template, account in ((hub, ENV["account"]), (spoke, "<AWS::AccountId>")):
-        for key, statements in documents(template, REGISTRY_SIDS):
-            head = registry_arn(statements, account)
-            if head is None:
-                continue
-            for rule in rules:
-                for action in IMPORT_ACTIONS:
-                    granted = {p: allows(statements, action, head + cache_repository(rule, p)) for p in probes(rule)}
-                    if not any(granted.values()):
-                        continue  # this policy lets nothing be imported under the rule's prefix with this action
-                    covered.setdefault(rule.prefix, set()).add(key)
-                    wrong = [p for p, ok in granted.items() if ok != expected(rule, p)]
-                    assert not wrong, (
-                        f"{key} ({account}) disagrees on {action} with rule {rule.prefix} allow={rule.allow} "
-                        f"deny={rule.deny} for {wrong[:5]}"
-                    )
+        wrong, holders = list_problems(rules, template, account, REGISTRY_SIDS)
+        assert not wrong, "\n".join(wrong)
+        for prefix, keys in holders.items():
+            covered.setdefault(prefix, set()).update(keys)
     for rule in rules:
         if any(expected(rule, p) for p in probes(rule)):
-            holders = {next((m for m in must_cover if key.startswith(m)), key) for key in covered.get(rule.prefix, ())}
-            assert must_cover <= holders, f"rule {rule.prefix}: only {sorted(covered.get(rule.prefix, ()))} grant it"
+            held = {next((m for m in must_cover if key.startswith(m)), key) for key in covered.get(rule.prefix, ())}
+            assert must_cover <= held, f"rule {rule.prefix}: only {sorted(covered.get(rule.prefix, ()))} grant it"
 
 
 @settings(
