@@ -24,6 +24,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
+from .doctor_lists import image_refusal, probe_name  # standard library only at import
+
 if TYPE_CHECKING:
     from ecr_ptc.cache.rules import UpstreamRule
 
@@ -752,8 +754,10 @@ def check_template_role(ctx: Context, role_arn: str, prefixes: Sequence[str]) ->
     problems = [] if "ecr.amazonaws.com" in services else ["ECR (ecr.amazonaws.com) may not assume it"]
     keys = list(dict.fromkeys(k for p in prefixes if (k := _settings_for(ctx, p).encryption.kms_key_arn)))
     try:
+        rules = {r.prefix: r for r in ctx.config.rules}
         for prefix in prefixes:
-            results = _simulate(ctx, role_arn, TEMPLATE_ACTIONS, ctx.repository_arn(prefix, PROBE))
+            name = probe_name(rules[prefix], PROBE) if prefix in rules else PROBE  # one the lists let in
+            results = _simulate(ctx, role_arn, TEMPLATE_ACTIONS, ctx.repository_arn(prefix, name))
             denied = _denied(results, TEMPLATE_ACTIONS)
             if denied:
                 problems.append(f"on {prefix}/: {_why(results, denied)}")
@@ -938,7 +942,8 @@ def check_principal(ctx: Context, principal: str) -> None:
         token = _simulate(ctx, source, token_actions, "*")
         checks: list[tuple[Optional[str], dict[str, dict], list[str]]] = [(None, token, _denied(token, token_actions))]
         for rule in ctx.config.rules:
-            results = _simulate(ctx, source, fill_actions, ctx.repository_arn(rule.prefix, PROBE))
+            name = probe_name(rule, PROBE)  # a name the rule's allow/deny lists let in
+            results = _simulate(ctx, source, fill_actions, ctx.repository_arn(rule.prefix, name))
             checks.append((rule.prefix, results, _denied(results, fill_actions)))
     except CannotCall as exc:
         ctx.could_not("principal", principal, exc)
@@ -973,7 +978,6 @@ def check_image(ctx: Context, written: str) -> None:
     """Which rule caches the image, whether the name will work through it, and whether ECR holds it now."""
     from ecr_ptc_runtime.names import ImageRef, best_prefix, map_reference, official_image, parse_reference
 
-    from .doctor_lists import image_refusal
     from .workloads import uncovered
 
     rules = list(ctx.config.rules)

@@ -30,4 +30,20 @@ def image_refusal(rule: Any, repository: str) -> Optional[tuple[str, str]]:
     )
 
 
-__all__ = ["image_refusal"]
+def probe_name(rule: Any, default: str) -> str:
+    """A repository name under the rule's prefix (without it) that its lists let in, for IAM simulation:
+    ``default`` without an allow list, else the first allow pattern filled in (``*`` with ``default``, ``?``
+    with ``p``) that no deny pattern names; ``default`` when none does (the simulation then shows the deny)."""
+    from ecr_ptc_runtime.allow import cache_pattern
+
+    if not rule.allow:
+        return default
+    for pattern in rule.allow:
+        path = pattern.replace("*", default).replace("?", "p")
+        if rule.refusal(path) is None:
+            name = cache_pattern(rule.prefix, rule.upstream_prefix, path)
+            return name if rule.prefix == "ROOT" else name[len(rule.prefix) + 1 :]
+    return default
+
+
+__all__ = ["image_refusal", "probe_name"]

@@ -91,3 +91,18 @@ def test_validate_refuses_a_bad_pattern_with_a_fix(tmp_path, capsys):
     path.write_text(CONFIG.replace("library/busybox", "Library/BusyBox"))
     code, out, err = run("validate", str(path), capsys=capsys)
     assert code == 2 and "rules[0].deny[0]" in err and "Fix:" in err and "Traceback" not in err
+
+
+def test_doctor_simulates_a_name_the_lists_let_in(config):
+    rules = {r.prefix: r for r in load_config(config).rules}
+    probe = "ecr-ptc-doctor-probe"
+    assert image_refusal(rules["docker-hub"], "docker-hub/" + (name := _probe(rules["docker-hub"], probe))) is None
+    assert name == f"library/{probe}"
+    assert _probe(rules["mirror"], probe) == "node-exporter"  # the upstream prefix is not in the cache name
+    assert _probe(rules["ecr-public"], probe) == probe  # no allow list: the default
+
+
+def _probe(rule, default):
+    from ecr_ptc_app.doctor_lists import probe_name
+
+    return probe_name(rule, default)
