@@ -162,15 +162,14 @@ def check_policy_sizes(
     principals: Sequence[str] = (),
     organization_id: Optional[str] = None,
     extra_registry_statements: Sequence[dict[str, Any]] = (),
-    extra_registry_length: int = 0,
 ) -> None:
     """Refuse lists that would not fit: the consumer managed policy (6,144), a role using the same statements
     inline (10,240 with its other statements), the registry policy (10,240). Measured with the longest
     partition and Region names, so a config that passes fits every Region.
 
-    :param extra_registry_statements: statements the config adds to the registry policy (``registry``).
-    :param extra_registry_length: characters other parts add to the registry policy (the organization's spoke
-        read statement).
+    :param extra_registry_statements: statements the config adds to the registry policy (``registry``). The
+        organization's hub policy, with the spokes' read statement, is measured by
+        ``organization.settings.hub_registry_policy_length``.
     :raises ValidationError: at ``rules`` with the size, the limit and what to do.
     """
     fix = "use fewer or broader allow/deny patterns (one 'team/*' instead of many names), or shorter prefixes"
@@ -188,7 +187,7 @@ def check_policy_sizes(
     own = registry_statements(LONGEST, rules, principals, organization_id)
     if not own and not extra_registry_statements:
         return
-    registry = policy_length([*own, *extra_registry_statements]) + extra_registry_length
+    registry = policy_length([*own, *extra_registry_statements])
     if registry > MAX_REGISTRY_POLICY_CHARACTERS:
         raise ValidationError(
             "rules",

@@ -18,7 +18,6 @@ from typing import Any, Optional
 
 from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk.assertions import Template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,7 +91,11 @@ def synthesized(rules: list[UpstreamRule]) -> tuple[dict, dict]:
     cache.grant_pull_through(iam.Role(stack, "Warmer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")))
     hub_settings = org_settings(hub=org_settings().hub.__class__(account=ENV["account"], region=ENV["region"]))
     spoke = SpokeStack(app, "Spoke", hub_rules=rules, settings=hub_settings)
-    return Template.from_stack(stack).to_json(), Template.from_stack(spoke).to_json()
+    assembly = app.synth()  # once for both stacks (Template.from_stack would synthesize the app per stack)
+    return (
+        assembly.get_stack_by_name(stack.stack_name).template,
+        assembly.get_stack_by_name(spoke.stack_name).template,
+    )
 
 
 def check(rules: list[UpstreamRule]) -> None:
