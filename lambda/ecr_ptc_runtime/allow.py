@@ -12,6 +12,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_res
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, Optional, Protocol, Sequence
 
@@ -121,6 +122,48 @@ class Listed(Protocol):
     def deny(self) -> tuple[str, ...]: ...
 
 
+@dataclass(frozen=True)
+class RuleLists:
+    """A rule's lists as the warmer's functions receive them (custom resource ``Lists``, schedule ``lists``)."""
+
+    prefix: str
+    upstream_prefix: Optional[str]
+    allow: tuple[str, ...]
+    deny: tuple[str, ...]
+
+
+def lists_json(rules: Sequence[Listed]) -> list[dict]:
+    """The restricted rules' lists as JSON, for the warmer's inputs (empty when no rule has lists)."""
+    return [
+        {
+            "prefix": r.prefix,
+            **({"upstreamPrefix": r.upstream_prefix} if r.upstream_prefix not in (None, "ROOT") else {}),
+            "allow": list(r.allow),
+            "deny": list(r.deny),
+        }
+        for r in rules
+        if r.allow or r.deny
+    ]
+
+
+def lists_of(value: object) -> list[RuleLists]:
+    """What :func:`lists_json` wrote, read back (raises ValueError for anything else)."""
+    if not isinstance(value, list):
+        raise ValueError(f"the rules' lists are not a JSON list: {value!r}"[:300])
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("prefix"), str):
+            raise ValueError(f"a rule's lists are malformed: {item!r}"[:300])
+        upstream = item.get("upstreamPrefix")
+        allow, deny = item.get("allow") or [], item.get("deny") or []
+        if not all(isinstance(p, str) for p in (*allow, *deny)):
+            raise ValueError(f"a rule's patterns are not strings: {item!r}"[:300])
+        out.append(
+            RuleLists(item["prefix"], upstream if isinstance(upstream, str) else None, tuple(allow), tuple(deny))
+        )
+    return out
+
+
 def repository_refusal(rules: Sequence[Listed], repository: str) -> Optional[Refusal]:
     """Why the cache repository ``repository`` (``docker-hub/library/nginx``) may not be filled, or None.
 
@@ -136,6 +179,9 @@ def repository_refusal(rules: Sequence[Listed], repository: str) -> Optional[Ref
 
 __all__ = [
     "Listed",
+    "RuleLists",
+    "lists_json",
+    "lists_of",
     "MAX_PATTERN_LENGTH",
     "Refusal",
     "cache_pattern",

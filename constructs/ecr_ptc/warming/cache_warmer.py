@@ -41,7 +41,7 @@ from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import BASIC_EXECUTION_FINDING
 from ecr_ptc.warming import scheduled
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
-from ecr_ptc_runtime import metrics
+from ecr_ptc_runtime import allow, metrics
 
 RUNTIME_ID = "EcrPtcCacheWarmerRuntime"  # the per-stack singleton, found by this id
 RESOURCE_TYPE = "Custom::EcrPtcWarmImage"
@@ -252,6 +252,7 @@ class CacheWarmer(Construct):
         self.images: tuple[str, ...] = tuple(images)
 
         runtime = self._runtime(settings)
+        lists = allow.lists_json(rules)
         cache.grant_pull_through(runtime.role)
         # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes;
         # DescribeRepositories tells "the pull created no repository" from "the import was denied".
@@ -273,6 +274,8 @@ class CacheWarmer(Construct):
                     "Platforms": list(settings.platforms),
                     "TimeoutSeconds": settings.timeout_seconds,
                     "OnFailure": settings.on_failure,
+                    # the rules' allow/deny lists, checked again before any call (only when a rule has them)
+                    **({"Lists": lists} if lists else {}),
                 },
             )
             resource.node.add_dependency(cache)  # rules, templates and registry policy first
@@ -302,6 +305,7 @@ class CacheWarmer(Construct):
             images=self.images,
             platforms=settings.platforms,
             prefixes=cache.prefixes,
+            lists=allow.lists_json(cache.rules),
         )
         self.scheduled_function, self.dead_letter_queue = runtime_part.function, runtime_part.dead_letter_queue
 

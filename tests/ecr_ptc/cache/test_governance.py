@@ -164,3 +164,10 @@ def test_root_and_per_prefix_purges_are_refused():
         )
     with pytest.raises(ValidationError, match="true or false"):
         RepositorySettings(delete_on_stack_delete="no")  # type: ignore[arg-type]
+
+
+def test_the_warmer_gets_the_lists_to_check_before_any_call(purging):
+    (warm,) = of_type(purging, "Custom::EcrPtcWarmImage").values()
+    assert warm["Properties"]["Lists"] == [
+        {"prefix": "docker-hub", "allow": ["library/*"], "deny": ["library/busybox"]}
+    ]  # the quay rule has no lists: left out, and a config without lists writes no Lists at all
