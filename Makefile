@@ -53,8 +53,10 @@ lint: $(STAMPS)/venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: setup lint
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The lowest aws-cdk-lib, constructs and cdk-nag pyproject.toml allows (needs PyPI): installed apart in
 # .venv/cdk-floor, the aws_cdk names and keywords the code uses recorded as found there

@@ -18,6 +18,7 @@ def version() -> str:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The ``ecr-ptc`` argument parser: one subcommand per module of ``ecr_ptc_app.commands``."""
     top = argparse.ArgumentParser(prog="ecr-ptc", description=__doc__)
     top.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = top.add_subparsers(dest="command", required=True)
@@ -27,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The ``ecr-ptc`` console script: runs the subcommand ``argv`` names and returns its exit code."""
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))

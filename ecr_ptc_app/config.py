@@ -21,7 +21,7 @@ import yaml
 from ecr_ptc import validation as v
 from ecr_ptc.cache.grants import check_policy_sizes
 from ecr_ptc.cache.lifecycle import LifecycleRule
-from ecr_ptc.cache.registry import (
+from ecr_ptc.cache.registry_settings import (
     RegistrySettings,
     ScanningRule,
     ScanningSettings,

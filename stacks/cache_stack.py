@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
-from ecr_ptc.cache.registry import RegistrySettings
+from ecr_ptc.cache.registry_settings import RegistrySettings
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.monitoring.settings import MonitoringSettings
@@ -19,6 +19,14 @@ from .outputs import OutputIds, digest_outputs_warning, wants_digest_outputs
 
 
 class CacheStack(Stack):
+    """One environment's cache: the :class:`PullThroughCache` (rules, templates, registry and repository
+    policies, consumer policy), the consumer policy attached to ``consumer_role_names``, the optional warmer
+    (``warm``) and monitoring (``monitoring``), and the outputs the walkthrough reads (registry URI, a pull
+    command per rule, the credential commands, the warmed digests when a failure fails the deploy).
+
+    Attributes: ``cache``, ``warmer`` (None without ``warm``), ``monitoring`` (None without ``monitoring``).
+    """
+
     def __init__(
         self,
         scope: Construct,

@@ -10,11 +10,13 @@ from aws_cdk import Environment as CdkEnvironment
 from ecr_ptc_app.config import AppConfig, Environment
 
 from .cache_stack import CacheStack
+from .governance import govern
 
 STACK_PREFIX = "EcrPtc"
 
 
 def stack_name(env: Optional[Environment]) -> str:
+    """The cache stack's name: ``EcrPtc`` without an environment, else ``EcrPtc-<account>-<region>``."""
     if env is None:
         return STACK_PREFIX
     return "-".join(filter(None, (STACK_PREFIX, env.account, env.region)))
@@ -33,6 +35,8 @@ def add_checks(app: App) -> bool:
 
 
 def build_app(app: App, config: AppConfig) -> list[Stack]:
+    """Every stack of ``config`` in ``app``: a cache stack (and workstation stack) per environment, the
+    organization rollout's StackSet stack, the config's ``iam`` and ``tags`` on all of them."""
     stacks: list[Stack] = []
     for env in config.environments or (None,):
         name = stack_name(env)
@@ -75,15 +79,3 @@ def build_app(app: App, config: AppConfig) -> list[Stack]:
         stacks += build_organization(app, config, cache, STACK_PREFIX)
     govern(stacks, config)
     return stacks
-
-
-def govern(stacks: list[Stack], config: AppConfig) -> None:
-    """The config's ``iam`` (boundary, path) and ``tags`` on every stack, the CDK's own roles included."""
-    if not (config.iam or config.tags):
-        return
-    from ecr_ptc.governance.aspects import apply_resource_tags, apply_role_governance
-
-    for stack in stacks:
-        if config.iam:
-            apply_role_governance(stack, config.iam)
-        apply_resource_tags(stack, config.tags)

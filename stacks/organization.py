@@ -18,11 +18,13 @@ from ecr_ptc.organization.spoke import CONSUMER_POLICY_NAME_PREFIX, CONSUMER_POL
 from ecr_ptc_app.config import AppConfig
 
 from .cache_stack import CacheStack
+from .governance import govern  # the config's iam and tags, on the spoke as on every stack
 
 SPOKE_STAGE_ID = "EcrPtcSpoke"
 
 
 def stack_set_stack_name(stack_prefix: str, account: str, region: str) -> str:
+    """The StackSet's stack name: ``<prefix>-<account>-<region>-stackset``."""
     return "-".join((stack_prefix, account, region, "stackset"))
 
 
@@ -53,8 +55,6 @@ def build_organization(app: App, config: AppConfig, hub: CacheStack, stack_prefi
         value=f"arn:aws:iam::<account>:policy{CONSUMER_POLICY_PATH}{CONSUMER_POLICY_NAME_PREFIX}<region>",
         description="Attach to roles in member accounts that pull through their spoke (first pulls included)",
     )
-    from .compose import govern  # the config's iam and tags, on the spoke as on every stack
-
     govern([organization.spoke], config)
     return [holder]
 

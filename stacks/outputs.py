@@ -7,7 +7,7 @@ import re
 from typing import Optional, Sequence
 
 from ecr_ptc.cache.rules import UpstreamRule
-from ecr_ptc.warming.settings import WarmSettings
+from ecr_ptc.warming.settings import OnFailure, WarmSettings
 
 MAX_OUTPUTS = 200  # CloudFormation's limit per stack
 FIXED_OUTPUTS = ("RegistryUri", "ConsumerPolicyArn")
@@ -44,7 +44,7 @@ def base_output_count(rules: Sequence[UpstreamRule]) -> int:
 def wants_digest_outputs(warm: WarmSettings) -> bool:
     # With onFailure: warn a failed image's Digest is empty, and an empty output value would fail
     # the deploy that 'warn' promised to let through: no outputs then.
-    return warm.on_failure == "fail"
+    return warm.on_failure is OnFailure.FAIL
 
 
 def digest_outputs_warning(rules: Sequence[UpstreamRule], warm: WarmSettings) -> Optional[str]:

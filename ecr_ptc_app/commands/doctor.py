@@ -4,7 +4,7 @@ Exit codes: 0 every check ok, 1 a problem found or a check that could not run (a
 look is no clean bill of health), 2 bad usage, a bad config, or no AWS credentials or Region. Results go
 to stdout (text, or one JSON document with ``--output json``: :data:`SCHEMA`); errors to stderr with a
 ``Fix:`` line. ``--print-policy`` prints the IAM policy doctor needs. The checks live in
-``ecr_ptc_app.doctor_checks`` and load inside ``run``.
+the package ``ecr_ptc_app.doctor`` and load inside ``run``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any, Optional, TextIO
 
-from ..doctor_checks import AREAS, STATUSES  # plain constants: the module imports nothing heavy at the top
+from ..doctor.context import AREAS, OK, STATUSES  # plain constants: the module imports nothing heavy at the top
 
 SCHEMA_VERSION = 1
 # The JSON document of --output json (JSON Schema, draft 2020-12); tests check every output against it.
@@ -222,7 +222,8 @@ def run(
         out.write("\n")
         return 0
     try:
-        from .. import doctor_checks as checks
+        from ..doctor import aws
+        from ..doctor.run import run_checks
     except Exception as exc:  # noqa: BLE001 - e.g. no Node.js for the construct library's jsii runtime
         return _error(
             out,
@@ -233,11 +234,11 @@ def run(
             "doctor reads the construct library's IAM builders, which need Node.js as cdk synth does: install Node 20+",
         )
     try:
-        aws = checks.Aws(session if session is not None else checks.session(args.region))
-        ctx = checks.run_checks(config, aws, args.principal, args.image)
-    except checks.SetupError as exc:
+        calls = aws.Aws(session if session is not None else aws.session(args.region))
+        ctx = run_checks(config, calls, args.principal, args.image)
+    except aws.SetupError as exc:
         return _error(out, err, args.output, config.file, str(exc), exc.fix)
-    code = 0 if all(c.status == checks.OK for c in ctx.checks) else 1
+    code = 0 if all(c.status == OK for c in ctx.checks) else 1
     document = _document(config.file, ctx, ctx.checks, code)
     if args.output == "json":
         out.write(redact(json.dumps(document, indent=2, default=str)) + "\n")

@@ -20,46 +20,10 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional, TextIO
 
+from ..organizations import Account, Reader, SetupError, Target, read_target
+
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
-NOT_FOUND = ("OrganizationalUnitNotFoundException", "ParentNotFoundException")
 SCHEMA_VERSION = 1
-
-
-class SetupError(Exception):
-    """AWS Organizations cannot be read (exit 2)."""
-
-    def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message)
-        self.fix = fix
-
-
-# What to do about the errors a first run meets most (by error code or class name: botocore loads lazily).
-SETUP_FIXES = {
-    "NoCredentialsError": "configure AWS credentials (aws configure, AWS_PROFILE or SSO login) of the management "
-    "account or of a delegated administrator for AWS Organizations",
-    "AccessDeniedException": "run with credentials of the management account, or of an account that AWS "
-    "Organizations' delegated administration policy lets read the organization (organizations:Describe*, "
-    "organizations:List*)",
-    "AWSOrganizationsNotInUseException": "these credentials' account is in no organization: use the credentials "
-    "of the organization's management account",
-}
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    name: str
-    status: str
-    parent: str  # the OU or root directly above it
-
-
-@dataclass
-class Target:
-    id: str
-    name: str
-    accounts: list[Account] = field(default_factory=list)
-    nested_units: int = 0  # OUs below it
-    found: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,7 +83,7 @@ def run(
     out, err = stdout or sys.stdout, stderr or sys.stderr
     if getattr(args, "org_command", None) != "plan":  # argparse requires one; a caller may not
         return _fail(err, "no org command given", "run 'ecr-ptc org plan'")
-    from ecr_ptc.organization.rollout import DEFAULT_MINUTES_PER_INSTANCE
+    from ecr_ptc.organization.waves import DEFAULT_MINUTES_PER_INSTANCE
 
     from ..config import ConfigError, load_config
 
@@ -167,109 +131,55 @@ def _client(session: Any) -> Any:
     return (session or boto3.session.Session()).client("organizations", region_name="us-east-1", config=config)
 
 
-# --- reading the organization ------------------------------------------------------------------------
-class Reader:
-    """Read-only walks of the organization tree, each parent listed once."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self._children: dict[str, tuple[list[dict], list[dict]]] = {}
-
-    def call(self, method: str, expected: tuple[str, ...] = (), **kwargs: Any) -> Any:
-        """``client.<method>(**kwargs)``; an AWS error is a SetupError (exit 2), except the ``expected`` codes."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return getattr(self.client, method)(**kwargs)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = error.get("Code", "")
-            if code in expected:
-                raise
-            raise SetupError(
-                f"{code} on {method}: {error.get('Message', '')}".rstrip(": "),
-                SETUP_FIXES.get(
-                    code,
-                    "check the credentials' access to AWS Organizations (organizations:Describe*, "
-                    "organizations:List*) and retry",
-                ),
-            ) from None
-        except BotoCoreError as exc:
-            name = type(exc).__name__
-            raise SetupError(
-                f"{name}: {exc}",
-                SETUP_FIXES.get(name, "check the network path to AWS Organizations (organizations.us-east-1)"),
-            ) from None
-
-    def pages(self, method: str, key: str, **kwargs: Any) -> list[dict]:
-        items: list[dict] = []
-        token: Optional[str] = None
-        while True:
-            page = self.call(method, (), **kwargs, **({"NextToken": token} if token else {}))
-            items += page.get(key, [])
-            token = page.get("NextToken")
-            if not token:
-                return items
-
-    def children(self, parent: str) -> tuple[list[dict], list[dict]]:
-        """(OUs, accounts) directly under ``parent``."""
-        if parent not in self._children:
-            units = self.pages("list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent)
-            accounts = self.pages("list_accounts_for_parent", "Accounts", ParentId=parent)
-            self._children[parent] = (units, accounts)
-        return self._children[parent]
-
-    def subtree(self, root: str) -> tuple[list[Account], int]:
-        """Every account below ``root`` (nested OUs included) and how many OUs are below it."""
-        accounts: list[Account] = []
-        units = 0
-        todo = [root]
-        while todo:
-            parent = todo.pop()
-            child_units, child_accounts = self.children(parent)
-            units += len(child_units)
-            todo += [u["Id"] for u in child_units]
-            accounts += [Account(a["Id"], a.get("Name", ""), a.get("Status", "ACTIVE"), parent) for a in child_accounts]
-        return sorted(accounts, key=lambda a: a.id), units
-
-
-def _target(reader: Reader, target: str, roots: dict[str, str]) -> Target:
-    from botocore.exceptions import ClientError
-
-    if target.startswith("r-"):
-        if target not in roots:
-            return Target(target, "", found=False)
-        name = roots[target]
-    else:
-        try:
-            unit = reader.call("describe_organizational_unit", NOT_FOUND, OrganizationalUnitId=target)[
-                "OrganizationalUnit"
-            ]
-        except ClientError:  # one of NOT_FOUND: the others are SetupErrors
-            return Target(target, "", found=False)
-        name = unit.get("Name", "")
-    accounts, units = reader.subtree(target)
-    return Target(target, name, accounts, units)
-
-
 def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
     """The plan for ``config.organization``, reading the organization through ``client`` (read-only calls)."""
-    from ecr_ptc.organization.rollout import STACK_INSTANCES_PER_STACK_SET, plan_rollout
-    from ecr_ptc.organization.settings import CallAs
+    from ecr_ptc.organization.waves import STACK_INSTANCES_PER_STACK_SET, plan_rollout
 
     settings = config.organization
     reader = Reader(client)
     organization = reader.call("describe_organization")["Organization"]
     management = organization["MasterAccountId"]
     roots = {r["Id"]: r.get("Name", "Root") for r in reader.pages("list_roots", "Roots")}
-    targets = [_target(reader, t, roots) for t in settings.targets.organizational_units]
-    problems: list[Problem] = []
-    notes: list[str] = []
-
-    if organization["Id"] != settings.organization_id:
+    targets = [read_target(reader, t, roots) for t in settings.targets.organizational_units]
+    problems = _organization_problems(settings, organization["Id"], targets)
+    problems += _stack_set_problems(reader, settings, management)
+    selected = _select_accounts(settings, targets, management)
+    problems += selected.problems
+    rollout = plan_rollout(len(selected.deploy), len(settings.targets.regions), settings, minutes_per_instance)
+    if rollout.over_quota:
         problems.append(
             Problem(
-                f"these credentials read the organization {organization['Id']}, the config names "
+                f"{rollout.instances} stack instances pass StackSets' {STACK_INSTANCES_PER_STACK_SET} per stack set",
+                "fewer Regions, or request a quota increase (Service Quotas, AWS CloudFormation)",
+            )
+        )
+    notes = selected.notes
+    if settings.auto_deploy:
+        notes.append(
+            "accounts that join the target OUs later get the spoke automatically, in every target Region "
+            "(operation preferences do not apply to automatic deployments)"
+        )
+    return Plan(
+        organization_id=organization["Id"],
+        management_account=management,
+        targets=targets,
+        deploy_accounts=selected.deploy,
+        excluded=selected.excluded,
+        inactive=selected.inactive,
+        regions=list(settings.targets.regions),
+        rollout={**asdict(rollout), "minutes_per_instance": minutes_per_instance},
+        notes=notes,
+        problems=problems,
+    )
+
+
+def _organization_problems(settings: Any, organization_id: str, targets: list[Target]) -> list[Problem]:
+    """The config names another organization, or targets that are not OUs or roots of this one."""
+    problems: list[Problem] = []
+    if organization_id != settings.organization_id:
+        problems.append(
+            Problem(
+                f"these credentials read the organization {organization_id}, the config names "
                 f"{settings.organization_id}",
                 "set organization.organizationId to the organization the OUs belong to (the hub's registry policy "
                 "trusts that id only), or use that organization's credentials",
@@ -279,11 +189,19 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
         if not target.found:
             problems.append(
                 Problem(
-                    f"{target.id} is not an organizational unit or root of {organization['Id']}",
+                    f"{target.id} is not an organizational unit or root of {organization_id}",
                     "take the ids from 'aws organizations list-roots' and "
                     "'aws organizations list-organizational-units-for-parent --parent-id <root or OU>'",
                 )
             )
+    return problems
+
+
+def _stack_set_problems(reader: Reader, settings: Any, management: str) -> list[Problem]:
+    """StackSets' trusted access off, or a ``stackSet.account`` that may not create the StackSet as ``callAs``."""
+    from ecr_ptc.organization.settings import CallAs
+
+    problems: list[Problem] = []
     services = {
         s["ServicePrincipal"]
         for s in reader.pages("list_aws_service_access_for_organization", "EnabledServicePrincipals")
@@ -307,36 +225,57 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
             )
         )
     if where.call_as is CallAs.DELEGATED_ADMIN:
-        admins = {
-            a["Id"]
-            for a in reader.pages(
-                "list_delegated_administrators", "DelegatedAdministrators", ServicePrincipal=STACKSETS_PRINCIPAL
+        problems += _delegated_admin_problems(reader, where.account, management)
+    return problems
+
+
+def _delegated_admin_problems(reader: Reader, account: str, management: str) -> list[Problem]:
+    admins = {
+        a["Id"]
+        for a in reader.pages(
+            "list_delegated_administrators", "DelegatedAdministrators", ServicePrincipal=STACKSETS_PRINCIPAL
+        )
+    }
+    if account == management:
+        return [
+            Problem(
+                "callAs DELEGATED_ADMIN from the management account",
+                "set callAs: SELF (the management account creates service-managed StackSets as itself)",
             )
-        }
-        if where.account == management:
-            problems.append(
-                Problem(
-                    "callAs DELEGATED_ADMIN from the management account",
-                    "set callAs: SELF (the management account creates service-managed StackSets as itself)",
-                )
-            )
-        elif where.account not in admins:
-            problems.append(
-                Problem(
-                    f"{where.account} is not a delegated administrator for CloudFormation StackSets",
-                    "in the management account: aws organizations register-delegated-administrator "
-                    f"--service-principal {STACKSETS_PRINCIPAL} --account-id {where.account}",
-                )
-            )
+        ]
+    if account in admins:
+        return []
+    return [
+        Problem(
+            f"{account} is not a delegated administrator for CloudFormation StackSets",
+            "in the management account: aws organizations register-delegated-administrator "
+            f"--service-principal {STACKSETS_PRINCIPAL} --account-id {account}",
+        )
+    ]
+
+
+@dataclass
+class _Selected:
+    deploy: list[str]
+    excluded: list[dict[str, str]] = field(default_factory=list)
+    inactive: list[Account] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _select_accounts(settings: Any, targets: list[Target], management: str) -> _Selected:
+    """The accounts that get a spoke (:func:`ecr_ptc.organization.selection.account_selection`), those left
+    out and why, and what is wrong with the selection."""
+    from ecr_ptc.organization.selection import account_selection
 
     in_targets: dict[str, Account] = {}
     for target in targets:
         for account in target.accounts:
             in_targets.setdefault(account.id, account)
-    excluded = []
+    selected = _Selected(deploy=account_selection(settings).accounts(in_targets, management))
     hub = settings.hub.account
     if hub in in_targets:
-        excluded.append(
+        selected.excluded.append(
             {
                 "account": hub,
                 "reason": "the hub (account filter DIFFERENCE); automatic deployments ignore account filters, so if "
@@ -344,15 +283,14 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
             }
         )
     else:
-        notes.append(f"the hub account {hub} is in no target OU")
+        selected.notes.append(f"the hub account {hub} is in no target OU")
     if management in in_targets:
-        excluded.append(
+        selected.excluded.append(
             {"account": management, "reason": "the management account: service-managed StackSets never deploy there"}
         )
-    deploy = sorted(a for a in in_targets if a not in (hub, management))
-    inactive = [in_targets[a] for a in deploy if in_targets[a].status != "ACTIVE"]
-    for account in inactive:
-        problems.append(
+    selected.inactive = [in_targets[a] for a in selected.deploy if in_targets[a].status != "ACTIVE"]
+    for account in selected.inactive:
+        selected.problems.append(
             Problem(
                 f"account {account.id} ({account.name}) is {account.status}: its stack instances will fail and count "
                 "against the failure tolerance",
@@ -361,42 +299,18 @@ def make_plan(config: Any, client: Any, minutes_per_instance: float) -> Plan:
         )
     seen_twice = [t.id for t in targets if t.found and any(a.id in _others(targets, t) for a in t.accounts)]
     if seen_twice:
-        notes.append(
+        selected.notes.append(
             f"{', '.join(seen_twice)} share accounts with another target (a nested OU): each account gets one "
             "stack instance per Region"
         )
-    if not deploy and all(t.found for t in targets):
-        problems.append(
+    if not selected.deploy and all(t.found for t in targets):
+        selected.problems.append(
             Problem(
                 "no account would get a spoke",
                 "target OUs that hold member accounts (the hub and the management account are left out)",
             )
         )
-    rollout = plan_rollout(len(deploy), len(settings.targets.regions), settings, minutes_per_instance)
-    if rollout.over_quota:
-        problems.append(
-            Problem(
-                f"{rollout.instances} stack instances pass StackSets' {STACK_INSTANCES_PER_STACK_SET} per stack set",
-                "fewer Regions, or request a quota increase (Service Quotas, AWS CloudFormation)",
-            )
-        )
-    if settings.auto_deploy:
-        notes.append(
-            "accounts that join the target OUs later get the spoke automatically, in every target Region "
-            "(operation preferences do not apply to automatic deployments)"
-        )
-    return Plan(
-        organization_id=organization["Id"],
-        management_account=management,
-        targets=targets,
-        deploy_accounts=deploy,
-        excluded=excluded,
-        inactive=inactive,
-        regions=list(settings.targets.regions),
-        rollout={**asdict(rollout), "minutes_per_instance": minutes_per_instance},
-        notes=notes,
-        problems=problems,
-    )
+    return selected
 
 
 def _others(targets: Iterable[Target], this: Target) -> set[str]:

@@ -49,7 +49,7 @@ def summary(config: AppConfig) -> str:
             f"{len(org.targets.organizational_units)} OU(s) x {len(org.targets.regions)} Region(s)"
         )
     if config.workstation:
-        lines.append(f"  workstation: {config.workstation.kind}")
+        lines.append(f"  workstation: {config.workstation.kind.value}")
     return "\n".join(lines)
 
 

@@ -219,7 +219,7 @@ def registry_url(url: str) -> str:
 
 def _client(args):
     from ecr_ptc_runtime import ecr
-    from ecr_ptc_runtime.registry import Credentials, RegistryClient
+    from ecr_ptc_runtime.oci_client import Credentials, RegistryClient
 
     if args.registry:
         password = args.password if args.password is not None else os.environ.get("ECR_PTC_PASSWORD")

@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - then no botocore call can raise them e
 from . import errors
 from .logs import log, register_secret
 from .names import ImageRef
-from .registry import Credentials, RegistryClient
+from .oci_client import Credentials, RegistryClient
 
 
 def client(region: Optional[str] = None):

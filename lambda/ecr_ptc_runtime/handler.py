@@ -8,6 +8,7 @@
 * :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
   with EMF metric lines by prefix and the tags that moved.
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
+* :func:`purge_on_stack_delete_handler`: the stack-delete purge of the cache's repositories (``purge``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ def ecr_client():
 
 
 class Props:
+    """A ``Custom::EcrPtcWarmImage``'s ResourceProperties, checked: ``Image``, ``Platforms``, ``TimeoutSeconds``
+    and ``OnFailure`` (``fail`` or ``warn``).
+
+    :raises ValueError: for a timeout that is not a positive whole number, or another ``OnFailure``.
+    """
+
     def __init__(self, props: dict) -> None:
         self.image: str = props.get("Image", "")
         self.ref: ImageRef = parse_image(self.image)
@@ -52,6 +59,7 @@ class Props:
 
     @property
     def hint(self) -> str:
+        """Where to look when the upstream refuses: the credential secret of the image's cache rule."""
         prefix = self.ref.repository.split("/")[0]
         return f"the credential secret (ecr-pullthroughcache/...) of the cache rule for prefix '{prefix}'"
 
@@ -116,6 +124,13 @@ def _describe(err: Exception) -> dict:
 
 
 def on_event(event: dict, context) -> dict:
+    """The Provider's onEvent for one image: resolve its manifest through the cache and touch its blobs, so ECR
+    starts importing it; the answer carries the digest and the deadline for :func:`is_complete`.
+
+    Delete does nothing (a cached image stays). A failure to reach the cache or resolve the image is answered
+    as :func:`_failed` says (an error with ``OnFailure: fail``, a ``Warning`` with ``warn``); a blob that fails
+    here is left to :func:`is_complete`, which touches it again.
+    """
     request = event.get("RequestType")
     props_in = event.get("ResourceProperties") or {}
     log("on-event", request=request, image=props_in.get("Image"), physical_id=event.get("PhysicalResourceId"))
@@ -164,6 +179,9 @@ def on_event(event: dict, context) -> dict:
 
 
 def is_complete(event: dict, context) -> dict:
+    """The Provider's isComplete: done when ECR lists the tag and holds every blob (the answer's ``Digest``);
+    not yet before the deadline (missing blobs are touched again); at the deadline, a failure that names what
+    is missing (an error, or a ``Warning`` with ``OnFailure: warn``)."""
     if event.get("RequestType") == "Delete":
         return {"IsComplete": True}
     props = Props(event.get("ResourceProperties") or {})
@@ -431,3 +449,11 @@ def pull_through_event(event: dict, context) -> dict:
 def pull_through_event_handler(event: dict, context) -> dict:
     """Lambda entry point for the EventBridge rule on ECR's failed pull-through cache actions."""
     return pull_through_event(event, context)
+
+
+# --- the purge on stack delete (repositories.deleteOnStackDelete) ------------------------------------------
+def purge_on_stack_delete_handler(event: dict, context) -> None:
+    """Lambda entry point for ``Custom::EcrPtcPurge``: ``purge.on_stack_delete`` (it answers CloudFormation)."""
+    from . import purge
+
+    purge.on_stack_delete(event, context)

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 from . import errors
 from .logs import log
 from .names import ImageRef, Platform, parse_image, parse_platform
-from .registry import INDEX_TYPES, RegistryClient
+from .oci_client import INDEX_TYPES, RegistryClient
 
 MODES = ("ecr", "stream")
 Progress = Callable[[str, str], None]  # (image, state)

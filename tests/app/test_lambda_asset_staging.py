@@ -14,7 +14,7 @@ SCRIPT = """
 import json, sys
 from aws_cdk import App, Stack
 from ecr_ptc import CacheWarmer, PullThroughCache, UpstreamRule, WarmSettings
-from ecr_ptc.warming.cache_warmer import lambda_source_dir
+from ecr_ptc.functions import lambda_source_dir
 
 context = {"aws:cdk:enable-asset-metadata": True, "aws:cdk:disable-asset-staging": sys.argv[2] == "no-staging"}
 app = App(outdir=sys.argv[1], context=context)  # the context the CDK CLI gives with and without --no-staging

@@ -40,7 +40,7 @@ def spoke_template(config, outdir: Path) -> dict:
     from cdk_nag import AwsSolutionsChecks
 
     from ecr_ptc.organization.spoke import SpokeStack
-    from ecr_ptc_stacks.compose import govern
+    from ecr_ptc_stacks.governance import govern
 
     from .synth import CONTEXT
 

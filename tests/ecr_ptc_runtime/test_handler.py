@@ -200,7 +200,7 @@ def test_a_blob_error_on_create_is_left_to_is_complete(ecr_api, ecr_registry, up
 
 
 def test_any_exception_touching_blobs_on_create_is_left_to_is_complete(ecr_api, seeded, monkeypatch):
-    from ecr_ptc_runtime.registry import RegistryClient
+    from ecr_ptc_runtime.oci_client import RegistryClient
 
     def broken(self, repository, digest, deadline):
         raise RuntimeError("something unexpected")

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from ecr_ptc_runtime import ecr, errors, logs
 from ecr_ptc_runtime.names import ImageRef, Platform, parse_image, parse_platform
-from ecr_ptc_runtime.registry import Credentials, RegistryClient, check_url, parse_challenge
+from ecr_ptc_runtime.oci_client import Credentials, RegistryClient, check_url, parse_challenge
 
 
 @pytest.mark.parametrize(

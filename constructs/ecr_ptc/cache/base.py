@@ -8,7 +8,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct, IConstruct
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import ArnParts, deny_statements, import_arns, pull_through_grants, repository_arns
 from ecr_ptc.cache.rules import UpstreamRule, check_rules
 from ecr_ptc.cache.settings import RepositorySettings
 from ecr_ptc.errors import ValidationError
@@ -87,7 +87,7 @@ class PullThroughCacheBase(Construct):
         self.repositories: RepositorySettings = repositories or RepositorySettings()
         # per-prefix settings that differ from ``repositories`` (PullThroughCache's prefix_repositories)
         self.prefix_repositories: dict[str, RepositorySettings] = {}
-        self._where = policies.ArnParts(stack.partition, region, account)
+        self._where = ArnParts(stack.partition, region, account)
         self._registry_uri = f"{account}.dkr.ecr.{region}.{stack.url_suffix}"
 
     def settings_for(self, prefix: str) -> RepositorySettings:
@@ -115,7 +115,7 @@ class PullThroughCacheBase(Construct):
     @property
     def repository_arns(self) -> list[str]:
         """``repository/<prefix>/*`` per rule (``repository/*`` for ROOT): what the cache creates."""
-        return policies.repository_arns(self._where, self._rules)
+        return repository_arns(self._where, self._rules)
 
     def grant_pull_through(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` pull through the cache, first pulls included (the consumer policy's statements).
@@ -129,11 +129,11 @@ class PullThroughCacheBase(Construct):
         :returns: the combined grant.
         """
         grant: Optional[iam.Grant] = None
-        for actions, resources in policies.pull_through_grants(self._where, self._rules, tagged=self.tagged):
+        for actions, resources in pull_through_grants(self._where, self._rules, tagged=self.tagged):
             part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
             grant = part if grant is None else grant.combine(part)
         assert grant is not None  # pull_through_grants always has two parts
-        for statement in policies.deny_statements(self._where, self._rules):  # the rules' deny lists
+        for statement in deny_statements(self._where, self._rules):  # the rules' deny lists
             grantee.grant_principal.add_to_principal_policy(statement)
         if isinstance(grantee, Construct):
             self._acknowledge_pull_through(grantee)
@@ -195,10 +195,10 @@ class PullThroughCacheBase(Construct):
         self, scope: IConstruct, reason: str, rules: Optional[Sequence[UpstreamRule]] = None
     ) -> None:
         rules = rules if rules is not None else self._rules
-        for arn in policies.repository_arns(self._where, rules):
+        for arn in repository_arns(self._where, rules):
             acknowledge(scope, wildcard_finding(printed(self, arn)), reason)
-        for arn in policies.import_arns(self._where, rules):  # allow patterns: repositories named by the list
-            if "*" in arn and arn not in policies.repository_arns(self._where, rules):
+        for arn in import_arns(self._where, rules):  # allow patterns: repositories named by the list
+            if "*" in arn and arn not in repository_arns(self._where, rules):
                 acknowledge(scope, wildcard_finding(printed(self, arn)), ALLOW_LIST_REASON)
 
 

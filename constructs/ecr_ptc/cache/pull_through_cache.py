@@ -25,11 +25,17 @@ if TYPE_CHECKING:  # the module itself loads only when a secret is created
 
 
 from ecr_ptc import validation as v
-from ecr_ptc.cache import grants
-from ecr_ptc.cache import policy as policies
-from ecr_ptc.cache import registry as registry_settings
+from ecr_ptc.cache import grants, registry_settings
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
-from ecr_ptc.cache.registry import RegistrySettings
+from ecr_ptc.cache.policy import (
+    ecr_upstream_arn,
+    ecr_upstream_role_document,
+    pull_through_statements,
+    registry_policy_document,
+    repository_policy_document,
+    template_role_document,
+)
+from ecr_ptc.cache.registry_settings import RegistrySettings
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_purge, check_rules
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
@@ -154,7 +160,7 @@ class PullThroughCache(PullThroughCacheBase):
             self,
             "ConsumerPolicy",
             description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
-            statements=policies.pull_through_statements(self._where, rules, tagged=self.tagged),
+            statements=pull_through_statements(self._where, rules, tagged=self.tagged),
         )
         self._acknowledge_pull_through(self.consumer_policy)
         acknowledge(self.consumer_policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
@@ -429,15 +435,13 @@ class PullThroughCache(PullThroughCacheBase):
             "UpstreamRole",
             assumed_by=iam.ServicePrincipal("pullthroughcache.ecr.amazonaws.com"),
             description=f"ECR copies images from {rule.upstream_url} into {rule.prefix}/ with this role",
-            inline_policies={"PullThroughCache": policies.ecr_upstream_role_document(self._where, rule)},
+            inline_policies={"PullThroughCache": ecr_upstream_role_document(self._where, rule)},
         )
         self.upstream_roles[rule.prefix] = role
         reason = (
             "the cache copies any image under the upstream prefix into repositories it creates, which do not exist yet"
         )
-        acknowledge(
-            role, wildcard_finding(printed(self, policies.ecr_upstream_arn(rule, self._where.partition))), reason
-        )
+        acknowledge(role, wildcard_finding(printed(self, ecr_upstream_arn(rule, self._where.partition))), reason)
         self._acknowledge_prefix_wildcards(role, reason, [rule])
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
         return role
@@ -453,7 +457,7 @@ class PullThroughCache(PullThroughCacheBase):
             "TemplateRole",
             assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
             description="ECR creates the cache's repositories with their KMS key and tags with this role",
-            inline_policies={"RepositoryCreation": policies.template_role_document(self._where, self.rules, keys)},
+            inline_policies={"RepositoryCreation": template_role_document(self._where, self.rules, keys)},
         )
         self._acknowledge_prefix_wildcards(
             role,
@@ -468,7 +472,7 @@ class PullThroughCache(PullThroughCacheBase):
             encryption_type=settings.encryption.encryption_type, kms_key=settings.encryption.kms_key_arn
         )
         repository_policy = None
-        document = policies.repository_policy_document(self._where, self.access, settings.read_access)
+        document = repository_policy_document(self._where, self.access, settings.read_access)
         if document is not None:
             repository_policy = Stack.of(self).to_json_string(document.to_json())
         exclusions = [
@@ -519,7 +523,7 @@ class PullThroughCache(PullThroughCacheBase):
         extra = registry.policy_statements if registry else ()
         if access is None and not extra:
             return None
-        document = policies.registry_policy_document(self._where, rules, access) if access else iam.PolicyDocument()
+        document = registry_policy_document(self._where, rules, access) if access else iam.PolicyDocument()
         for statement in extra:
             document.add_statements(iam.PolicyStatement.from_json(statement))
         policy = ecr.CfnRegistryPolicy(self, "RegistryPolicy", policy_text=document)

@@ -1,7 +1,7 @@
 """CachePurge: delete the repositories under the cache's prefixes, images included, when the stack is deleted.
 
 Made by ``PullThroughCache`` when ``repositories.delete_on_stack_delete`` is true. One function (the warmer's
-code asset, ``ecr_ptc_runtime.purge.on_stack_delete``, which answers CloudFormation itself), its role (list
+code asset, ``ecr_ptc_runtime.handler.purge_on_stack_delete_handler`` over ``purge.on_stack_delete``, which answers CloudFormation itself), its role (list
 and delete under the prefixes only), its log group, and one ``Custom::EcrPtcPurge`` resource that does
 nothing on create and update.
 """
@@ -12,11 +12,10 @@ from typing import Sequence
 
 from aws_cdk import CustomResource, Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 from ecr_ptc.cache.grants import ArnParts
+from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
 from ecr_ptc_runtime.names import repository_pattern
 
@@ -35,18 +34,10 @@ class CachePurge(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, *, where: ArnParts, prefixes: Sequence[str]) -> None:
-        from ecr_ptc.warming.cache_warmer import DISABLE_ASSET_STAGING, PYTHON, lambda_source_dir
-
         super().__init__(scope, id)
         arns = [where.repository_arn(repository_pattern(p)) for p in prefixes]
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="ecr-ptc: deletes the cache's repositories when the stack is deleted",
-        )
-        self.log_group.grant_write(self.role)
+        description = "ecr-ptc: deletes the cache's repositories when the stack is deleted"
+        self.role, self.log_group = role_and_log_group(self, description)
         # Listing (DescribeRepositories without names) reads the registry's repositories: every repository of
         # this registry, read only; the function keeps the names under the prefixes and deletes only those
         # (DeleteRepository and DescribeImages are scoped to them).
@@ -55,19 +46,16 @@ class CachePurge(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["ecr:DescribeImages", "ecr:DeleteRepository"], resources=arns)
         )
-        keep = bool(self.node.try_get_context(DISABLE_ASSET_STAGING))
-        self.function = lambda_.Function(
+        self.function = runtime_function(
             self,
             "Function",
-            runtime=PYTHON,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(lambda_source_dir(keep=keep))),  # the warmer's asset
-            handler="ecr_ptc_runtime.purge.on_stack_delete",
+            entry_point="purge_on_stack_delete_handler",
+            code=runtime_code(self),  # the warmer's asset: the same folder, one asset
             role=self.role,
+            log_group=self.log_group,
             timeout=TIMEOUT,
             memory_size=256,
-            log_group=self.log_group,
-            description="ecr-ptc: deletes the cache's repositories when the stack is deleted",
+            description=description,
         )
         self.resource = CustomResource(
             self,

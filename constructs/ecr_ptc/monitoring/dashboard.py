@@ -50,7 +50,11 @@ def summary_text(cache: str, prefixes: Sequence[str], schedule: Optional[str], i
 
 
 class CacheDashboard(Construct):
-    """One dashboard per cache (``dashboard_name``: ``<stack name>-<id of the monitoring construct>``)."""
+    """One dashboard per cache (``dashboard_name``: ``<stack name>-<id of the monitoring construct>``).
+
+    Rows: the summary and the alarms; the scheduled re-warm's graphs (with a schedule); pull-through failures
+    (graph and log query); the re-warm runs' log query (with a schedule).
+    """
 
     def __init__(
         self,
@@ -67,8 +71,8 @@ class CacheDashboard(Construct):
         super().__init__(scope, id)
         cache = Stack.of(self).stack_name
         self.dashboard_name = name[:MAX_NAME]
-        scheduled = warmer is not None and warmer.schedule is not None
-        schedule = warmer.settings.schedule if warmer is not None and scheduled else None
+        scheduled = warmer if warmer is not None and warmer.schedule is not None else None
+        schedule = scheduled.settings.schedule if scheduled is not None else None
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.dashboard_name)
         self.dashboard.add_widgets(
             cloudwatch.TextWidget(
@@ -78,64 +82,79 @@ class CacheDashboard(Construct):
             ),
             cloudwatch.AlarmStatusWidget(alarms=list(alarms), title="Alarms", width=12, height=6),
         )
-        if warmer is not None and scheduled:
-            self.dashboard.add_widgets(
-                cloudwatch.GraphWidget(
-                    title="Scheduled re-warm: images per run",
-                    left=[
-                        warmer.metric_images_warmed(),
-                        warmer.metric_images_failed(),
-                        warmer.metric_images_archived(),
-                    ],
-                    width=8,
-                ),
-                cloudwatch.GraphWidget(
-                    title="Scheduled re-warm: seconds",
-                    left=[
-                        warmer.metric_warm_seconds(statistic="Maximum"),
-                        warmer.metric_warm_seconds(statistic="Average"),
-                        warmer.metric_run_seconds(),
-                    ],
-                    width=8,
-                ),
-                cloudwatch.GraphWidget(
-                    title="Digest changes (moved tags) by prefix",
-                    left=[search(cache, metrics.DIGESTS_CHANGED, "Sum", HOUR, "moved tags")],
-                    width=8,
-                ),
-            )
-        self.dashboard.add_widgets(
-            cloudwatch.GraphWidget(
-                title="Pull-through failures by prefix",
-                left=[search(cache, metrics.PULL_THROUGH_FAILURES, "Sum", 300, "failures")],
-                width=12,
-            ),
-            cloudwatch.LogQueryWidget(
-                title="Recent pull-through failures",
-                log_group_names=[pull_through.log_group.log_group_name],
-                query_lines=[
-                    "fields @timestamp, prefix, repository, image, failure_code, failure_reason",
-                    'filter event = "pull-through-failed"',
-                    "sort @timestamp desc",
-                    "limit 50",
-                ],
-                width=12,
-            ),
-        )
-        if warmer is not None and scheduled:
-            self.dashboard.add_widgets(
-                cloudwatch.LogQueryWidget(
-                    title="Re-warm runs: failed, archived and moved images",
-                    log_group_names=[warmer.log_group.log_group_name],
-                    query_lines=[
-                        "fields @timestamp, image, state, change, before, after, reason, error",
-                        'filter event = "rewarm" and (state != "warmed" or change = "moved")',
-                        "sort @timestamp desc",
-                        "limit 50",
-                    ],
-                    width=24,
-                )
-            )
+        if scheduled is not None:
+            self.dashboard.add_widgets(*rewarm_graphs(cache, scheduled))
+        self.dashboard.add_widgets(*pull_through_widgets(cache, pull_through))
+        if scheduled is not None:
+            self.dashboard.add_widgets(rewarm_log_widget(scheduled))
+
+
+def rewarm_graphs(cache: str, warmer: "CacheWarmer") -> list[cloudwatch.GraphWidget]:
+    """The scheduled re-warm's row: images per run, seconds, digest changes by prefix."""
+    return [
+        cloudwatch.GraphWidget(
+            title="Scheduled re-warm: images per run",
+            left=[
+                warmer.metric_images_warmed(),
+                warmer.metric_images_failed(),
+                warmer.metric_images_archived(),
+            ],
+            width=8,
+        ),
+        cloudwatch.GraphWidget(
+            title="Scheduled re-warm: seconds",
+            left=[
+                warmer.metric_warm_seconds(statistic="Maximum"),
+                warmer.metric_warm_seconds(statistic="Average"),
+                warmer.metric_run_seconds(),
+            ],
+            width=8,
+        ),
+        cloudwatch.GraphWidget(
+            title="Digest changes (moved tags) by prefix",
+            left=[search(cache, metrics.DIGESTS_CHANGED, "Sum", HOUR, "moved tags")],
+            width=8,
+        ),
+    ]
+
+
+def pull_through_widgets(
+    cache: str, pull_through: "PullThroughFailureEvents"
+) -> list[cloudwatch.GraphWidget | cloudwatch.LogQueryWidget]:
+    """The pull-through failures' row: by prefix, and the most recent ones from their log group."""
+    return [
+        cloudwatch.GraphWidget(
+            title="Pull-through failures by prefix",
+            left=[search(cache, metrics.PULL_THROUGH_FAILURES, "Sum", 300, "failures")],
+            width=12,
+        ),
+        cloudwatch.LogQueryWidget(
+            title="Recent pull-through failures",
+            log_group_names=[pull_through.log_group.log_group_name],
+            query_lines=[
+                "fields @timestamp, prefix, repository, image, failure_code, failure_reason",
+                'filter event = "pull-through-failed"',
+                "sort @timestamp desc",
+                "limit 50",
+            ],
+            width=12,
+        ),
+    ]
+
+
+def rewarm_log_widget(warmer: "CacheWarmer") -> cloudwatch.LogQueryWidget:
+    """The re-warm runs' row: failed, archived and moved images from the warmer's log group."""
+    return cloudwatch.LogQueryWidget(
+        title="Re-warm runs: failed, archived and moved images",
+        log_group_names=[warmer.log_group.log_group_name],
+        query_lines=[
+            "fields @timestamp, image, state, change, before, after, reason, error",
+            'filter event = "rewarm" and (state != "warmed" or change = "moved")',
+            "sort @timestamp desc",
+            "limit 50",
+        ],
+        width=24,
+    )
 
 
 __all__ = ["CacheDashboard", "search", "summary_text"]

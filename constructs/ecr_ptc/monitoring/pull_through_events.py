@@ -17,17 +17,14 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
 from constructs import Construct
 from ecr_ptc.cache.base import IPullThroughCache
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge
-from ecr_ptc.warming.cache_warmer import LOG_RETENTION, PYTHON, lambda_source_dir
 from ecr_ptc_runtime import metrics, notify
 
 FUNCTION_TIMEOUT = Duration.seconds(30)
@@ -58,14 +55,9 @@ class PullThroughFailureEvents(Construct):
         stack = Stack.of(self)
         self.cache_name = stack.stack_name
         self.prefixes = tuple(cache.prefixes)
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="ECR pull-through cache: counts and reports failed pull-through actions",
+        self.role, self.log_group = role_and_log_group(
+            self, "ECR pull-through cache: counts and reports failed pull-through actions"
         )
-        self.log_group.grant_write(self.role)
         environment = {"CACHE_NAME": self.cache_name}
         self.window: Optional[dynamodb.Table] = None
         if topic is not None:
@@ -93,13 +85,11 @@ class PullThroughFailureEvents(Construct):
                 f"the table holds only when the last message per prefix and failure code went out "
                 f"({notify.QUIET_SECONDS // 60}-minute windows); losing it sends at most one message more",
             )
-        self.function = lambda_.Function(
+        self.function = runtime_function(
             self,
             "Function",
-            runtime=PYTHON,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(lambda_source_dir())),
-            handler="ecr_ptc_runtime.handler.pull_through_event_handler",
+            entry_point="pull_through_event_handler",
+            code=runtime_code(self),
             role=self.role,
             timeout=FUNCTION_TIMEOUT,
             memory_size=128,

@@ -10,7 +10,7 @@ from aws_cdk import Stack, Stage, Token
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct, IValidation
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import ArnParts
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.policy import spoke_read_statement
@@ -145,7 +145,7 @@ class OrganizationCache(Construct):
                 "the hub cache has no registry policy document to add the spokes' grants to",
                 "build the hub cache with access=AccessSettings(organization_id=...)",
             )
-        where = policies.ArnParts(stack.partition, self.settings.hub.region, self.settings.hub.account)
+        where = ArnParts(stack.partition, self.settings.hub.region, self.settings.hub.account)
         document.add_statements(spoke_read_statement(where, hub.rules, self.settings.organization_id))
         self.node.add_validation(_RegistryPolicySize(stack, document))
 

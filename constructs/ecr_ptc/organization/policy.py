@@ -20,46 +20,50 @@ from typing import Sequence
 
 from aws_cdk import aws_iam as iam
 
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import (
+    AUTH_TOKEN_ACTION,
+    LOCAL_IMPORT_ACTIONS,
+    UPSTREAM_READ_ACTIONS,
+    ArnParts,
+    deny_statements,
+    import_arns,
+    repository_arns,
+)
 from ecr_ptc.cache.rules import UpstreamRule
 
 # What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give.
 SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus")
 
 
-def spoke_read_statement(
-    hub: policies.ArnParts, rules: Sequence[UpstreamRule], organization_id: str
-) -> iam.PolicyStatement:
+def spoke_read_statement(hub: ArnParts, rules: Sequence[UpstreamRule], organization_id: str) -> iam.PolicyStatement:
     """The hub registry policy's statement for the spokes: principals of the organization may read the
     cache prefixes as an ECR-to-ECR upstream (the import actions come from the cache's ``access``)."""
     return iam.PolicyStatement(
         sid="OrganizationSpokesRead",
         actions=list(SPOKE_READ_ACTIONS),
-        resources=policies.repository_arns(hub, rules),
+        resources=repository_arns(hub, rules),
         principals=[iam.AnyPrincipal()],
         conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
     )
 
 
-def spoke_role_document(
-    spoke: policies.ArnParts, hub: policies.ArnParts, rules: Sequence[UpstreamRule]
-) -> iam.PolicyDocument:
+def spoke_role_document(spoke: ArnParts, hub: ArnParts, rules: Sequence[UpstreamRule]) -> iam.PolicyDocument:
     """What ECR needs to copy images from the hub into the spoke: read the hub's prefixes (the rules'
     upstream prefixes), import under the spoke's own prefixes, get a registry token."""
     return iam.PolicyDocument(
         statements=[
             iam.PolicyStatement(
                 sid="ReadHub",
-                actions=list(policies.UPSTREAM_READ_ACTIONS),
+                actions=list(UPSTREAM_READ_ACTIONS),
                 resources=[hub.repository_arn(_pattern(r.upstream_prefix)) for r in rules],
             ),
             iam.PolicyStatement(
                 sid="ImportIntoSpoke",
-                actions=list(policies.LOCAL_IMPORT_ACTIONS),
-                resources=policies.import_arns(spoke, rules),  # the allowed repositories, with allow lists
+                actions=list(LOCAL_IMPORT_ACTIONS),
+                resources=import_arns(spoke, rules),  # the allowed repositories, with allow lists
             ),
-            iam.PolicyStatement(sid="AuthorizationToken", actions=[policies.AUTH_TOKEN_ACTION], resources=["*"]),
-            *policies.deny_statements(spoke, rules),
+            iam.PolicyStatement(sid="AuthorizationToken", actions=[AUTH_TOKEN_ACTION], resources=["*"]),
+            *deny_statements(spoke, rules),
         ]
     )
 

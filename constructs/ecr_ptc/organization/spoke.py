@@ -16,7 +16,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
-from ecr_ptc.cache import policy as policies
+from ecr_ptc.cache.policy import ArnParts
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
 from ecr_ptc.cache.settings import Encryption, RepositorySettings, ScanOnPush
@@ -31,11 +31,6 @@ from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, spo
 CONSUMER_POLICY_PATH = "/ecr-ptc/"
 CONSUMER_POLICY_NAME_PREFIX = "ecr-ptc-pull-through-"
 HUB_GUARD_CONDITION_ID = "OutsideHubRegistry"
-
-
-def consumer_policy_name(region: str) -> str:
-    """The spoke consumer policy's name in ``region``."""
-    return CONSUMER_POLICY_NAME_PREFIX + region
 
 
 def spoke_repository_settings(hub: RepositorySettings) -> tuple[RepositorySettings, bool]:
@@ -140,8 +135,8 @@ class SpokeCache(Construct):
         cfn.CfnWaitConditionHandle(self, "HubRegistryPlaceholder")
 
     def _role(self, stack: Stack, rules: list[UpstreamRule]) -> iam.Role:
-        spoke = policies.ArnParts(stack.partition, stack.region, stack.account)
-        hub = policies.ArnParts(stack.partition, self.hub.region, self.hub.account)
+        spoke = ArnParts(stack.partition, stack.region, stack.account)
+        hub = ArnParts(stack.partition, self.hub.region, self.hub.account)
         role = iam.Role(
             self,
             "PullThroughRole",
@@ -214,6 +209,5 @@ __all__ = [
     "HUB_GUARD_CONDITION_ID",
     "SpokeCache",
     "SpokeStack",
-    "consumer_policy_name",
     "spoke_repository_settings",
 ]

@@ -12,6 +12,7 @@ from aws_cdk import aws_cloudformation as cfn
 
 from constructs import Construct
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.organization.selection import account_selection
 from ecr_ptc.organization.settings import OrganizationSettings
 from ecr_ptc.organization.spoke import SpokeStack
 
@@ -57,7 +58,7 @@ class SpokeStackSet(Construct):
     """An ``AWS::CloudFormation::StackSet`` with service-managed permissions for the spoke.
 
     Targets every account of ``settings.targets.organizational_units`` (nested OUs included) except the
-    hub account (account filter ``DIFFERENCE``; StackSets never deploys to the management account) in
+    hub account (:func:`~ecr_ptc.organization.selection.account_selection`) in
     ``settings.targets.regions``; automatic deployment to accounts that join the OUs; ``CallAs`` and the
     operation preferences from ``settings``; managed execution (conflicting operations queue instead
     of failing); the capability the spoke's named IAM policy needs.
@@ -98,6 +99,7 @@ class SpokeStackSet(Construct):
             else None,
         )
         preferences = settings.stack_set_operation_preferences()
+        selection = account_selection(settings)
         self.stack_set = cfn.CfnStackSet(
             self,
             "StackSet",
@@ -117,9 +119,9 @@ class SpokeStackSet(Construct):
             stack_instances_group=[
                 cfn.CfnStackSet.StackInstancesProperty(
                     deployment_targets=cfn.CfnStackSet.DeploymentTargetsProperty(
-                        organizational_unit_ids=list(settings.targets.organizational_units),
-                        accounts=[settings.hub.account],
-                        account_filter_type="DIFFERENCE",
+                        organizational_unit_ids=list(selection.organizational_units),
+                        accounts=list(selection.excluded),
+                        account_filter_type=selection.account_filter_type,
                     ),
                     regions=list(settings.targets.regions),
                 )

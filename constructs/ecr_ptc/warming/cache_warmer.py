@@ -7,24 +7,9 @@ nothing more.
 
 from __future__ import annotations
 
-import atexit
-import functools
-import importlib.resources
-import shutil
-import tempfile
-from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any, Optional
 
-from aws_cdk import (
-    Acknowledgment,
-    Annotations,
-    CfnElement,
-    CustomResource,
-    Duration,
-    Stack,
-    Validations,
-)
+from aws_cdk import Annotations, CustomResource, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
@@ -32,190 +17,19 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import custom_resources as cr
 
 from constructs import Construct
 from ecr_ptc.cache.base import IPullThroughCache
-from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON
 from ecr_ptc.errors import ValidationError
-from ecr_ptc.nag import BASIC_EXECUTION_FINDING
 from ecr_ptc.warming import scheduled
+from ecr_ptc.warming.runtime import WarmerRuntime
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
 from ecr_ptc_runtime import allow, metrics
 
-RUNTIME_ID = "EcrPtcCacheWarmerRuntime"  # the per-stack singleton, found by this id
 RESOURCE_TYPE = "Custom::EcrPtcWarmImage"
-PYTHON = lambda_.Runtime.PYTHON_3_14
-FUNCTION_TIMEOUT = Duration.minutes(5)
-QUERY_INTERVAL = Duration.seconds(30)
 # The waiter gives up this long after the warmer's own deadline (TimeoutSeconds), so the
 # handler's timeout, which honours OnFailure=warn, always comes first.
 PROVIDER_MARGIN_MINUTES = 5
-LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-RUNTIME_PACKAGE = "ecr_ptc_runtime"  # the function's code: this package's modules, nothing else
-# Set by `cdk synth --no-staging` (SAM local): the assembly then points at the asset's source folder.
-DISABLE_ASSET_STAGING = "aws:cdk:disable-asset-staging"
-
-
-def lambda_source_dir(*, keep: bool = False) -> Path:
-    """A folder holding exactly the ``ecr_ptc_runtime`` package as installed: the warmer's code asset.
-
-    The package is found through the import system, so wheel, sdist, git and editable installs all
-    work, and only its modules (``*.py``: no ``__pycache__``, no tests) are copied, once per process,
-    into a private temporary folder, removed when the process ends. The asset, and so its hash,
-    depends on the modules' names and bytes only: the same for an editable and a wheel install of
-    the same version.
-
-    :param keep: leave the folder when the process ends (default False), for an assembly that
-        points at it instead of a copy (asset staging disabled).
-    :raises RuntimeError: when ``ecr_ptc_runtime`` is not importable (ecr-ptc is not installed).
-    """
-    staging = _staged_runtime()
-    if keep:
-        _KEPT.add(staging)
-    return staging
-
-
-_KEPT: set[Path] = set()
-
-
-def _remove_unless_kept(staging: Path) -> None:
-    if staging not in _KEPT:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-@functools.cache
-def _staged_runtime() -> Path:
-    try:
-        package = importlib.resources.files(RUNTIME_PACKAGE)
-    except ModuleNotFoundError:
-        raise RuntimeError(
-            f"the {RUNTIME_PACKAGE} package is not importable: install ecr-ptc (pip install ecr-ptc, "
-            "or pip install -e . in a clone)"
-        ) from None
-    staging = Path(tempfile.mkdtemp(prefix="ecr-ptc-runtime-"))
-    atexit.register(_remove_unless_kept, staging)
-    copied = _copy_modules(package, staging / RUNTIME_PACKAGE)
-    if "__init__.py" not in copied:
-        raise RuntimeError(f"{package} holds no {RUNTIME_PACKAGE} package; reinstall ecr-ptc")
-    return staging
-
-
-def _copy_modules(source: Traversable, target: Path, prefix: str = "") -> list[str]:
-    """Copy the ``*.py`` modules under ``source`` (subpackages included, tests and caches not)."""
-    copied: list[str] = []
-    for entry in sorted(source.iterdir(), key=lambda e: e.name):
-        name = entry.name
-        if entry.is_dir():
-            if name not in ("__pycache__", "tests"):
-                copied += _copy_modules(entry, target / name, f"{prefix}{name}/")
-        elif name.endswith(".py") and not name.startswith("test_") and name != "conftest.py":
-            target.mkdir(parents=True, exist_ok=True)
-            (target / name).write_bytes(entry.read_bytes())
-            copied.append(prefix + name)
-    return copied
-
-
-class _WarmerRuntime(Construct):
-    """Per stack, created once: role, log group, the handler function and the provider."""
-
-    def __init__(self, scope: Construct, id: str, *, total_timeout_minutes: int) -> None:
-        super().__init__(scope, id)
-        self.total_timeout_minutes = total_timeout_minutes
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
-        # Our own role, not the function default: no AWSLambdaBasicExecutionRole, logs only to our group.
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="ECR pull-through cache warmer: pulls images through the cache",
-        )
-        self.log_group.grant_write(self.role)
-        keep = bool(self.node.try_get_context(DISABLE_ASSET_STAGING))
-        code = lambda_.Code.from_asset(str(lambda_source_dir(keep=keep)))
-        self.code, self.python = code, PYTHON  # the scheduled re-warm function (scheduled.py) shares both
-        # One entry point per trigger over the same code: no event is ever routed by guessing.
-        self.function = self._function("Function", code, "on_event_handler", "ECR pull-through cache warmer")
-        self.is_complete_function = self._function(
-            "IsCompleteFunction",
-            code,
-            "is_complete_handler",
-            "ECR pull-through cache warmer: waits until ECR holds the image",
-        )
-        self.provider = cr.Provider(  # its framework functions log to the same group
-            self,
-            "Provider",
-            on_event_handler=self.function,
-            is_complete_handler=self.is_complete_function,
-            query_interval=QUERY_INTERVAL,
-            total_timeout=Duration.minutes(total_timeout_minutes),
-            log_group=self.log_group,
-        )
-        self._acknowledge()
-
-    def _function(self, id: str, code: lambda_.Code, entry_point: str, description: str) -> lambda_.Function:
-        return lambda_.Function(
-            self,
-            id,
-            runtime=PYTHON,
-            architecture=lambda_.Architecture.ARM_64,
-            code=code,
-            handler=f"ecr_ptc_runtime.handler.{entry_point}",
-            role=self.role,
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
-            log_group=self.log_group,
-            description=description,
-        )
-
-    @staticmethod
-    def of(stack: Stack, total_timeout_minutes: int) -> "_WarmerRuntime":
-        found = stack.node.try_find_child(RUNTIME_ID)
-        if found is None:
-            return _WarmerRuntime(stack, RUNTIME_ID, total_timeout_minutes=total_timeout_minutes)
-        assert isinstance(found, _WarmerRuntime)
-        return found
-
-    @staticmethod
-    def _invoke_finding(fn: Construct) -> str:
-        """cdk-nag's id for ``lambda:InvokeFunction`` on ``<function arn>:*`` (any version of ``fn``)."""
-        cfn = fn.node.default_child
-        assert isinstance(cfn, CfnElement)
-        return f"AwsSolutions-IAM5[Resource::<{Stack.of(fn).get_logical_id(cfn)}.Arn>:*]"
-
-    def _acknowledge(self) -> None:
-        """cdk-nag findings that come with the Provider framework or are inherent to the warmer."""
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=AUTH_TOKEN_REASON)
-        )
-        invoked = [self.function, self.is_complete_function] + [
-            self.provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")
-        ]
-        Validations.of(self.provider).acknowledge(
-            *(
-                Acknowledgment(
-                    id=self._invoke_finding(fn),
-                    reason=f"the CDK Provider framework invokes {fn.node.id} by its ARN with any "
-                    "version or alias (<arn>:*); the wildcard covers that one function only",
-                )
-                for fn in invoked
-            ),
-            Acknowledgment(
-                id=BASIC_EXECUTION_FINDING,
-                reason="the CDK Provider framework's own functions (onEvent, isComplete, onTimeout) "
-                "use the basic execution role it creates; the warmer's functions do not",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-SF1",
-                reason="the Provider framework's waiter state machine (logging off by default) only "
-                "calls isComplete; every call is logged by the warmer's function to its log group",
-            ),
-            Acknowledgment(
-                id="AwsSolutions-SF2",
-                reason="X-Ray tracing of the Provider framework's waiter state machine cannot be set "
-                "through the Provider construct",
-            ),
-        )
 
 
 class CacheWarmer(Construct):
@@ -273,7 +87,7 @@ class CacheWarmer(Construct):
                     "Image": image,
                     "Platforms": list(settings.platforms),
                     "TimeoutSeconds": settings.timeout_seconds,
-                    "OnFailure": settings.on_failure,
+                    "OnFailure": settings.on_failure.value,
                     # the rules' allow/deny lists, checked again before any call (only when a rule has them)
                     **({"Lists": lists} if lists else {}),
                 },
@@ -284,7 +98,7 @@ class CacheWarmer(Construct):
             self._by_name[image] = self._by_name[given] = resource
         self._schedule(runtime, cache, settings)
 
-    def _schedule(self, runtime: _WarmerRuntime, cache: IPullThroughCache, settings: WarmSettings) -> None:
+    def _schedule(self, runtime: WarmerRuntime, cache: IPullThroughCache, settings: WarmSettings) -> None:
         """The scheduled re-warm and the pull-time exclusion, when asked for."""
         self.schedule: Optional[scheduler.Schedule] = None
         self.scheduled_function: Optional[lambda_.Function] = None
@@ -353,9 +167,9 @@ class CacheWarmer(Construct):
         """Seconds of a whole scheduled run (default statistic: Maximum)."""
         return self.metric(metrics.RUN_SECONDS, **{"statistic": "Maximum", **kwargs})
 
-    def _runtime(self, settings: WarmSettings) -> _WarmerRuntime:
+    def _runtime(self, settings: WarmSettings) -> WarmerRuntime:
         wanted = settings.timeout_minutes + PROVIDER_MARGIN_MINUTES
-        runtime = _WarmerRuntime.of(Stack.of(self), wanted)
+        runtime = WarmerRuntime.of(Stack.of(self), wanted)
         if runtime.total_timeout_minutes < wanted:
             raise ValidationError(
                 "timeout_minutes",
@@ -377,4 +191,4 @@ class CacheWarmer(Construct):
         return resource.get_att_string("Digest")
 
 
-__all__ = ["CacheWarmer", "RESOURCE_TYPE", "lambda_source_dir"]
+__all__ = ["CacheWarmer", "RESOURCE_TYPE"]

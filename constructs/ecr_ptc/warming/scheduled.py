@@ -11,13 +11,12 @@ settings, not Scheduler's, apply to a failed run).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from aws_cdk import CfnElement, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -25,11 +24,10 @@ from aws_cdk import aws_sqs as sqs
 
 from constructs import Construct
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.functions import runtime_function
 from ecr_ptc.nag import acknowledge
+from ecr_ptc.warming.runtime import WarmerRuntime
 from ecr_ptc_runtime import metrics
-
-if TYPE_CHECKING:
-    from ecr_ptc.warming.cache_warmer import _WarmerRuntime
 
 SCHEDULED_ID = "Scheduled"  # under the warmer runtime: one scheduled function per stack
 EXCLUSION_ID = "PullTimeUpdateExclusion"
@@ -50,7 +48,7 @@ DEAD_LETTER_RETENTION = Duration.days(14)
 class ScheduledRuntime(Construct):
     """Per stack, created once under the warmer runtime: the scheduled function and the dead-letter queue."""
 
-    def __init__(self, runtime: "_WarmerRuntime") -> None:
+    def __init__(self, runtime: WarmerRuntime) -> None:
         super().__init__(runtime, SCHEDULED_ID)
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -59,17 +57,15 @@ class ScheduledRuntime(Construct):
             enforce_ssl=True,
             retention_period=DEAD_LETTER_RETENTION,
         )
-        self.function = lambda_.Function(
+        self.function = runtime_function(
             self,
             "Function",
-            runtime=runtime.python,
-            architecture=lambda_.Architecture.ARM_64,
+            entry_point="scheduled_handler",
             code=runtime.code,
-            handler="ecr_ptc_runtime.handler.scheduled_handler",
             role=runtime.role,
+            log_group=runtime.log_group,
             timeout=RUN_TIMEOUT,
             memory_size=RUN_MEMORY_MB,
-            log_group=runtime.log_group,
             description="ECR pull-through cache warmer: scheduled re-warm of every image",
             retry_attempts=0,
             max_event_age=DELIVERY_MAX_AGE,
@@ -101,7 +97,7 @@ class ScheduledRuntime(Construct):
         )
 
     @staticmethod
-    def of(runtime: "_WarmerRuntime") -> "ScheduledRuntime":
+    def of(runtime: WarmerRuntime) -> "ScheduledRuntime":
         found = runtime.node.try_find_child(SCHEDULED_ID)
         if found is None:
             return ScheduledRuntime(runtime)
@@ -141,7 +137,7 @@ def schedule_input(
 
 def add_schedule(
     scope: Construct,
-    runtime: "_WarmerRuntime",
+    runtime: WarmerRuntime,
     *,
     expression: str,
     images: Sequence[str],
@@ -171,7 +167,7 @@ def add_schedule(
     return schedule, scheduled
 
 
-def exclude_from_pull_time(runtime: "_WarmerRuntime") -> ecr.CfnPullTimeUpdateExclusion:
+def exclude_from_pull_time(runtime: WarmerRuntime) -> ecr.CfnPullTimeUpdateExclusion:
     """The warmer's pulls leave ECR's last-pull time alone (``AWS::ECR::PullTimeUpdateExclusion``), once per stack.
 
     ECR user guide, "Pull-time update exclusions": ECR does not update ``LastRecordedPullTime`` when a principal

@@ -7,6 +7,7 @@ module only wraps its ValueErrors into :class:`ValidationError` with a key path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Optional, Sequence
 
 from ecr_ptc.cache.rules import UpstreamRule
@@ -15,7 +16,15 @@ from ecr_ptc.warming.schedule import check_schedule
 from ecr_ptc_runtime.allow import upstream_path
 from ecr_ptc_runtime.names import ImageRef, best_prefix, official_image, parse_image, parse_platform
 
-ON_FAILURE = ("fail", "warn")
+
+class OnFailure(Enum):
+    """What an image that cannot be warmed at deploy time does: roll the deployment back, or log and go on."""
+
+    FAIL = "fail"
+    WARN = "warn"
+
+
+ON_FAILURE = tuple(o.value for o in OnFailure)
 # A custom resource may wait at most 3600 s for its answer (CloudFormation ServiceTimeout), and
 # the CDK Provider framework documents 1 hour as its maximum total timeout. The warmer's own
 # deadline has to leave room inside that hour for the onEvent call before the waiter and for the
@@ -45,7 +54,7 @@ class WarmSettings:
     images: tuple[str, ...]
     platforms: tuple[str, ...] = ()
     timeout_minutes: int = 30
-    on_failure: str = "fail"
+    on_failure: OnFailure = OnFailure.FAIL  # or its value in any case: 'fail', 'WARN'
     schedule: Optional[str] = None
 
     def __post_init__(self) -> None:
@@ -56,14 +65,15 @@ class WarmSettings:
         platforms = _as_tuple(self.platforms, "platforms", "'linux/amd64', 'linux/arm64'")
         object.__setattr__(self, "platforms", _platforms(platforms))
         self._check_timeout()
-        on_failure = self.on_failure.lower() if isinstance(self.on_failure, str) else self.on_failure
+        on_failure = self.on_failure.value if isinstance(self.on_failure, OnFailure) else self.on_failure
+        on_failure = on_failure.lower() if isinstance(on_failure, str) else on_failure
         if on_failure not in ON_FAILURE:
             raise ValidationError(
                 "on_failure",
                 f"{self.on_failure!r} is not one of {', '.join(ON_FAILURE)}",
                 "use 'fail' (roll the deployment back) or 'warn' (log it and go on)",
             )
-        object.__setattr__(self, "on_failure", on_failure)
+        object.__setattr__(self, "on_failure", OnFailure(on_failure))
         if self.schedule is not None:
             object.__setattr__(self, "schedule", check_schedule(self.schedule, "schedule"))
 
@@ -133,7 +143,7 @@ def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -
                 f"image {text!r} is not under any cache rule prefix (prefixes: {prefixes})",
                 "start the image with the prefix of the rule that caches it, or add a rule",
             )
-        if rule.credentials is not None and rule.credentials.create and settings.on_failure == "fail":
+        if rule.credentials is not None and rule.credentials.create and settings.on_failure is OnFailure.FAIL:
             raise ValidationError(
                 path,
                 f"image {text!r} is cached by the {rule.prefix!r} rule, whose credentials are a "
@@ -167,4 +177,4 @@ def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -
     return images, warnings
 
 
-__all__ = ["MAX_TIMEOUT_MINUTES", "ON_FAILURE", "WarmSettings", "resolve_warm_images"]
+__all__ = ["MAX_TIMEOUT_MINUTES", "ON_FAILURE", "OnFailure", "WarmSettings", "resolve_warm_images"]

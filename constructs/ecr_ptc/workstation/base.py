@@ -12,7 +12,7 @@ from constructs import Construct
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge_sdk_call_provider
 from ecr_ptc.workstation.role import WorkstationRole
-from ecr_ptc.workstation.settings import WorkstationSettings
+from ecr_ptc.workstation.settings import WorkstationKind, WorkstationSettings
 from ecr_ptc.workstation.smoke_test import check_images
 
 
@@ -31,7 +31,7 @@ class WorkstationBase(Construct):
     ``instance_id``, ``outputs`` (output name -> (value, description)).
     """
 
-    kind: ClassVar[str]
+    kind: ClassVar[WorkstationKind]
 
     def __init__(
         self,
@@ -47,7 +47,7 @@ class WorkstationBase(Construct):
         if settings.kind != self.kind:
             raise ValidationError(
                 "kind",
-                f"{type(self).__name__} builds kind {self.kind}, not {settings.kind}",
+                f"{type(self).__name__} builds kind {self.kind.value}, not {settings.kind.value}",
                 "use the class for that kind",
             )
         if not cache_prefixes:

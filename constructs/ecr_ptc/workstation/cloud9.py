@@ -37,6 +37,7 @@ from aws_cdk import aws_cloud9 as cloud9
 from aws_cdk import aws_iam as iam
 
 from ecr_ptc.workstation.base import WorkstationBase
+from ecr_ptc.workstation.settings import WorkstationKind
 from ecr_ptc.workstation.smoke_test import smoke_test_commands
 
 IMAGE_ID = "resolve:ssm:/aws/service/cloud9/amis/amazonlinux-2023-x86_64"
@@ -49,7 +50,7 @@ class Cloud9Workstation(WorkstationBase):
     temporary credentials (for the owner), the smoke-test command line.
     """
 
-    kind = "cloud9"
+    kind = WorkstationKind.CLOUD9
 
     def _build(self, registry_uri: str, smoke_test_images: list[str]) -> None:
         settings = self.settings

@@ -27,6 +27,7 @@ from aws_cdk import aws_iam as iam
 from ecr_ptc.workstation.base import WorkstationBase
 from ecr_ptc.workstation.instance_types import ARM64, X86_64, architecture
 from ecr_ptc.workstation.network import PublicNetwork
+from ecr_ptc.workstation.settings import WorkstationKind
 from ecr_ptc.workstation.smoke_test import SCRIPT_PATH, smoke_test_script
 
 ROOT_VOLUME_GIB = 20  # room for the AMI (8 GiB) and a few pulled images
@@ -42,7 +43,7 @@ class Ec2Workstation(WorkstationBase):
     command that runs the smoke test through Session Manager, the instance id.
     """
 
-    kind = "ec2"
+    kind = WorkstationKind.EC2
 
     def _build(self, registry_uri: str, smoke_test_images: list[str]) -> None:
         settings = self.settings

@@ -14,9 +14,9 @@ from ecr_ptc.workstation.base import WorkstationBase
 from ecr_ptc.workstation.cloud9 import Cloud9Workstation
 from ecr_ptc.workstation.ec2 import Ec2Workstation
 from ecr_ptc.workstation.role import WorkstationRole
-from ecr_ptc.workstation.settings import WorkstationSettings
+from ecr_ptc.workstation.settings import WorkstationKind, WorkstationSettings
 
-WORKSTATION_KINDS: dict[str, type[WorkstationBase]] = {
+WORKSTATION_KINDS: dict[WorkstationKind, type[WorkstationBase]] = {
     Cloud9Workstation.kind: Cloud9Workstation,
     Ec2Workstation.kind: Ec2Workstation,
 }
@@ -26,6 +26,7 @@ __all__ = [
     "Cloud9Workstation",
     "Ec2Workstation",
     "WorkstationBase",
+    "WorkstationKind",
     "WorkstationRole",
     "WorkstationSettings",
 ]

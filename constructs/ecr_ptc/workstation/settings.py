@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from typing import Optional
 
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.workstation import instance_types
 
-KINDS = ("cloud9", "ec2")
+
+class WorkstationKind(Enum):
+    """Which workstation: an AWS Cloud9 EC2 environment, or an EC2 instance reached with Session Manager."""
+
+    CLOUD9 = "cloud9"
+    EC2 = "ec2"
+
+
+KINDS = tuple(k.value for k in WorkstationKind)
+_KIND_BY_VALUE = {k.value: k for k in WorkstationKind}
 DEFAULT_INSTANCE_TYPE = "t3.small"
 # Cloud9 stops an idle environment after this many minutes unless told otherwise.
 DEFAULT_AUTOMATIC_STOP_MINUTES = 30
@@ -50,15 +60,17 @@ class WorkstationSettings:
         ec2 gets its own one-subnet VPC.
     """
 
-    kind: str
+    kind: WorkstationKind  # or its value: 'cloud9', 'ec2'
     instance_type: str = DEFAULT_INSTANCE_TYPE
     automatic_stop_minutes: Optional[int] = None
     owner_arn: Optional[str] = None
     subnet_id: Optional[str] = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
+        kind = self.kind if isinstance(self.kind, WorkstationKind) else _KIND_BY_VALUE.get(self.kind)
+        if kind is None:
             raise ValidationError("kind", f"unknown workstation kind {self.kind!r}", "use one of: " + ", ".join(KINDS))
+        object.__setattr__(self, "kind", kind)
         self._check_instance_type()
         self._check_cloud9_only(
             "automatic_stop_minutes", "Session Manager sessions end on their own; stop the instance to save cost"
@@ -66,7 +78,7 @@ class WorkstationSettings:
         self._check_cloud9_only(
             "owner_arn", "an ec2 workstation has no owner; anyone allowed ssm:StartSession on it can open it"
         )
-        if self.kind == "cloud9" and self.automatic_stop_minutes is None:
+        if self.kind is WorkstationKind.CLOUD9 and self.automatic_stop_minutes is None:
             object.__setattr__(self, "automatic_stop_minutes", DEFAULT_AUTOMATIC_STOP_MINUTES)
         if self.automatic_stop_minutes is not None:
             minutes = self.automatic_stop_minutes
@@ -118,7 +130,7 @@ class WorkstationSettings:
             raise ValidationError(
                 "instance_type", str(err), "choose an x86_64 or Graviton (arm64) type such as t3.small or t4g.small"
             ) from None
-        if self.kind != "cloud9":
+        if self.kind is not WorkstationKind.CLOUD9:
             return
         if architecture != instance_types.X86_64:
             raise ValidationError(
@@ -141,7 +153,7 @@ class WorkstationSettings:
 
         :raises ValidationError: with path ``kind`` or ``instance_type``.
         """
-        if self.kind == "cloud9":
+        if self.kind is WorkstationKind.CLOUD9:
             v.check_resource_types_in_region(
                 ["AWS::Cloud9::EnvironmentEC2"],
                 region,
@@ -158,5 +170,5 @@ class WorkstationSettings:
             )
 
     def _check_cloud9_only(self, name: str, why: str) -> None:
-        if self.kind != "cloud9" and getattr(self, name) is not None:
-            raise ValidationError(name, f"only applies to kind cloud9, not {self.kind}", f"remove it ({why})")
+        if self.kind is not WorkstationKind.CLOUD9 and getattr(self, name) is not None:
+            raise ValidationError(name, f"only applies to kind cloud9, not {self.kind.value}", f"remove it ({why})")

@@ -123,7 +123,7 @@ def test_purge_on_delete_is_one_custom_resource_the_rules_depend_on(purging):
         for resource in of_type(purging, kind).values():
             assert key in resource["DependsOn"]  # deleted before the purge runs: nothing refills a repository
     functions = [f["Properties"] for f in of_type(purging, "AWS::Lambda::Function").values()]
-    handler = next(f for f in functions if f["Handler"] == "ecr_ptc_runtime.purge.on_stack_delete")
+    handler = next(f for f in functions if f["Handler"] == "ecr_ptc_runtime.handler.purge_on_stack_delete_handler")
     warmer = next(f for f in functions if f["Handler"] == "ecr_ptc_runtime.handler.on_event_handler")
     assert handler["Code"] == warmer["Code"]  # the warmer's asset, not a second one
 

@@ -225,7 +225,7 @@ def test_hub_registry_url():
 
 def test_settings_and_rollout_load_without_the_cdk():
     code = (
-        "import sys\nimport ecr_ptc.organization.settings, ecr_ptc.organization.rollout\n"
+        "import sys\nimport ecr_ptc.organization.settings, ecr_ptc.organization.waves\n"
         "from ecr_ptc import OrganizationSettings, plan_rollout\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')]\n"
         "assert not loaded, loaded\n"

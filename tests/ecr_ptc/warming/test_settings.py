@@ -6,7 +6,7 @@ import pytest
 
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
 from ecr_ptc.errors import ValidationError
-from ecr_ptc.warming.settings import MAX_TIMEOUT_MINUTES, WarmSettings, resolve_warm_images
+from ecr_ptc.warming.settings import MAX_TIMEOUT_MINUTES, OnFailure, WarmSettings, resolve_warm_images
 from tests.ecr_ptc.warming.conftest import RULES, SECRET
 
 OK = "ecr-public/nginx/nginx:1.27"
@@ -44,7 +44,7 @@ def test_settings_normalize():
     s = WarmSettings(images=[" " + OK + " "], platforms=["linux/arm/v7"], on_failure="WARN", timeout_minutes=5)
     assert s.images == (OK,)
     assert s.platforms == ("linux/arm/v7",)
-    assert s.on_failure == "warn"
+    assert s.on_failure is OnFailure.WARN
     assert s.timeout_seconds == 300
     assert WarmSettings(images=(OK,)).platforms == ()  # every platform the tag has
     assert WarmSettings(images=(OK,)).timeout_minutes == 30

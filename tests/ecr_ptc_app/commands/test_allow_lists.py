@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ecr_ptc_app import doctor_checks
 from ecr_ptc_app.cli import main
 from ecr_ptc_app.config import load_config
-from ecr_ptc_app.doctor_lists import image_refusal
+from ecr_ptc_app.doctor import context, images
+from ecr_ptc_app.doctor.lists import image_refusal, probe_name
 from ecr_ptc_runtime import ecr
 
 CONFIG = """\
@@ -77,11 +77,11 @@ def test_doctor_image_reports_the_refusal_without_asking_ecr(config):
             checks.append((area, subject, status, message, fix))
 
     ctx = Ctx(config=load_config(config), registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com", aws=None)
-    doctor_checks.check_image(ctx, "busybox:1.36")  # Docker Hub's library/busybox, mapped to docker-hub/
-    doctor_checks.check_image(ctx, "quay.io/prometheus/alertmanager:v0.27")
+    images.check_image(ctx, "busybox:1.36")  # Docker Hub's library/busybox, mapped to docker-hub/
+    images.check_image(ctx, "quay.io/prometheus/alertmanager:v0.27")
     assert [(c[0], c[1], c[2]) for c in checks] == [
-        ("image", "busybox:1.36", doctor_checks.PROBLEM),
-        ("image", "quay.io/prometheus/alertmanager:v0.27", doctor_checks.PROBLEM),
+        ("image", "busybox:1.36", context.PROBLEM),
+        ("image", "quay.io/prometheus/alertmanager:v0.27", context.PROBLEM),
     ]
     assert "deny" in checks[0][3] and "allow" in checks[1][3]
 
@@ -103,6 +103,4 @@ def test_doctor_simulates_a_name_the_lists_let_in(config):
 
 
 def _probe(rule, default):
-    from ecr_ptc_app.doctor_lists import probe_name
-
     return probe_name(rule, default)

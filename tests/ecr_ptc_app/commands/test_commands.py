@@ -60,7 +60,7 @@ def test_validate_loads_neither_the_cdk_nor_the_warming_runtime():
     code = (
         "import sys\nfrom ecr_ptc_app.cli import main\nassert main(['validate', 'config/full.yaml']) == 0\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii') or m in "
-        "('ecr_ptc_runtime.warm', 'ecr_ptc_runtime.registry', 'ecr_ptc_runtime.ecr', 'ecr_ptc_runtime.logs', 'boto3')]\n"
+        "('ecr_ptc_runtime.warm', 'ecr_ptc_runtime.oci_client', 'ecr_ptc_runtime.ecr', 'ecr_ptc_runtime.logs', 'boto3')]\n"
         "assert not loaded, loaded\n"
     )
     done = run(sys.executable, "-c", code)

@@ -262,7 +262,7 @@ def template_role(
 
 
 def registry_policy(aws: Session, policy: dict | None = None) -> None:
-    from ecr_ptc.cache import policy as policies
+    from ecr_ptc.cache.policy import ArnParts, registry_policy_document
     from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
     from ecr_ptc.cache.settings import AccessSettings
 
@@ -275,7 +275,7 @@ def registry_policy(aws: Session, policy: dict | None = None) -> None:
             ),
         ]
         access = AccessSettings(principals=("111122223333",), organization_id="o-a1b2c3d4e5")
-        policy = policies.registry_policy_document(policies.ArnParts("aws", REGION, ACCOUNT), rules, access).to_json()
+        policy = registry_policy_document(ArnParts("aws", REGION, ACCOUNT), rules, access).to_json()
     aws.ecr.add_response("get_registry_policy", {"registryId": ACCOUNT, "policyText": json.dumps(policy)})
 
 
@@ -839,13 +839,13 @@ def test_per_rule_template_settings_and_the_registrys_shared_statements_and_scan
 
 
 def test_the_region_comes_from_region_else_the_environment(monkeypatch, tmp_path):
-    from ecr_ptc_app import doctor_checks
+    from ecr_ptc_app.doctor import aws
 
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(doctor_checks.SetupError, match="no AWS Region"):
-        doctor_checks.session(None)
-    assert doctor_checks.session("us-west-2").region_name == "us-west-2"
+    with pytest.raises(aws.SetupError, match="no AWS Region"):
+        aws.session(None)
+    assert aws.session("us-west-2").region_name == "us-west-2"
     monkeypatch.setenv("AWS_REGION", "ap-south-1")
-    assert doctor_checks.session(None).region_name == "ap-south-1"
+    assert aws.session(None).region_name == "ap-south-1"

@@ -255,7 +255,7 @@ def test_validate_and_org_plan_start_no_jsii(tmp_path):
         "import sys\nfrom ecr_ptc_app.cli import main\n"
         "assert main(['validate', 'config/organization.yaml']) == 0\n"
         "from ecr_ptc_app.commands import org\n"
-        "from ecr_ptc.organization.rollout import plan_rollout\n"
+        "from ecr_ptc.organization.waves import plan_rollout\n"
         "try:\n    main(['org', 'plan', '--config', 'config/organization.yaml'])\nexcept SystemExit:\n    pass\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')]\n"
         "assert not loaded, loaded\n"

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from ecr_ptc_runtime import errors
-from ecr_ptc_runtime.registry import Credentials, RegistryClient
+from ecr_ptc_runtime.oci_client import Credentials, RegistryClient
 from ecr_ptc_runtime.warm import warm_image
 
 from .faults import FaultProxy

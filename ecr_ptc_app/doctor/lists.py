@@ -1,6 +1,7 @@
-"""``doctor --image``: which of a rule's lists (``allow``, ``deny``) refuses an image, said with a fix.
+"""A rule's allow and deny lists in doctor: which list refuses an image (``--image``), and a repository name the
+lists let in for the IAM simulations (``--principal``, the template role).
 
-Kept apart from the other doctor checks; the matching itself is ``ecr_ptc_runtime.allow``'s, the one owner.
+Standard library only at import; the matching itself is ``ecr_ptc_runtime.allow``'s, the one owner.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ecr_ptc.cache.registry import RegistrySettings, ScanningRule, ScanningSettings, merged_scanning
+from ecr_ptc.cache.registry_settings import RegistrySettings, ScanningRule, ScanningSettings, merged_scanning
 from ecr_ptc.errors import ValidationError
 from ecr_ptc_app.config import load_config
 

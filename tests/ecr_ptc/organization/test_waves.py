@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecr_ptc.organization.rollout import (
+from ecr_ptc.organization.waves import (
     MAX_CONCURRENT_INSTANCES_PER_STACK_SET,
     STACK_INSTANCES_PER_STACK_SET,
     per_region_concurrency,
