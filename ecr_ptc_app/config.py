@@ -490,6 +490,7 @@ def _warm(raw: Any, rules: Optional[list[UpstreamRule]]) -> tuple[WarmSettings, 
 def _stack_checks(out: dict, problems: Problems) -> list[str]:
     """What only the stacks can say (a KMS key's Region and account, CloudFormation's output limit);
     the same functions the constructs and stacks call at synth."""
+    from ecr_ptc_runtime.mapping import root_overlaps
     from ecr_ptc_stacks.outputs import digest_outputs_warning
 
     warnings = []
@@ -545,6 +546,7 @@ def _stack_checks(out: dict, problems: Problems) -> list[str]:
         warning = digest_outputs_warning(out["rules"], out["warm"])
         if warning:
             warnings.append(f"warm.images: {warning}")
+    warnings += [f"rules: {w}" for w in root_overlaps(out.get("rules") or ())]
     return warnings
 
 

@@ -1,8 +1,8 @@
 """A Kyverno ClusterPolicy that points Pods at the cache when they are created (``ecr-ptc uri --kyverno``).
 
-Generated from :func:`ecr_ptc_runtime.names.rewrite_patterns`, the regular-expression form of the one
+Generated from :func:`ecr_ptc_runtime.patterns.rewrite_patterns`, the regular-expression form of the one
 mapping ``ecr-ptc uri`` and ``ecr-ptc rewrite`` use (tests run every pattern against the reference table
-and compare with :func:`~ecr_ptc_runtime.names.map_reference`). Kyverno's own image variables are not used:
+and compare with :func:`~ecr_ptc_runtime.mapping.map_reference`). Kyverno's own image variables are not used:
 how they normalise a one-component name differs between Kyverno versions (``registry.k8s.io/pause`` became
 ``library/pause`` in some), while a pattern over the image as written means the same everywhere.
 
@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from ecr_ptc_runtime.names import CacheRule, RewritePattern, reference_hosts, rewrite_patterns
+from ecr_ptc_runtime.mapping import CacheRule, reference_hosts
+from ecr_ptc_runtime.patterns import RewritePattern, rewrite_patterns
 
 POLICY_NAME = "ecr-ptc-pull-through-cache"
 MIN_KYVERNO = "1.10.0"  # match.resources.operations
@@ -63,14 +64,14 @@ def _foreach(pattern: RewritePattern) -> list[dict[str, Any]]:
             "value": True,
         }
     ]
-    if pattern.unless:
-        conditions.append(
-            {
-                "key": f"{{{{ regex_match({_jmespath_string(pattern.unless)}, element.image) }}}}",
-                "operator": "Equals",
-                "value": False,
-            }
-        )
+    conditions += [
+        {
+            "key": f"{{{{ regex_match({_jmespath_string(unless)}, element.image) }}}}",
+            "operator": "Equals",
+            "value": False,
+        }
+        for unless in pattern.unless
+    ]
     image = (
         f"{{{{ regex_replace_all({_jmespath_string(pattern.match)}, element.image, "
         f"{_jmespath_string(pattern.replacement)}) }}}}"

@@ -11,6 +11,7 @@ import re
 from typing import Any, Iterable, NoReturn, Optional
 
 from ecr_ptc.errors import ValidationError
+from ecr_ptc_runtime.upstreams import ECR_URL, UPSTREAMS
 
 # From the AWS::ECR::PullThroughCacheRule schema (EcrRepositoryPrefix / UpstreamRepositoryPrefix).
 PREFIX_PATTERN = re.compile(r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$")
@@ -35,8 +36,7 @@ ORG_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
 IAM_PRINCIPAL_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$")
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KMS_KEY_ARN_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
-AZURE_URL_PATTERN = re.compile(r"^[a-zA-Z0-9]{5,50}\.azurecr\.io$")
-ECR_URL_PATTERN = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")
+ECR_URL_PATTERN = ECR_URL.pattern  # the upstream table owns the shape of a private ECR registry host
 
 
 def is_token(value: Any) -> bool:
@@ -422,12 +422,7 @@ def check_tags(value: Any, path: str) -> dict[str, str]:
 def check_registry_url(upstream: str, value: Any, path: str) -> str:
     check_type(value, str, path, "a registry host name")
     host = value.removeprefix("https://").rstrip("/")
-    if upstream == "azure-container-registry" and not AZURE_URL_PATTERN.match(host):
-        fail(
-            path,
-            f"{value!r} is not an Azure Container Registry host",
-            "give '<registry name>.azurecr.io' (5-50 letters or digits)",
-        )
-    if upstream == "ecr" and not ECR_URL_PATTERN.match(host):
-        fail(path, f"{value!r} is not a private ECR registry host", "give '<account>.dkr.ecr.<region>.amazonaws.com'")
+    shape = UPSTREAMS[upstream].url_shape if upstream in UPSTREAMS else None
+    if shape is not None and not shape.pattern.match(host):
+        fail(path, f"{value!r} is not {shape.what}", f"give {shape.form}")
     return host

@@ -207,7 +207,7 @@ def run(
     """
     from ecr_ptc_runtime.logs import redact
 
-    from ..workloads import CommandError, load
+    from ..rewrite.target import CommandError, load
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     config_name = args.config or "config/default.yaml"

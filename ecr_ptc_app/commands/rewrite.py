@@ -1,7 +1,7 @@
 """``ecr-ptc rewrite``: point the image references of Kubernetes manifests, Helm values and Compose files at the cache.
 
 Prints a unified diff by default; ``--in-place`` writes the files. Only the references change: comments, key
-order, quoting and layout stay as they are (see ``ecr_ptc_app.manifests``). Exit codes: 0 nothing to change,
+order, quoting and layout stay as they are (see ``ecr_ptc_app.rewrite.engine``). Exit codes: 0 nothing to change,
 1 changes found (or made, with ``--in-place``; with ``--strict`` also references no rule covers), 2 errors:
 bad usage or config, no registry, or a file that cannot be read or parsed (reported, left untouched; the other
 files are still done). The diff goes to stdout; notes, errors and the summary to stderr.
@@ -10,7 +10,6 @@ files are still done). The diff goes to stdout; notes, errors and the summary to
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import shutil
 import sys
@@ -50,13 +49,23 @@ def _helm_template(path: Path) -> bool:
     return any(parent.name == "templates" and (parent.parent / "Chart.yaml").is_file() for parent in path.parents)
 
 
-def files(paths: list[str], err: TextIO, quiet: bool) -> Iterator[Path]:
+class Refused(Exception):
+    """A file given by name that rewrite must not touch (a Helm template): an error, exit 2."""
+
+
+def files(paths: list[str], err: TextIO, quiet: bool) -> Iterator[Path | Refused]:
     """The files to look at: each FILE as given; a directory's *.yaml and *.yml, sorted, hidden folders and Helm
-    chart templates left out. A path that does not exist is yielded as it is (reading it reports the error)."""
+    chart templates left out. A Helm template given by name is refused. A path that does not exist is yielded as it
+    is (reading it reports the error). A file reached twice (through a link) is yielded once."""
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
         if not path.is_dir():
+            if _helm_template(path.resolve()) or path.suffix == ".tpl":
+                yield Refused(
+                    f"{path}: a Helm chart template (Go template syntax, not YAML until rendered); not rewritten"
+                )
+                continue
             candidates = [path]
         else:
             candidates = []
@@ -79,23 +88,49 @@ def files(paths: list[str], err: TextIO, quiet: bool) -> Iterator[Path]:
 
 
 def _write(path: Path, text: str) -> None:
-    """Replace the file's content atomically, keeping its permissions."""
+    """Write the file's new content where it lives, keeping what it is: through a symbolic link to its target (the link
+    stays a link), in place for a file with hard links (its inode, and so every link, kept), else atomically by
+    rename with the mode and, where allowed, the owner of the old file."""
     data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    real = path.resolve()
+    info = real.stat()
+    if info.st_nlink > 1:
+        with open(real, "r+b") as f:
+            f.write(data)
+            f.truncate()
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
+        shutil.copymode(real, tmp)
+        try:
+            os.chown(tmp, info.st_uid, info.st_gid)
+        except PermissionError:  # a file of another owner: kept the writer's, as any editor does
+            pass
+        os.replace(tmp, real)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _in_run(path: Path, run_set: set[Path]):
+    """Whether a kustomization's local resource (a file, or a directory) is among the files of this run."""
+
+    def rewritten(resource: str) -> bool:
+        target = (path.resolve().parent / resource).resolve()
+        if target.is_dir():
+            return any(target in f.parents for f in run_set)
+        return target in run_set or not target.exists()  # a missing one is kustomize's error, not ours
+
+    return rewritten
+
+
 def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run ``ecr-ptc rewrite``; returns the exit code (0 nothing to change, 1 changes found, 2 errors)."""
-    from ..manifests import RewriteError, rewrite
-    from ..workloads import CommandError, target
+    from ..rewrite.diff import unified_diff
+    from ..rewrite.engine import RewriteError, rewrite
+    from ..rewrite.target import CommandError, target
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
@@ -108,17 +143,31 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
     for warning in where.warnings:
         print(f"warning: {warning}", file=err)
     errors = changed_files = unchanged_files = changes = uncovered = 0
-    for path in files(args.paths, err, args.quiet):
+    todo = list(files(args.paths, err, args.quiet))
+    run_set = {p.resolve() for p in todo if isinstance(p, Path)}
+    for path in todo:
+        if isinstance(path, Refused):
+            errors += 1
+            print(f"ecr-ptc rewrite: error: {path}", file=err)
+            print(
+                "  Fix: render the chart first (helm template ... > rendered.yaml) and rewrite that, or rewrite the "
+                "chart's values file",
+                file=err,
+            )
+            continue
         try:
             raw = path.read_bytes()
             text = raw.decode("utf-8")
-            new, plan = rewrite(text, where.rules, where.registry, where.config.file)
+            in_run = _in_run(path, run_set)
+            new, plan = rewrite(text, where.rules, where.registry, where.config.file, path.name, in_run)
         except (OSError, UnicodeDecodeError, RewriteError) as exc:
             errors += 1
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             print(f"ecr-ptc rewrite: error: {path}: {reason}; left untouched", file=err)
             print("  Fix: give a readable UTF-8 YAML file (render Helm templates first: helm template)", file=err)
             continue
+        if path.is_symlink() and not args.quiet:
+            print(f"{path}: a symbolic link: its target {path.resolve()} is what is rewritten", file=err)
         for note in plan.notes:
             if note.kind == "uncovered":
                 uncovered += 1
@@ -137,11 +186,8 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
                 print(f"ecr-ptc rewrite: error: {path}: cannot write ({exc.strerror}); left untouched", file=err)
                 continue
         else:
-            out.writelines(
-                difflib.unified_diff(
-                    text.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
-                )
-            )
+            shown = Path(os.path.relpath(path.resolve())) if path.is_symlink() else path  # git apply keeps links
+            out.writelines(unified_diff(text, plan.edits, f"a/{shown}", f"b/{shown}"))
     done = "rewritten" if args.in_place else "to rewrite"
     print(
         f"ecr-ptc rewrite: {changes} reference(s) {done} in {changed_files} file(s), {unchanged_files} file(s) "

@@ -1,9 +1,10 @@
 """``ecr-ptc uri``: where an upstream image lives in the cache (``nginx`` -> ``<registry>/docker-hub/library/nginx:latest``).
 
-Exit codes: 0 every reference mapped, 1 a reference no rule covers (reported, never guessed), 2 bad usage,
-an invalid reference, a bad config, or no registry. One URI per line on stdout (in the order given);
+Exit codes: 0 every reference mapped, 1 a reference no rule covers (reported, never guessed) or one ECR cannot
+hold (too long a repository name, or one under another rule's prefix), 2 bad usage, an invalid reference (by
+distribution/reference's grammar, nothing trimmed), a bad config, or no registry. One URI per line on stdout (in the order given);
 warnings and errors on stderr. ``--kyverno`` prints a Kyverno ClusterPolicy made from the same mapping.
-The config loader and ``ecr_ptc_runtime.names`` load inside ``run``; boto3 only without ``--registry``.
+The config loader and ``ecr_ptc_runtime`` load inside ``run``; boto3 only without ``--registry``.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _error(err: TextIO, message: str, fix: Optional[str] = None) -> None:
 
 def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run ``ecr-ptc uri``; returns the exit code (0 all mapped, 1 some not covered, 2 bad input)."""
-    from ..workloads import CommandError, target
+    from ..rewrite.target import CommandError, target
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     if args.kyverno and args.references:
@@ -87,9 +88,10 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
 
 def _map(text: str, where) -> tuple[dict[str, Any], Optional[str]]:
     """One reference's result (the JSON object ``--output json`` prints) and the fix for its error."""
-    from ecr_ptc_runtime.names import in_cache, map_reference, parse_reference
+    from ecr_ptc_runtime.mapping import CannotHold, in_cache, map_reference
+    from ecr_ptc_runtime.references import parse_reference
 
-    from ..workloads import uncovered
+    from ..rewrite.target import uncovered
 
     result: dict[str, Any] = {
         "reference": text,
@@ -102,11 +104,18 @@ def _map(text: str, where) -> tuple[dict[str, Any], Optional[str]]:
     }
     try:
         ref = parse_reference(text)
-        mapping = map_reference(ref, where.rules, where.registry)
     except ValueError as exc:
         result["error"] = str(exc)
-        return result, "write it as [registry/]repository[:tag][@digest], repository in lower case"
+        return result, "write it as [registry/]repository[:tag][@digest], repository in lower case, nothing around it"
     result["normalized"] = str(ref)
+    try:
+        mapping = map_reference(ref, where.rules, where.registry)
+    except CannotHold as exc:  # valid, but not through this cache: exit 1, like a reference no rule covers
+        result["error"] = str(exc)
+        return result, (
+            "pull it from its registry, or copy it into a repository of your own; for a name under another rule's "
+            "prefix, give the ROOT rule a prefix of its own"
+        )
     if mapping is None:
         result["error"], fix = uncovered(ref, where.rules, where.config.file)
         return result, fix

@@ -30,12 +30,16 @@ def resolve_image(ctx: Context, written: str, ref: Any) -> Optional[tuple[str, s
     """(the rule prefix, the cache repository) ``written`` goes through; None (the problem noted) when none."""
     from ecr_ptc_runtime.names import best_prefix, map_reference
 
-    from ..workloads import uncovered
+    from ..rewrite.target import uncovered
 
     rules = list(ctx.config.rules)
     repository = _cache_repository(ctx, written, ref)
     if repository is None:
-        mapping = map_reference(ref, rules, ctx.registry)
+        try:
+            mapping = map_reference(ref, rules, ctx.registry)
+        except ValueError as exc:  # valid, but ECR cannot hold it through its rule (CannotHold)
+            ctx.add("image", written, PROBLEM, str(exc), "pull it from its registry, or give the ROOT rule a prefix")
+            return None
         if mapping is None:
             problem, fix = uncovered(ref, rules, ctx.config.file)
             ctx.add("image", written, PROBLEM, problem, fix)

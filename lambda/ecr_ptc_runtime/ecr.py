@@ -15,8 +15,8 @@ except ImportError:  # pragma: no cover - then no botocore call can raise them e
     ClientError = BotoCoreError = type("BotocoreMissing", (Exception,), {})
 
 from . import errors
+from .images import ImageRef
 from .logs import log, register_secret
-from .names import ImageRef
 from .oci_client import Credentials, RegistryClient
 
 

@@ -18,8 +18,8 @@ import time
 from typing import Any, Optional
 
 from . import allow, ecr, errors, metrics, notify, refresh, warm
+from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
-from .names import ImageRef, Platform, best_prefix, parse_image, parse_platform
 
 DEFAULT_TIMEOUT = 900
 TRANSIENT = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited)

@@ -15,8 +15,8 @@ from typing import Optional, Sequence
 
 from . import errors, warm
 from .ecr import BotoCoreError, ClientError
+from .images import ImageRef
 from .logs import log
-from .names import ImageRef
 
 # DescribeImages imageStatus values (botocore ECR model, ImageStatus): ARCHIVED cannot be pulled
 # (404, ECR user guide "Archiving an image"), ACTIVATING is on its way back from the archive.

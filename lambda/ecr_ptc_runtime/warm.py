@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 from . import errors
+from .images import ImageRef, Platform, parse_image, parse_platform
 from .logs import log
-from .names import ImageRef, Platform, parse_image, parse_platform
 from .oci_client import INDEX_TYPES, RegistryClient
 
 MODES = ("ecr", "stream")

@@ -13,7 +13,7 @@ from ecr_ptc.cache.rules import UpstreamRule, check_rules
 from ecr_ptc.cache.settings import RepositorySettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
-from ecr_ptc_runtime import names
+from ecr_ptc_runtime.images import image_uri
 
 PULL_THROUGH_REASON = (
     "first pulls create repositories under the cache's prefixes, so their names are not "
@@ -171,7 +171,7 @@ class PullThroughCacheBase(Construct):
         :raises ValidationError: when no rule of this cache has the prefix.
         """
         rule = self.rule_for(rule_or_prefix)
-        return names.image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)
+        return image_uri(self.registry_uri, rule.prefix, repository, tag, digest=digest)
 
     def example_pull_command(self, rule_or_prefix: Union[UpstreamRule, str]) -> str:
         """``docker pull <registry>/<prefix>/<an example repository of the upstream>``."""

@@ -17,7 +17,7 @@ from constructs import Construct
 from ecr_ptc.cache.grants import ArnParts
 from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
-from ecr_ptc_runtime.names import repository_pattern
+from ecr_ptc_runtime.images import repository_pattern
 
 RESOURCE_TYPE = "Custom::EcrPtcPurge"
 PURGE_ACTIONS = ("ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:DeleteRepository")

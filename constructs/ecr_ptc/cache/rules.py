@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # type hints only: rules never start the CDK's jsii runtime
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
 from ecr_ptc_runtime import allow as allow_lists
-from ecr_ptc_runtime.names import ALIASES, UPSTREAMS, Auth, UpstreamInfo, repository_pattern, suggest_upstream
+from ecr_ptc_runtime.images import repository_pattern
+from ecr_ptc_runtime.upstreams import ALIASES, UPSTREAMS, Auth, UpstreamInfo, suggest_upstream
 
 
 def upstream_info(name: object, path: str = "upstream") -> UpstreamInfo:
@@ -92,7 +93,7 @@ class UpstreamCredentials:
 class UpstreamRule:
     """One pull-through cache rule. Prefer the factories, e.g. ``UpstreamRule.docker_hub(...)``.
 
-    :param upstream: the upstream registry, one of ``ecr_ptc_runtime.names.UPSTREAMS``.
+    :param upstream: the upstream registry, one of ``ecr_ptc_runtime.upstreams.UPSTREAMS``.
     :param prefix: the repository prefix in this registry (default: the upstream's, e.g. ``ghcr``).
     :param upstream_prefix: the upstream namespace it maps to (default: none, i.e. ``ROOT``).
     :param registry_url: required for ``azure-container-registry`` and ``ecr``; fixed for the others.
@@ -182,11 +183,7 @@ class UpstreamRule:
     def _check_registry_url(self, info: UpstreamInfo) -> None:
         if info.url is None:
             if self.registry_url is None:
-                example = (
-                    "myregistry.azurecr.io"
-                    if info.name == "azure-container-registry"
-                    else "123456789012.dkr.ecr.us-east-1.amazonaws.com"
-                )
+                example = info.url_shape.example if info.url_shape else "<registry host>"
                 raise ValidationError(
                     "registry_url",
                     f"the {info.name!r} upstream needs a registry URL",

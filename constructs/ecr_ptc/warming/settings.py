@@ -1,6 +1,6 @@
 """What the cache warmer pulls, and the checks on it. Shared by the CacheWarmer construct and the config loader.
 
-The parsing of image references and platforms lives in ``ecr_ptc_runtime.names`` (the runtime); this
+The parsing of image references and platforms lives in ``ecr_ptc_runtime.images`` (the runtime); this
 module only wraps its ValueErrors into :class:`ValidationError` with a key path.
 """
 
@@ -14,7 +14,7 @@ from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.warming.schedule import check_schedule
 from ecr_ptc_runtime.allow import upstream_path
-from ecr_ptc_runtime.names import ImageRef, best_prefix, official_image, parse_image, parse_platform
+from ecr_ptc_runtime.images import ImageRef, best_prefix, official_image, parse_image, parse_platform
 
 
 class OnFailure(Enum):

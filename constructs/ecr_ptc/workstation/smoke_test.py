@@ -8,7 +8,7 @@ from typing import Sequence
 from aws_cdk import Token
 
 from ecr_ptc.errors import ValidationError
-from ecr_ptc_runtime.names import parse_image
+from ecr_ptc_runtime.images import parse_image
 
 SCRIPT_PATH = "/usr/local/bin/ecr-ptc-smoke-test"
 
@@ -22,7 +22,7 @@ def repository_of(image: str, registry_uri: str) -> str:
 def check_images(images: Sequence[str], registry_uri: str, cache_prefixes: Sequence[str]) -> None:
     """Each image must be a tag pull (a digest pull does not fill the cache) under a cache prefix.
 
-    Parsing and prefix matching are the warmer's (``ecr_ptc_runtime.names``): one owner for both."""
+    Parsing and prefix matching are the warmer's (``ecr_ptc_runtime.images``): one owner for both."""
     for index, image in enumerate(images):
         path = f"smoke_test_images[{index}]"
         if not isinstance(image, str) or not image.startswith(registry_uri + "/"):

@@ -416,8 +416,10 @@ def test_a_broken_account_names_each_problem_and_its_fix(config, aws):
         "quay.io/x/y:1",
         "--image",
         "ghcr.io/org/app@" + DIGEST,
+        "--image",
+        "public.ecr.aws/" + "a" * 250,
     )
-    # no image needs an AWS call: the first names no library/, no rule covers the others
+    # no image needs an AWS call: the first names no library/, no rule covers the next two, ECR cannot hold the last
     aws.done()
     assert code == 1
     deploy = f"npx cdk deploy -c config={config} EcrPtc-{ACCOUNT}-{REGION}"
@@ -481,6 +483,7 @@ def test_a_broken_account_names_each_problem_and_its_fix(config, aws):
     )
     problem("image", "quay.io/x/y:1", "no cache rule covers quay.io", fix="add a rule {upstream: quay}")
     problem("image", "ghcr.io/org/app@" + DIGEST, "no cache rule covers ghcr.io", fix="github-container-registry")
+    problem("image", "public.ecr.aws/" + "a" * 250, "ECR cannot hold this repository", fix="pull it from its registry")
     assert document["summary"]["problem"] >= 14
 
 

@@ -186,7 +186,7 @@ controller:
     registry: registry.k8s.io
     image: ingress-nginx/controller
     tag: "v1.11.2"
-sidecar:
+sidecar:                 # not under an image key: a repository and tag of something else
   repository: grafana/grafana
   tag: 11.1.0
 kubectlImage: 'bitnami/kubectl:1.31'
@@ -216,8 +216,8 @@ controller:
     registry: %(r)s
     image: k8s/ingress-nginx/controller
     tag: "v1.11.2"
-sidecar:
-  repository: %(r)s/docker-hub/grafana/grafana
+sidecar:                 # not under an image key: a repository and tag of something else
+  repository: grafana/grafana
   tag: 11.1.0
 kubectlImage: '%(r)s/bitnami/kubectl:1.31'
 exporter:

@@ -12,6 +12,7 @@ import sys
 
 import boto3
 import pytest
+import re2
 import yaml
 from botocore.stub import Stubber
 
@@ -173,7 +174,8 @@ def _raw(text: str) -> str:
 
 def kyverno_rewrite(policy: dict, image: str, field: str = "containers") -> str:
     """What Kyverno does to one container's image: each rule in order, each foreach entry of the container's
-    list whose preconditions hold applies its regex_replace_all (Go's $1 is Python's \\1)."""
+    list whose preconditions hold applies its regex_replace_all (Go's $1 is Python's \\1), with RE2 semantics (Go's
+    regexp is RE2: the google-re2 bindings)."""
     for rule in policy["spec"]["rules"]:
         for entry in rule["mutate"]["foreach"]:
             patched = entry["patchStrategicMerge"]["spec"]
@@ -185,7 +187,7 @@ def kyverno_rewrite(policy: dict, image: str, field: str = "containers") -> str:
                     re.fullmatch(r"\{\{ regex_match\(" + _RAW + r", element\.image\) \}\}", condition["key"])[1]
                 )
                 assert condition["operator"] == "Equals"
-                holds &= bool(re.search(pattern, image)) == condition["value"]
+                holds &= bool(re2.search(pattern, image)) == condition["value"]
             if not holds:
                 continue
             match = re.fullmatch(
@@ -193,7 +195,7 @@ def kyverno_rewrite(policy: dict, image: str, field: str = "containers") -> str:
                 patched[field][0]["image"],
             )
             assert patched[field][0]["name"] == "{{ element.name }}"
-            image = re.sub(_raw(match[1]), _raw(match[2]).replace("$1", r"\1"), image)
+            image = re2.sub(_raw(match[1]), _raw(match[2]).replace("$1", r"\1"), image)
     return image
 
 
@@ -210,7 +212,7 @@ def test_kyverno_policy_rewrites_as_the_mapping_does(config, policy):
     """Every reference of the table, in each container list: the policy's result is the mapping's URI as written
     (no tag invented), and a rewritten image is left alone."""
     from ecr_ptc_app.config import load_config
-    from ecr_ptc_runtime.names import map_reference
+    from ecr_ptc_runtime.mapping import map_reference
 
     rules = load_config(config).rules
     refs = [ref for ref, _ in CASES] + ["nginx:1.27@" + DIGEST, "library/busybox", "docker.io/bitnami/redis:7"]
@@ -222,7 +224,18 @@ def test_kyverno_policy_rewrites_as_the_mapping_does(config, policy):
 
 
 @pytest.mark.parametrize(
-    "image", ["mcr.microsoft.com/dotnet/runtime:8.0", "localhost/app:1", "localhost:5000/app", uri("k8s/pause:3.10")]
+    "image",
+    [
+        "mcr.microsoft.com/dotnet/runtime:8.0",
+        "localhost/app:1",
+        "localhost:5000/app",
+        uri("k8s/pause:3.10"),
+        "nginx:" + "a" * 129,  # tags have 128 characters at most
+        "nginx@sha256:" + "0" * 63,
+        "nginx:1.27\n",  # RE2's $ is the end of the text
+        "0123456789abcdef" * 4,  # a 64-hex name is an image id
+        "quay.io/" + "a" * 250,  # team/quay/ + 250: longer than ECR's 256
+    ],
 )
 def test_kyverno_policy_leaves_what_no_rule_covers(policy, image):
     assert kyverno_rewrite(policy, image) == image
@@ -264,3 +277,49 @@ def test_uri_and_rewrite_do_not_start_the_cdk(config, tmp_path):
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
+
+
+ROOT_CONFIG = """\
+rules:
+  - {upstream: quay, prefix: ROOT}
+  - {upstream: k8s, prefix: hub}
+"""
+
+
+def test_a_root_rule_beside_a_prefix_warns_in_validate_and_uri_names_the_rule_that_wins(tmp_path):
+    config = tmp_path / "root.yaml"
+    config.write_text(ROOT_CONFIG)
+    args = parser().parse_args(["validate", str(config)])
+    out, err = io.StringIO(), io.StringIO()
+    assert args.func(args, out, err) == 0
+    assert (
+        "the ROOT rule (quay) caches upstream paths 1:1, but ECR pulls names under hub/"
+        in out.getvalue() + err.getvalue()
+    )
+    code, out, err = run_uri("--config", str(config), "--registry", REGISTRY, "quay.io/hub/x", "quay.io/a/b")
+    assert code == 1
+    assert out.splitlines() == [uri("a/b:latest")]
+    assert "ECR cannot hold this repository: 'quay.io/hub/x' would be cached as 'hub/x'" in err
+    assert "the 'hub' rule wins" in err and "Fix:" in err
+
+
+def test_valid_references_ecr_cannot_hold_exit_1_not_2(config):
+    long = "quay.io/" + "a" * 250  # valid for Docker (a 250-character path); team/quay/ makes it 260 for ECR
+    code, out, err = run_uri("--config", config, "--registry", REGISTRY, long)
+    assert (code, out) == (1, "")
+    assert "ECR cannot hold this repository" in err and "write it as" not in err
+
+
+def test_hosts_compare_case_insensitively_and_moved_registries_are_named(config):
+    code, out, err = run_uri("--config", config, "--registry", REGISTRY, "Quay.IO/prometheus/prometheus:v3")
+    assert (code, out) == (0, uri("team/quay/prometheus/prometheus:v3") + "\n"), err
+    code, _, err = run_uri("--config", config, "--registry", REGISTRY, "k8s.gcr.io/pause:3.9")
+    assert code == 1
+    assert "moved to registry.k8s.io" in err and "Fix: write it as registry.k8s.io/pause:3.9" in err
+
+
+@pytest.mark.parametrize("written", [" nginx", "nginx ", "nginx:1.27\n", "0123456789abcdef" * 4])
+def test_nothing_is_trimmed_and_64_hex_names_are_refused(config, written):
+    code, out, err = run_uri("--config", config, "--registry", REGISTRY, "--", written)
+    assert (code, out) == (2, "")
+    assert "white space around it" in err or "64 hexadecimal characters" in err

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence
 
 if TYPE_CHECKING:
-    from ecr_ptc_runtime.names import CacheRule, Reference
+    from ecr_ptc_runtime.mapping import CacheRule
+    from ecr_ptc_runtime.references import Reference
 
-    from .config import AppConfig
+    from ..config import AppConfig
 
 REGISTRY_EXAMPLE = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 REGISTRY_FIX = (
@@ -43,7 +44,7 @@ class Target:
 
 
 def load(config_path: Optional[str]) -> AppConfig:
-    from .config import ConfigError, load_config
+    from ..config import ConfigError, load_config
 
     try:
         return load_config(config_path)
@@ -53,10 +54,10 @@ def load(config_path: Optional[str]) -> AppConfig:
 
 def registry_host(value: str) -> str:
     """``https://1234...amazonaws.com/`` -> ``1234...amazonaws.com``; refuses what is not a private ECR registry."""
-    from ecr_ptc.validation import ECR_URL_PATTERN
+    from ecr_ptc_runtime.upstreams import ECR_URL
 
     host = value.strip().removeprefix("https://").rstrip("/")
-    if not ECR_URL_PATTERN.match(host):
+    if not ECR_URL.pattern.match(host):
         raise CommandError(
             f"--registry {value!r} is not a private ECR registry host",
             f"give <account>.dkr.ecr.<region>.amazonaws.com, e.g. {REGISTRY_EXAMPLE}",
@@ -101,7 +102,8 @@ def target(config_path: Optional[str], registry: Optional[str]) -> Target:
 
 def uncovered(reference: Reference, rules: Sequence[CacheRule], config_file: str) -> tuple[str, str]:
     """Why no rule covers ``reference``, and what to do: (problem, fix)."""
-    from ecr_ptc_runtime.names import ALIASES, reference_hosts
+    from ecr_ptc_runtime.mapping import reference_hosts
+    from ecr_ptc_runtime.upstreams import MOVED_HOSTS, upstream_of_host
 
     same_host = [r for r in rules if reference.domain in reference_hosts(r)]
     if same_host:
@@ -111,16 +113,20 @@ def uncovered(reference: Reference, rules: Sequence[CacheRule], config_file: str
             f"only their upstream prefix: {scopes}",
             f"add a rule for {reference.domain} without upstreamPrefix (or with one that covers it) to {config_file}",
         )
-    upstream = ALIASES.get(reference.domain)
-    how = (
-        f"add a rule {{upstream: {upstream}}} to {config_file}"
-        if upstream
-        else f"no ECR upstream serves {reference.domain}: pull it from there, or copy it into a repository of your own"
-    )
-    if reference.domain.endswith(".azurecr.io"):
-        how = f"add a rule {{upstream: azure-container-registry, registryUrl: {reference.domain}}} to {config_file}"
-    elif ".dkr.ecr." in reference.domain:
-        how = f"add a rule {{upstream: ecr, registryUrl: {reference.domain}}} to {config_file}"
+    moved = MOVED_HOSTS.get(reference.host)
+    if moved is not None:
+        now = f"{moved}/{reference.path}{reference.suffix}"
+        how = f"write it as {now} (ecr-ptc uri {now})"
+        if not any(moved in reference_hosts(r) for r in rules):
+            how += f", and add a rule {{upstream: {upstream_of_host(moved).name}}} to {config_file}"  # type: ignore[union-attr]
+        return f"no cache rule covers {reference.domain}, which moved to {moved}", how
+    upstream = upstream_of_host(reference.domain)
+    if upstream is None:
+        how = f"no ECR upstream serves {reference.domain}: pull it from there, or copy it into a repository of your own"
+    elif upstream.url is None:
+        how = f"add a rule {{upstream: {upstream.name}, registryUrl: {reference.domain}}} to {config_file}"
+    else:
+        how = f"add a rule {{upstream: {upstream.name}}} to {config_file}"
     return f"no cache rule covers {reference.domain}", how
 
 
