@@ -164,7 +164,17 @@ def lists_of(value: object) -> list[RuleLists]:
     return out
 
 
-def repository_refusal(rules: Sequence[Listed], repository: str) -> Optional[Refusal]:
+class Prefixed(Protocol):
+    """A rule as the mapping knows it (``mapping.CacheRule``); its ``allow``/``deny``, when it has them, are read."""
+
+    @property
+    def prefix(self) -> str: ...
+
+    @property
+    def upstream_prefix(self) -> Optional[str]: ...
+
+
+def repository_refusal(rules: Sequence[Prefixed], repository: str) -> Optional[Refusal]:
     """Why the cache repository ``repository`` (``docker-hub/library/nginx``) may not be filled, or None.
 
     The rule with the longest prefix that covers it decides (``ROOT`` last), as ECR chooses a rule; a
@@ -174,7 +184,9 @@ def repository_refusal(rules: Sequence[Listed], repository: str) -> Optional[Ref
         return None
     rule = max(covering, key=lambda r: -1 if r.prefix == "ROOT" else len(r.prefix))
     path = upstream_path(rule.prefix, rule.upstream_prefix, repository)
-    return None if path is None else refusal(rule.prefix, rule.allow, rule.deny, path)
+    # a rule without the attributes (a mapping's CacheRule of another make) has no lists
+    allow, deny = getattr(rule, "allow", ()), getattr(rule, "deny", ())
+    return None if path is None else refusal(rule.prefix, allow, deny, path)
 
 
 __all__ = [

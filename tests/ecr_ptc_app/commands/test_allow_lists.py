@@ -104,3 +104,62 @@ def test_doctor_simulates_a_name_the_lists_let_in(config):
 
 def _probe(rule, default):
     return probe_name(rule, default)
+
+
+REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+
+
+def test_uri_reports_a_disallowed_reference_as_not_allowed(config, capsys):
+    code, out, err = run(
+        "uri", "--config", config, "--registry", REGISTRY, "nginx:1.27", "busybox", "bitnami/redis", capsys=capsys
+    )
+    assert code == 1
+    assert out.splitlines() == [f"{REGISTRY}/docker-hub/library/nginx:1.27"]
+    assert "busybox: not allowed: 'library/busybox' is refused by rules[prefix=docker-hub].deny" in err
+    assert "bitnami/redis: not allowed: 'bitnami/redis' is not in rules[prefix=docker-hub].allow" in err
+    assert err.count("Fix: ") == 2
+
+
+def test_rewrite_leaves_a_disallowed_reference_as_written(config, tmp_path, capsys):
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("spec:\n  containers:\n  - name: a\n    image: busybox:1.36\n  - name: b\n    image: nginx:1.27\n")
+    code, out, err = run("rewrite", "--config", config, "--registry", REGISTRY, str(pod), capsys=capsys)
+    assert code == 1
+    assert f"+    image: {REGISTRY}/docker-hub/library/nginx:1.27" in out and "-    image: busybox" not in out
+    assert "busybox:1.36: not allowed:" in err and "1 reference(s) the rules' allow/deny lists refuse" in err
+    code, _, err = run("rewrite", "--config", config, "--registry", REGISTRY, "--in-place", str(pod), capsys=capsys)
+    assert "image: busybox:1.36\n" in pod.read_text()  # the refused one, byte for byte
+
+
+def test_kyverno_patterns_leave_what_the_lists_refuse_and_no_later_rule_takes_it(config):
+    from ecr_ptc.cache.rules import UpstreamRule
+    from ecr_ptc_runtime.mapping import map_reference
+    from ecr_ptc_runtime.patterns import rewrite_patterns
+    from tests.ecr_ptc_runtime.kyverno_re2 import admit
+
+    rules = [
+        *load_config(config).rules,
+        UpstreamRule.quay(prefix="quay-all"),  # covers quay.io/prometheus/... too, after the mirror rule
+    ]
+    patterns = rewrite_patterns(rules, REGISTRY)
+    assert admit(patterns, "nginx:1.27") == f"{REGISTRY}/docker-hub/library/nginx:1.27"
+    assert admit(patterns, "docker.io/library/busybox:1") is None  # deny
+    assert admit(patterns, "bitnami/redis:7") is None  # not in allow
+    assert admit(patterns, "quay.io/prometheus/node-exporter:v1") == f"{REGISTRY}/mirror/node-exporter:v1"
+    assert admit(patterns, "quay.io/prometheus/alertmanager:v1") is None  # the mirror rule claims it, and refuses
+    assert map_reference("quay.io/prometheus/alertmanager:v1", rules, REGISTRY).prefix == "mirror"
+    assert admit(patterns, "quay.io/grafana/grafana:11") == f"{REGISTRY}/quay-all/grafana/grafana:11"
+
+
+def test_the_kyverno_policy_checks_the_lists_on_the_rewritten_image(config):
+    from ecr_ptc_app.kyverno import cluster_policy
+
+    policy = cluster_policy(load_config(config).rules, REGISTRY, config)
+    keys = [
+        c["key"]
+        for rule in policy["spec"]["rules"]
+        for e in rule["mutate"]["foreach"]
+        for c in e["preconditions"]["all"]
+    ]
+    assert any("regex_match('(?:^" in k and "regex_replace_all(" in k and "library/[^:@]*" in k for k in keys)
+    assert any("library/busybox" in k and "regex_replace_all(" in k for k in keys)
