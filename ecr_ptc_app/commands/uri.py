@@ -1,7 +1,8 @@
 """``ecr-ptc uri``: where an upstream image lives in the cache (``nginx`` -> ``<registry>/docker-hub/library/nginx:latest``).
 
 Exit codes: 0 every reference mapped, 1 a reference no rule covers (reported, never guessed) or one ECR cannot
-hold (too long a repository name, or one under another rule's prefix), 2 bad usage, an invalid reference (by
+hold (too long a repository name, or one under another rule's prefix) or that a rule's allow or deny list
+refuses ("not allowed", with the rule, the list and the pattern), 2 bad usage, an invalid reference (by
 distribution/reference's grammar, nothing trimmed), a bad config, or no registry. One URI per line on stdout (in the order given);
 warnings and errors on stderr. ``--kyverno`` prints a Kyverno ClusterPolicy made from the same mapping.
 The config loader and ``ecr_ptc_runtime`` load inside ``run``; boto3 only without ``--registry``.
