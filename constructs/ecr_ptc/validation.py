@@ -313,6 +313,17 @@ def region_resource_types(region: str) -> Optional[frozenset[str]]:
     return frozenset(data) if isinstance(data, dict) else None
 
 
+def resource_schema(region: str, resource_type: str) -> Optional[dict[str, Any]]:
+    """The CloudFormation resource schema (registry schema: ``createOnlyProperties``, ``primaryIdentifier``,
+    ``readOnlyProperties``...) of ``resource_type`` in ``region``, as cfn-lint ships it; ``Custom::*`` types
+    read ``AWS::CloudFormation::CustomResource``'s. None when the type or the data is unknown."""
+    kind = "AWS::CloudFormation::CustomResource" if resource_type.startswith("Custom::") else resource_type
+    providers = _cfn_lint_data("providers", f"{region}.json")
+    digest = providers.get(kind) if isinstance(providers, dict) else None
+    schema = _cfn_lint_data("resources", f"{digest}.json") if isinstance(digest, str) else None
+    return schema if isinstance(schema, dict) else None
+
+
 def region_instance_types(region: str) -> Optional[frozenset[str]]:
     """The EC2 instance types offered in ``region`` (cfn-lint's data), None if unknown."""
     data = _cfn_lint_data("extensions", "aws_ec2_instance", "instancetype_enum.json")

@@ -8,16 +8,19 @@
 * :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
   with EMF metric lines by prefix and the tags that moved.
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
+* :func:`rule_handler`: the ``Custom::EcrPtcPullThroughCacheRule`` custom resource (``rules``), answering
+  CloudFormation itself (no Provider framework).
 * :func:`purge_on_stack_delete_handler`: the stack-delete purge of the cache's repositories (``purge``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any, Optional
 
-from . import allow, ecr, errors, metrics, notify, refresh, warm
+from . import allow, ecr, errors, metrics, notify, refresh, rules, warm
 from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
 
@@ -451,9 +454,60 @@ def pull_through_event_handler(event: dict, context) -> dict:
     return pull_through_event(event, context)
 
 
+# --- pull-through cache rules (Custom::EcrPtcPullThroughCacheRule) ----------------------------------------
+def respond(url: str, body: dict) -> None:
+    """PUT the custom resource's answer to CloudFormation's pre-signed URL (a seam for tests)."""
+    import json
+    import urllib.request
+
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": ""})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - CloudFormation's https URL
+        answer.read()
+
+
+def rule_handler(event: dict, context) -> None:
+    """Lambda entry point of ``Custom::EcrPtcPullThroughCacheRule`` (this function is its ServiceToken). Every
+    request is answered, failures too: an unanswered one would hold the stack for an hour."""
+    physical = event.get("PhysicalResourceId") or f"{rules.NOT_CREATED}{event.get('RequestId', '')}"
+    status, reason = "SUCCESS", "done"
+    try:
+        physical = rules.on_event(event, ecr_client())
+    except Exception as exc:  # noqa: BLE001 - any failure is CloudFormation's FAILED, with the reason
+        status = "FAILED"
+        stream = getattr(context, "log_stream_name", "")
+        reason = redact(f"{type(exc).__name__}: {exc}")[:900] + (f" (log stream {stream})" if stream else "")
+        log("pull-through-cache-rule-failed", logging.ERROR, request=event.get("RequestType"), reason=reason)
+    body: dict[str, Any] = {
+        "Status": status,
+        "Reason": reason,
+        "PhysicalResourceId": physical,
+        "StackId": event.get("StackId"),
+        "RequestId": event.get("RequestId"),
+        "LogicalResourceId": event.get("LogicalResourceId"),
+        "NoEcho": False,
+        "Data": {},
+    }
+    respond(event["ResponseURL"], body)
+
+
 # --- the purge on stack delete (repositories.deleteOnStackDelete) ------------------------------------------
 def purge_on_stack_delete_handler(event: dict, context) -> None:
-    """Lambda entry point for ``Custom::EcrPtcPurge``: ``purge.on_stack_delete`` (it answers CloudFormation)."""
+    """Lambda entry point of ``Custom::EcrPtcPurge`` (this function is its ServiceToken): ``purge.on_stack_delete``
+    decides, and every request is answered, failures too."""
     from . import purge
 
-    purge.on_stack_delete(event, context)
+    status, reason = purge.on_stack_delete(event, context)
+    respond(
+        event["ResponseURL"],
+        {
+            "Status": status,
+            "Reason": redact(reason)[:900],
+            "PhysicalResourceId": event.get("PhysicalResourceId") or "ecr-ptc-purge",
+            "StackId": event.get("StackId"),
+            "RequestId": event.get("RequestId"),
+            "LogicalResourceId": event.get("LogicalResourceId"),
+            "NoEcho": False,
+            "Data": {},
+        },
+    )

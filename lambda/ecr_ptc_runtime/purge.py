@@ -9,10 +9,8 @@ is retried on throttling with jittered backoff until the deadline.
 
 from __future__ import annotations
 
-import json
 import random
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Optional, Sequence
@@ -179,48 +177,28 @@ def delete_repositories(
 
 
 # --- the custom resource: purge the cache's repositories when the stack is deleted -------------------------
-def on_stack_delete(event: dict, context: Any) -> None:
-    """CloudFormation custom resource (``Custom::EcrPtcPurge``): nothing on create and update; on delete,
-    every repository under ``Prefixes`` is deleted with its images. Answers CloudFormation itself (the
-    response URL), so a failure is reported instead of leaving the stack waiting."""
+def on_stack_delete(event: dict, context: Any) -> tuple[str, str]:
+    """CloudFormation custom resource (``Custom::EcrPtcPurge``): (status, reason) of one request. Nothing on
+    create and update; on delete, every repository under ``Prefixes`` is deleted with its images. Never raises:
+    ``handler.purge_on_stack_delete_handler`` answers CloudFormation with it, so the stack is never left
+    waiting."""
     from .ecr import client
 
-    status, reason = "SUCCESS", "nothing to do"
     try:
-        if event.get("RequestType") == "Delete":
-            prefixes = event.get("ResourceProperties", {}).get("Prefixes", [])
-            remaining_ms = context.get_remaining_time_in_millis() if context else 600_000
-            deadline = time.monotonic() + remaining_ms / 1000 - 30  # leave time to answer
-            ecr = client()
-            found = list_cache_repositories(ecr, prefixes, deadline=deadline)
-            results = delete_repositories(ecr, found, prefixes, deadline=deadline)
-            failed = [f"{r.repository} ({r.error})" for r in results if not r.deleted]
-            if failed:
-                status, reason = "FAILED", "could not delete " + ", ".join(failed)
-            else:
-                reason = f"deleted {len(results)} repositories under {', '.join(prefixes)}"
+        if event.get("RequestType") != "Delete":
+            return "SUCCESS", "nothing to do"
+        prefixes = event.get("ResourceProperties", {}).get("Prefixes", [])
+        remaining_ms = context.get_remaining_time_in_millis() if context else 600_000
+        deadline = time.monotonic() + remaining_ms / 1000 - 30  # leave time to answer
+        ecr = client()
+        found = list_cache_repositories(ecr, prefixes, deadline=deadline)
+        results = delete_repositories(ecr, found, prefixes, deadline=deadline)
     except Exception as exc:  # noqa: BLE001 - CloudFormation must get an answer whatever happened
-        status, reason = "FAILED", f"{type(exc).__name__}: {exc}"
-    _respond(event, status, reason[:3000])
-
-
-def _respond(event: dict, status: str, reason: str) -> None:
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason,
-            "PhysicalResourceId": event.get("PhysicalResourceId") or "ecr-ptc-purge",
-            "StackId": event.get("StackId"),
-            "RequestId": event.get("RequestId"),
-            "LogicalResourceId": event.get("LogicalResourceId"),
-        }
-    ).encode()
-    log("purge-respond", status=status, reason=reason)
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - CloudFormation's presigned S3 URL
-        answer.read()
+        return "FAILED", f"{type(exc).__name__}: {exc}"
+    failed = [f"{r.repository} ({r.error})" for r in results if not r.deleted]
+    if failed:
+        return "FAILED", "could not delete " + ", ".join(failed)
+    return "SUCCESS", f"deleted {len(results)} repositories under {', '.join(prefixes)}"
 
 
 def now_utc() -> datetime:

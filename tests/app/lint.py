@@ -1,33 +1,8 @@
-"""cfn-lint on synthesized templates."""
+"""cfn-lint on synthesized templates: the gate ``ecr-ptc plan`` runs (one owner: ecr_ptc_app.plan.gates)."""
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
+from ecr_ptc_app.plan.gates import ACCEPTED_WARNINGS, OWN_ROLE, accepted
+from ecr_ptc_app.plan.gates import cfn_lint_findings as findings
 
-from cfnlint.api import ManualArgs, lint
-
-# Warnings we accept: rule id -> why.
-ACCEPTED_WARNINGS = {
-    "W3697": "AWS::Cloud9::EnvironmentEC2 is in maintenance mode; kind ec2 is the alternative",
-}
-# aws-cdk-lib makes a function or state machine DependsOn its own role and the role's default
-# policy (so the policy exists before it runs); cfn-lint calls the role part redundant.
-OWN_ROLE = re.compile(r"enforced by a 'GetAtt' at 'Resources/[^/]+/Properties/Role(Arn)?'")
-
-
-def accepted(match: Any) -> bool:
-    if match.rule.id == "W3005":
-        return bool(OWN_ROLE.search(match.message))
-    return any(match.rule.id == rid for rid in ACCEPTED_WARNINGS)
-
-
-def findings(template: dict[str, Any], region: str = "us-east-1") -> list[str]:
-    """cfn-lint errors and unaccepted warnings, as readable lines."""
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
-    return [
-        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
-        for m in matches
-        if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and not accepted(m))
-    ]
+__all__ = ["ACCEPTED_WARNINGS", "OWN_ROLE", "accepted", "findings"]

@@ -26,6 +26,15 @@ def synth(config_path: Path | str, outdir: Path) -> dict[str, dict[str, Any]]:
     return {stack.stack_name: stack.template for stack in assembly.stacks}
 
 
+def synth_all(config_path: Path | str, outdir: Path, **context: Any) -> dict[str, dict[str, Any]]:
+    """Every stack's template by stack name, nested Stages' included (the organization's spoke); ``context``
+    adds to cdk.json's."""
+    app = App(context={**CONTEXT, **context}, outdir=str(outdir))
+    build_app(app, load_config(config_path))
+    assert add_checks(app)
+    return {stack.stack_name: stack.template for stack in app.synth().stacks_recursively}
+
+
 def normalise(template: dict[str, Any]) -> dict[str, Any]:
     """Asset hashes change with any byte of the runtime code; snapshots should not."""
     return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))

@@ -10,6 +10,7 @@ from aws_cdk import App, Stack, aws_s3
 from ecr_ptc_stacks.compose import add_checks
 
 from .lint import findings
+from .releases import upgrade_problems, versions
 from .synth import ROOT, normalise, synth
 
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
@@ -32,6 +33,14 @@ def test_default_config_snapshot(templates, snapshot):
 @pytest.mark.parametrize("stack", ["EcrPtc-sa-east-1", "EcrPtc-sa-east-1-workstation"])
 def test_workshop_config_snapshot(templates, snapshot, stack):
     assert normalise(templates["workshop.yaml"][stack]) == snapshot
+
+
+@pytest.mark.parametrize("version", versions())
+@pytest.mark.parametrize("name", [p.name for p in CONFIGS])
+def test_upgrading_from_every_release_deploys_as_updates(templates, name, version):
+    """`ecr-ptc plan` from each released version's templates of a shipped config to today's refuses nothing,
+    or the CHANGELOG's Breaking entry names the change and its steps (the spoke: test_organization.py)."""
+    assert upgrade_problems(version, name.removesuffix(".yaml"), templates[name]) == []
 
 
 @pytest.mark.parametrize("name", [p.name for p in CONFIGS])

@@ -14,6 +14,7 @@ from ecr_ptc_stacks.compose import add_checks, build_app
 
 from .iam_lint import problems as iam_problems
 from .lint import findings
+from .releases import upgrade_problems, versions
 from .synth import CONTEXT, ROOT, normalise
 
 CONFIG = ROOT / "config" / "organization.yaml"
@@ -40,6 +41,12 @@ def templates(assembly):
 @pytest.mark.parametrize("stack", [HUB, STACK_SET, SPOKE])
 def test_organization_config_snapshot(templates, snapshot, stack):
     assert normalise(templates[stack]) == snapshot
+
+
+@pytest.mark.parametrize("version", versions())
+def test_upgrading_the_spoke_from_every_release_deploys_as_updates(templates, version):
+    """Every stack instance of the StackSet takes the upgrade as updates (or a Breaking entry gives the steps)."""
+    assert upgrade_problems(version, "organization", {SPOKE: templates[SPOKE]}) == []
 
 
 def test_deploy_all_selects_the_hub_and_the_stack_set_only(assembly):

@@ -224,8 +224,10 @@ def test_unpulled_days_filters(tmp_path):
 
 def test_the_custom_resource_answers_cloudformation(monkeypatch):
     """On delete it purges the prefixes and answers SUCCESS; a failure is answered FAILED (never left waiting)."""
+    from ecr_ptc_runtime import handler
+
     answers: list = []
-    monkeypatch.setattr(purge, "_respond", lambda event, status, reason: answers.append((status, reason)))
+    monkeypatch.setattr(handler, "respond", lambda url, body: answers.append((body["Status"], body["Reason"])))
     client, stub = ecr()
     stub.add_response("describe_repositories", {"repositories": [repo("hub/a")]}, {"maxResults": 1000})
     stub.add_response("describe_images", {"imageDetails": []}, {"repositoryName": "hub/a", "maxResults": 1000})
@@ -233,9 +235,9 @@ def test_the_custom_resource_answers_cloudformation(monkeypatch):
     monkeypatch.setattr("ecr_ptc_runtime.ecr.client", lambda region=None: client)
     event = {"RequestType": "Delete", "ResourceProperties": {"Prefixes": ["hub"]}, "ResponseURL": "https://x"}
     with stub:
-        purge.on_stack_delete(event, None)
-    purge.on_stack_delete({**event, "ResourceProperties": {"Prefixes": ["ROOT"]}}, None)
-    purge.on_stack_delete({**event, "RequestType": "Create"}, None)
+        handler.purge_on_stack_delete_handler(event, None)
+    handler.purge_on_stack_delete_handler({**event, "ResourceProperties": {"Prefixes": ["ROOT"]}}, None)
+    handler.purge_on_stack_delete_handler({**event, "RequestType": "Create"}, None)
     assert answers[0] == ("SUCCESS", "deleted 1 repositories under hub")
     assert answers[1][0] == "FAILED" and "ROOT" in answers[1][1]
     assert answers[2] == ("SUCCESS", "nothing to do")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 from aws_cdk import (
     Annotations,
     ArnFormat,
+    CustomResource,
     Stack,
     Token,
 )
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # the module itself loads only when a secret is created
 
 
 from ecr_ptc import validation as v
-from ecr_ptc.cache import grants, registry_settings
+from ecr_ptc.cache import grants, managed_rules, registry_settings
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
 from ecr_ptc.cache.policy import (
     ecr_upstream_arn,
@@ -83,6 +84,9 @@ class PullThroughCache(PullThroughCacheBase):
         (default: none); their ``scan_on_push`` must be the default's (scanning is registry-wide).
     :param registry: registry-policy statements and scanning rules of your own, kept beside the cache's
         in the registry's singletons (default: none).
+    :param rule_resources: how the rules are deployed (default: the context key
+        ``ecr-ptc:pullThroughCacheRules``, else ``cloudformation``): ``cloudformation``, ``retain`` or
+        ``managed`` (``Custom::EcrPtcPullThroughCacheRule``, updated in place; see ``ecr_ptc.cache.managed_rules``).
     :raises ValidationError: for bad rules or a Region without pull-through cache support.
     """
 
@@ -97,6 +101,7 @@ class PullThroughCache(PullThroughCacheBase):
         template_role_arn: Optional[str] = None,
         prefix_repositories: Optional[Mapping[str, RepositorySettings]] = None,
         registry: Optional[RegistrySettings] = None,
+        rule_resources: Optional[str] = None,
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
@@ -122,13 +127,16 @@ class PullThroughCache(PullThroughCacheBase):
         self._check_secret_locations(rules, stack)
         if template_role_arn is not None:
             v.check_template_role_arn(template_role_arn, "template_role_arn")
+        mode = managed_rules.rule_resources(scope, rule_resources)
         super().__init__(scope, id, rules=rules, repositories=repositories)
+        self.rule_resources = mode
         self.prefix_repositories = per_prefix
         if key_warning:
             Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
 
         self.access: Optional[AccessSettings] = access
-        self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}
+        self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}  # rule_resources cloudformation or retain
+        self.managed_rules: dict[str, CustomResource] = {}  # rule_resources managed
         self.templates: dict[str, ecr.CfnRepositoryCreationTemplate] = {}
         self.secrets: dict[str, ISecret] = {}
         self.upstream_roles: dict[str, iam.IRole] = {}
@@ -317,16 +325,18 @@ class PullThroughCache(PullThroughCacheBase):
         role_arn: Optional[str] = None
         if rule.info.auth is Auth.ROLE:
             role_arn = rule.role_arn or self._upstream_role(group, rule).role_arn
-        self.cfn_rules[prefix] = ecr.CfnPullThroughCacheRule(
-            group,
-            "Rule",
-            ecr_repository_prefix=prefix,
-            upstream_registry=rule.upstream,
-            upstream_registry_url=rule.upstream_url,
-            upstream_repository_prefix=rule.upstream_prefix,
-            credential_arn=credential_arn,
-            custom_role_arn=role_arn,
-        )
+        properties = {
+            "EcrRepositoryPrefix": prefix,
+            "UpstreamRegistry": rule.upstream,
+            "UpstreamRegistryUrl": rule.upstream_url,
+            "UpstreamRepositoryPrefix": rule.upstream_prefix,
+            "CredentialArn": credential_arn,
+            "CustomRoleArn": role_arn,
+        }
+        if self.rule_resources == managed_rules.MANAGED:
+            self.managed_rules[prefix] = managed_rules.managed_rule(group, properties)
+        else:
+            self.cfn_rules[prefix] = managed_rules.cloudformation_rule(group, properties, self.rule_resources)
         self.templates[prefix] = self._template(group, rule)
 
     def _credential_arn(self, group: Construct, rule: UpstreamRule) -> str:
@@ -503,7 +513,7 @@ class PullThroughCache(PullThroughCacheBase):
         from ecr_ptc.cache.purge import CachePurge  # loads Lambda and Logs: only when asked for
 
         purge = CachePurge(self, "PurgeOnDelete", where=self._where, prefixes=[r.prefix for r in rules])
-        for child in (*self.cfn_rules.values(), *self.templates.values()):
+        for child in (*self.cfn_rules.values(), *self.managed_rules.values(), *self.templates.values()):
             child.node.add_dependency(purge.resource)
         return purge
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from constructs import Construct
@@ -16,6 +16,17 @@ if TYPE_CHECKING:
 
 HOUR = 3600
 MAX_NAME = 255  # CloudWatch dashboard names: 1-255 of A-Z a-z 0-9 - _
+MAX_REGION = 20  # the longest Region name (ap-southeast-10 and the like) with room to spare
+
+
+def dashboard_name(name: str, region: str) -> str:
+    """``name``, unique per account and Region: CloudWatch dashboards are global to the account ("All dashboards
+    in your account are global, not region-specific", AWS::CloudWatch::Dashboard), so two stacks of one name in
+    two Regions would share one. The Region joins the name unless the name already holds it (a stack named
+    after its environment); for an environment-agnostic stack it is the deploy-time ``AWS::Region``."""
+    if not Token.is_unresolved(region) and region in name:
+        return name[:MAX_NAME]
+    return f"{name[: MAX_NAME - MAX_REGION - 1]}-{region}"
 
 
 def search(
@@ -50,7 +61,8 @@ def summary_text(cache: str, prefixes: Sequence[str], schedule: Optional[str], i
 
 
 class CacheDashboard(Construct):
-    """One dashboard per cache (``dashboard_name``: ``<stack name>-<id of the monitoring construct>``).
+    """One dashboard per cache (``dashboard_name``: ``<stack name>-<id of the monitoring construct>``, with the
+    Region unless the stack name holds it).
 
     Rows: the summary and the alarms; the scheduled re-warm's graphs (with a schedule); pull-through failures
     (graph and log query); the re-warm runs' log query (with a schedule).
@@ -70,7 +82,7 @@ class CacheDashboard(Construct):
     ) -> None:
         super().__init__(scope, id)
         cache = Stack.of(self).stack_name
-        self.dashboard_name = name[:MAX_NAME]
+        self.dashboard_name = dashboard_name(name, Stack.of(self).region)
         scheduled = warmer if warmer is not None and warmer.schedule is not None else None
         schedule = scheduled.settings.schedule if scheduled is not None else None
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.dashboard_name)

@@ -103,7 +103,11 @@ class SpokeCache(Construct):
             own = {prefix: spoke_repository_settings(s) for prefix, s in prefix_repositories.items()}
             extra["prefix_repositories"] = {prefix: s for prefix, (s, _) in own.items()}
             kms_prefixes = (kms_prefixes - set(own)) | {prefix for prefix, (_, k) in own.items() if k}
-        self.cache = PullThroughCache(self, "Cache", rules=rules, repositories=spoke_settings, **extra)
+        # Rules as AWS::ECR::PullThroughCacheRule whatever the context says: the spoke stays asset- and Lambda-free
+        # (a StackSet template); plan refuses the changes that would replace a rule there, with steps.
+        self.cache = PullThroughCache(
+            self, "Cache", rules=rules, repositories=spoke_settings, rule_resources="cloudformation", **extra
+        )
         for prefix in kms_prefixes:
             # KMS without a key: ECR's AWS managed key aws/ecr of the spoke's own account and Region.
             self.cache.templates[

@@ -110,6 +110,9 @@ class CacheWarmer(Construct):
         self.pull_time_exclusion: Optional[ecr.CfnPullTimeUpdateExclusion] = (
             scheduled.exclude_from_pull_time(runtime) if archives else None
         )
+        if self.pull_time_exclusion is not None:  # a first warm must not record a pull (issue 17, item 5)
+            for resource in self.resources.values():
+                resource.node.add_dependency(self.pull_time_exclusion)
         if settings.schedule is None:
             return
         self.schedule, runtime_part = scheduled.add_schedule(

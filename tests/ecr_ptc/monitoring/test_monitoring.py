@@ -162,7 +162,7 @@ def test_four_alarms_each_telling_the_topic_on_alarm_and_on_ok(cfn):
 
 def dashboard_body(cfn: dict) -> str:
     _, props = only(cfn, "AWS::CloudWatch::Dashboard")
-    assert props["DashboardName"] == "Warm-Monitoring"
+    assert props["DashboardName"] == "Warm-Monitoring-eu-west-1"
     parts = props["DashboardBody"]["Fn::Join"][1]
     return "".join(p if isinstance(p, str) else "<token>" for p in parts)
 
@@ -188,8 +188,25 @@ def test_the_dashboard_shows_prefixes_alarms_runs_moves_and_failures(cfn):
 def test_the_dashboard_url_names_the_region_and_dashboard(synthesized):
     stack, _ = synthesized
     assert stack.monitoring.dashboard_url == (
-        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/Warm-Monitoring"
+        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/Warm-Monitoring-eu-west-1"
     )
+
+
+def test_dashboard_names_are_unique_per_account_and_region():
+    """Dashboards are global to an account: the Region joins the name, unless the stack name holds it already,
+    and an environment-agnostic stack takes the Region it is deployed to."""
+    from aws_cdk import App
+
+    from ecr_ptc.monitoring.dashboard import dashboard_name
+
+    assert dashboard_name("EcrPtc-111122223333-eu-west-1-Monitoring", "eu-west-1") == (
+        "EcrPtc-111122223333-eu-west-1-Monitoring"
+    )
+    assert dashboard_name("Warm-Monitoring", "us-east-2") == "Warm-Monitoring-us-east-2"
+    assert len(dashboard_name("x" * 300, "ap-southeast-1")) <= 255
+    agnostic = Stack(App(), "EcrPtc")
+    name = agnostic.resolve(dashboard_name("EcrPtc-Monitoring", agnostic.region))
+    assert name == {"Fn::Join": ["", ["EcrPtc-Monitoring-", {"Ref": "AWS::Region"}]]}
 
 
 def test_an_existing_topic_without_a_warmer_or_dashboard():

@@ -123,6 +123,13 @@ def test_the_warmers_role_is_excluded_from_pull_time_updates_once(cfn):
     assert role[1] == "Arn" and role[0].startswith("EcrPtcCacheWarmerRuntimeRole")
 
 
+def test_every_warmed_image_waits_for_the_exclusion(cfn):
+    """A first warm must not record a pull: CloudFormation creates the exclusion before any warm resource."""
+    exclusion_id, _ = only(cfn, "AWS::ECR::PullTimeUpdateExclusion")
+    warmed = resources_of(cfn, "Custom::EcrPtcWarmImage")
+    assert warmed and all(exclusion_id in r.get("DependsOn", []) for r in warmed.values())
+
+
 def test_no_exclusion_without_usage_based_archiving():
     def plain(stack: Stack) -> None:
         cache = PullThroughCache(stack, "Cache", rules=[UpstreamRule.quay()])

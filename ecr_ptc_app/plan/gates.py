@@ -1,0 +1,35 @@
+"""The gates every template ``ecr-ptc plan`` proposes passes, as ``make test`` checks the shipped configs:
+cdk-nag AwsSolutions (a validation plugin of the synth, ``ecr_ptc_stacks.compose.add_checks``) and cfn-lint
+(errors, and warnings but the accepted ones below, each with its reason)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# Warnings we accept: rule id -> why.
+ACCEPTED_WARNINGS = {
+    "W3697": "AWS::Cloud9::EnvironmentEC2 is in maintenance mode; kind ec2 is the alternative",
+}
+# aws-cdk-lib makes a function or state machine DependsOn its own role and the role's default
+# policy (so the policy exists before it runs); cfn-lint calls the role part redundant.
+OWN_ROLE = re.compile(r"enforced by a 'GetAtt' at 'Resources/[^/]+/Properties/Role(Arn)?'")
+
+
+def accepted(match: Any) -> bool:
+    if match.rule.id == "W3005":
+        return bool(OWN_ROLE.search(match.message))
+    return any(match.rule.id == rid for rid in ACCEPTED_WARNINGS)
+
+
+def cfn_lint_findings(template: dict[str, Any], region: str = "us-east-1") -> list[str]:
+    """cfn-lint errors and unaccepted warnings of ``template`` in ``region``, as readable lines."""
+    from cfnlint.api import ManualArgs, lint  # cfn-lint loads its rules and schemas: only when a plan runs
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    return [
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
+        for m in matches
+        if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and not accepted(m))
+    ]
