@@ -187,6 +187,11 @@ def on_stack_delete(event: dict, context: Any) -> tuple[str, str]:
     try:
         if event.get("RequestType") != "Delete":
             return "SUCCESS", "nothing to do"
+        # A Delete also comes when the resource leaves a stack that stays (deleteOnStackDelete turned false):
+        # only the stack's own deletion purges.
+        status = stack_status(event.get("StackId", ""))
+        if status != "DELETE_IN_PROGRESS":
+            return "SUCCESS", f"the purge was removed from the stack ({status}), which stays: nothing deleted"
         prefixes = event.get("ResourceProperties", {}).get("Prefixes", [])
         remaining_ms = context.get_remaining_time_in_millis() if context else 600_000
         deadline = time.monotonic() + remaining_ms / 1000 - 30  # leave time to answer
@@ -199,6 +204,14 @@ def on_stack_delete(event: dict, context: Any) -> tuple[str, str]:
     if failed:
         return "FAILED", "could not delete " + ", ".join(failed)
     return "SUCCESS", f"deleted {len(results)} repositories under {', '.join(prefixes)}"
+
+
+def stack_status(stack_id: str) -> str:
+    """The stack's status (``cloudformation:DescribeStacks``); a seam for tests."""
+    import boto3
+
+    stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"]
+    return str(stacks[0]["StackStatus"]) if stacks else "UNKNOWN"
 
 
 def now_utc() -> datetime:

@@ -233,11 +233,15 @@ def test_the_custom_resource_answers_cloudformation(monkeypatch):
     stub.add_response("describe_images", {"imageDetails": []}, {"repositoryName": "hub/a", "maxResults": 1000})
     stub.add_response("delete_repository", {"repository": repo("hub/a")}, {"repositoryName": "hub/a", "force": True})
     monkeypatch.setattr("ecr_ptc_runtime.ecr.client", lambda region=None: client)
+    statuses = iter(["DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"])
+    monkeypatch.setattr(purge, "stack_status", lambda stack_id: next(statuses))
     event = {"RequestType": "Delete", "ResourceProperties": {"Prefixes": ["hub"]}, "ResponseURL": "https://x"}
     with stub:
         handler.purge_on_stack_delete_handler(event, None)
     handler.purge_on_stack_delete_handler({**event, "ResourceProperties": {"Prefixes": ["ROOT"]}}, None)
     handler.purge_on_stack_delete_handler({**event, "RequestType": "Create"}, None)
+    handler.purge_on_stack_delete_handler(event, None)  # removed from a stack that stays: no ECR call
     assert answers[0] == ("SUCCESS", "deleted 1 repositories under hub")
     assert answers[1][0] == "FAILED" and "ROOT" in answers[1][1]
     assert answers[2] == ("SUCCESS", "nothing to do")
+    assert answers[3][0] == "SUCCESS" and "nothing deleted" in answers[3][1]

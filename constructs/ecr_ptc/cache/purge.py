@@ -46,6 +46,11 @@ class CachePurge(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["ecr:DescribeImages", "ecr:DeleteRepository"], resources=arns)
         )
+        # A Delete request also comes when the resource leaves a stack that stays: the function purges only when
+        # its own stack is being deleted (DELETE_IN_PROGRESS).
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Stack.of(self).stack_id])
+        )
         self.function = runtime_function(
             self,
             "Function",
