@@ -1,4 +1,5 @@
-"""`ecr-ptc`: check a config (`validate`) and warm a cache (`warm`). Exit 0 ok, 1 failed, 2 bad input."""
+"""`ecr-ptc`: check a config, warm a cache and the day-two commands (the list: ``commands.COMMANDS``).
+Exit 0 ok, 1 failed, 2 bad input."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ def version() -> str:
 
 def parser() -> argparse.ArgumentParser:
     """The ``ecr-ptc`` argument parser: one subcommand per module of ``ecr_ptc_app.commands``."""
-    top = argparse.ArgumentParser(prog="ecr-ptc", description=__doc__)
+    names = ", ".join(command.__name__.rsplit(".", 1)[-1] for command in COMMANDS)
+    top = argparse.ArgumentParser(
+        prog="ecr-ptc",
+        description=f"An ECR pull-through cache from one config file: {names}. Exit 0 ok, 1 failed, 2 bad input.",
+    )
     top.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = top.add_subparsers(dest="command", required=True)
     for command in COMMANDS:  # ecr_ptc_app/commands/<name>.py, one per command

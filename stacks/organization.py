@@ -41,7 +41,12 @@ def build_organization(app: App, config: AppConfig, hub: CacheStack, stack_prefi
         description="ecr-ptc: the StackSet that puts a spoke in every target account and Region",
     )
     organization = OrganizationCache(
-        holder, "Organization", hub=hub.cache, settings=settings, spoke_stage_id=SPOKE_STAGE_ID
+        holder,
+        "Organization",
+        hub=hub.cache,
+        settings=settings,
+        spoke_stage_id=SPOKE_STAGE_ID,
+        monitoring=hub.monitoring,
     )
     CfnOutput(
         holder,

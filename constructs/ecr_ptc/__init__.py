@@ -24,6 +24,7 @@ _EXPORTS = {
     "CallAs": "organization.settings",
     "DeploymentTargets": "organization.settings",
     "HubLocation": "organization.settings",
+    "HubMissFill": "organization.miss_fill",
     "OrganizationCache": "organization.organization_cache",
     "OrganizationSettings": "organization.settings",
     "PublicUpstreams": "organization.settings",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Optional, TextIO
 
@@ -134,6 +135,8 @@ def permissions_policy(config: Any, account: str = "*", region: str = "*", parti
     from ecr_ptc.validation import SECRET_NAME_PREFIX
     from ecr_ptc_runtime.names import repository_pattern
 
+    from ..doctor.spoke import policy_statements as spoke_statements
+
     ecr_arn = f"arn:{partition}:ecr:{region}:{account}:repository/"
     return {
         "Version": "2012-10-17",
@@ -184,6 +187,7 @@ def permissions_policy(config: Any, account: str = "*", region: str = "*", parti
                 "Action": ["cloudformation:DescribeStacks"],
                 "Resource": f"arn:{partition}:cloudformation:{region}:{account}:stack/EcrPtc*/*",
             },
+            *spoke_statements(config, partition),  # with organization: doctor in a member account's spoke
         ],
     }
 
@@ -234,7 +238,11 @@ def run(
             "doctor reads the construct library's IAM builders, which need Node.js as cdk synth does: install Node 20+",
         )
     try:
-        calls = aws.Aws(session if session is not None else aws.session(args.region))
+        # --region, else AWS_REGION or AWS_DEFAULT_REGION, else the config's one environment (or hub), else the profile's
+        where: Optional[str] = (
+            args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or config.region
+        )
+        calls = aws.Aws(session if session is not None else aws.session(where))
         ctx = run_checks(config, calls, args.principal, args.image)
     except aws.SetupError as exc:
         return _error(out, err, args.output, config.file, str(exc), exc.fix)

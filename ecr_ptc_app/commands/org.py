@@ -52,7 +52,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="the organization rollout: see what its StackSet will do before you deploy",
         description="Commands for the config's organization rollout (a hub cache and a StackSet of spokes).",
     )
-    sub = p.add_subparsers(dest="org_command", required=True, metavar="{plan}")
+    sub = p.add_subparsers(dest="org_command", required=True, metavar="{plan,verify}")
     plan = sub.add_parser(
         "plan",
         help="read the organization (read-only) and print the accounts, stack instances and waves of the rollout",
@@ -69,6 +69,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="how long one stack instance takes, for the estimate (default 2)",
     )
     plan.add_argument("--output", choices=("text", "json"), default="text", help="text lines, or one JSON document")
+    from .. import org_verify  # standard library only at import
+
+    org_verify.add_arguments(
+        sub.add_parser(
+            "verify",
+            help="with a member account's credentials: which path fills a spoke's miss (chaining, miss forwarding)",
+            description=(org_verify.__doc__ or "").split("\n\n")[1].replace("\n", " "),
+        )
+    )
     p.set_defaults(func=run)
     return p
 
@@ -81,31 +90,45 @@ def run(
     :param session: a boto3 session to read AWS Organizations with (default: the default session).
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    if getattr(args, "org_command", None) == "verify":
+        from .. import org_verify
+
+        return org_verify.run(args, out, err, session=session)
     if getattr(args, "org_command", None) != "plan":  # argparse requires one; a caller may not
-        return _fail(err, "no org command given", "run 'ecr-ptc org plan'")
+        json_out = out if getattr(args, "output", "text") == "json" else None
+        return _fail(err, "no org command given", "run 'ecr-ptc org plan'", json_out)
     from ecr_ptc.organization.waves import DEFAULT_MINUTES_PER_INSTANCE
 
     from ..config import ConfigError, load_config
 
     minutes = DEFAULT_MINUTES_PER_INSTANCE if args.minutes_per_instance is None else args.minutes_per_instance
+    json_out = out if args.output == "json" else None  # --output json: the error as a document on stdout too
     if not minutes > 0:
-        return _fail(err, f"--minutes-per-instance {minutes} is not more than 0", "give a positive number of minutes")
+        return _fail(
+            err, f"--minutes-per-instance {minutes} is not more than 0", "give a positive number of minutes", json_out
+        )
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         for line in exc.lines():
             print(f"error: {line}", file=err)
+        if json_out:
+            first = exc.problems[0]
+            where = f"{first.path}: " if first.path else ""
+            _error_document(json_out, exc.file, f"{where}{first.problem}", first.fix)
         return 2
     if config.organization is None:
         return _fail(
             err,
             f"{config.file} has no organization",
             "add an organization block (README 'Organization rollout'), or pass --config with one",
+            json_out,
+            config.file,
         )
     try:
         plan = make_plan(config, _client(session), minutes)
     except SetupError as exc:
-        return _fail(err, f"cannot read AWS Organizations: {exc}", exc.fix)
+        return _fail(err, f"cannot read AWS Organizations: {exc}", exc.fix, json_out, config.file)
     code = 1 if plan.problems else 0
     if args.output == "json":
         out.write(json.dumps(document(plan, config.file, code), indent=2) + "\n")
@@ -116,9 +139,17 @@ def run(
     return code
 
 
-def _fail(err: TextIO, message: str, fix: str) -> int:
+def _fail(err: TextIO, message: str, fix: str, json_out: Optional[TextIO] = None, config: Optional[str] = None) -> int:
     print(f"error: {message}.\n  Fix: {fix}", file=err)
+    if json_out is not None:
+        _error_document(json_out, config, message, fix)
     return 2
+
+
+def _error_document(out: TextIO, config: Optional[str], message: str, fix: str) -> None:
+    """What ``--output json`` prints when there is no plan (exit 2): the error and its fix, as doctor does."""
+    document = {"schemaVersion": SCHEMA_VERSION, "config": config, "error": {"message": message, "fix": fix}}
+    out.write(json.dumps({**document, "exitCode": 2}, indent=2) + "\n")
 
 
 def _client(session: Any) -> Any:

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
     try:
         where = target(args.config, args.registry)
     except CommandError as exc:
-        _error(err, str(exc), exc.fix)
+        # A config mistake arrives with its own Fix: lines (ConfigError.lines()): one Fix per mistake, no more.
+        _error(err, str(exc), None if "\n  Fix: " in str(exc) else exc.fix)
         return 2
     for warning in where.warnings:
         print(f"warning: {warning}", file=err)

@@ -32,6 +32,9 @@ def summary(config: AppConfig) -> str:
         ", ".join(f"{e.account or '(deploying account)'}/{e.region}" for e in config.environments)
         or "environment-agnostic"
     )
+    if config.organization:  # the hub's cache stack, then the StackSet's own stack
+        where = config.organization.stack_set
+        envs = f"{envs} (hub), {where.account}/{where.region} (StackSet)"
     lines.append(f"  stacks: {envs}")
     if config.repositories and config.repositories.delete_on_stack_delete:
         lines.append("  deleteOnStackDelete: deleting the stack deletes every repository under the prefixes")
@@ -43,10 +46,14 @@ def summary(config: AppConfig) -> str:
         board = ", dashboard" if config.monitoring.dashboard else ""
         lines.append(f"  monitoring: alarms to {notify}{board}")
     if config.organization:
+        from ecr_ptc.organization.settings import miss_prefixes  # no CDK
+
         org = config.organization
+        forwarded = miss_prefixes(config.rules, org)
         lines.append(
             f"  organization: hub {org.hub.account}/{org.hub.region}; spokes in "
-            f"{len(org.targets.organizational_units)} OU(s) x {len(org.targets.regions)} Region(s)"
+            f"{len(org.targets.organizational_units)} OU(s) x {len(org.targets.regions)} Region(s); "
+            + (f"misses under {len(forwarded)} prefix(es) filled in the hub" if forwarded else "no miss forwarding")
         )
     if config.workstation:
         lines.append(f"  workstation: {config.workstation.kind.value}")

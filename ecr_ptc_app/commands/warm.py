@@ -37,7 +37,11 @@ UNREACHABLE_FIX = (
 
 
 class UsageError(Exception):
-    pass
+    """Bad usage or config: exit 2, with what to do about it."""
+
+    def __init__(self, message: str, fix: str = "see ecr-ptc warm --help") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -169,7 +173,9 @@ def _load_config(path: Optional[str]):
     try:
         from ecr_ptc_app.config import load_config
     except ImportError as exc:
-        raise UsageError(f"the config loader is unavailable ({exc})") from None
+        raise UsageError(
+            f"the config loader is unavailable ({exc})", "reinstall ecr-ptc (pip install ecr-ptc)"
+        ) from None
     try:
         return load_config(path)
     except Exception as exc:  # ConfigError and friends: already written for people
@@ -178,18 +184,24 @@ def _load_config(path: Optional[str]):
 
 def _images_and_platforms(args) -> tuple[list[str], list[str], tuple]:
     """Images: the command line's, else the config's warm.images. Platforms: --platform, else the
-    config's warm.platforms. A config given with --config is always loaded, so a bad one is never ignored.
-    Also the config's rules (none without a config), whose allow and deny lists the images must pass."""
+    config's warm.platforms. A config given with --config is always loaded, so a bad one is never ignored;
+    its one environment's Region (or the hub's) is kept in ``args.config_region``. Also the config's rules (none
+    without a config), whose allow and deny lists the images must pass."""
     warm_cfg, rules = None, ()
+    args.config_region = None
     if args.config or not args.images:
         config = _load_config(args.config)
-        warm_cfg, rules = getattr(config, "warm", None), tuple(getattr(config, "rules", ()))
+        warm_cfg, args.config_region = getattr(config, "warm", None), getattr(config, "region", None)
+        rules = tuple(getattr(config, "rules", ()))
     if args.images:
         images = list(args.images)
     elif warm_cfg and warm_cfg.images:
         images = list(warm_cfg.images)
     else:
-        raise UsageError("no IMAGE given and the config has no warm.images")
+        raise UsageError(
+            "no IMAGE given and the config has no warm.images",
+            "give images, e.g. ecr-ptc warm docker-hub/library/nginx:1.27, or add warm.images to the config",
+        )
     return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or []), rules
 
 
@@ -203,10 +215,14 @@ def refused_images(refs, rules) -> list[str]:
 
 def _check_numbers(args) -> None:
     if args.concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
+        raise UsageError(
+            "--concurrency must be at least 1", f"give --concurrency 1 or more (default {DEFAULT_CONCURRENCY})"
+        )
     for flag, value in (("--timeout", args.timeout), ("--request-timeout", args.request_timeout)):
         if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{flag} must be a positive number of seconds, got {value:g}")
+            raise UsageError(
+                f"{flag} must be a positive number of seconds, got {value:g}", f"give {flag} SECONDS, e.g. {flag} 60"
+            )
 
 
 def registry_url(url: str) -> str:
@@ -224,15 +240,24 @@ def _client(args):
     if args.registry:
         password = args.password if args.password is not None else os.environ.get("ECR_PTC_PASSWORD")
         if bool(args.username) != bool(password):
-            raise UsageError("--username and --password go together")
+            raise UsageError(
+                "--username and --password go together", "give both (or ECR_PTC_PASSWORD for the password), or neither"
+            )
         creds = Credentials(args.username, password) if args.username and password else None
         try:
             return RegistryClient(registry_url(args.registry), creds, timeout=args.request_timeout), "stream", None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.username or args.password:
-        raise UsageError("--username/--password apply only with --registry (ECR uses your AWS credentials)")
-    api = ecr.client()
+        raise UsageError(
+            "--username/--password apply only with --registry (ECR uses your AWS credentials)",
+            "drop --username/--password, or add --registry URL",
+        )
+    # AWS_REGION or AWS_DEFAULT_REGION, else the config's one environment (or hub), else the profile's
+    region = (
+        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or getattr(args, "config_region", None)
+    )
+    api = ecr.client(region)
     return ecr.registry_client(api, timeout=args.request_timeout), "ecr", api
 
 
@@ -282,12 +307,14 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         refused = refused_images(refs, rules)
         if refused:
             raise UsageError(
-                "not allowed into the cache: " + "; ".join(refused) + "\n  Fix: remove the image, or add a pattern "
-                "that names it to the rule's allow list (and none to its deny list)"
+                "not allowed into the cache: " + "; ".join(refused),
+                "remove the image, or add a pattern that names it to the rule's allow list (and none to its deny list)",
             )
         client, mode, api = _client(args)
     except UsageError as exc:
         print(f"ecr-ptc warm: error: {logs.redact(str(exc))}", file=err)
+        if "\n  Fix: " not in str(exc):  # a config's mistakes carry their own Fix: lines
+            print(f"  Fix: {exc.fix}", file=err)
         return 2
     except errors.WarmError as exc:  # e.g. GetAuthorizationToken denied
         print(f"ecr-ptc warm: error: {exc}", file=err)

@@ -19,7 +19,8 @@ the day-two commands loads them, and only inside the check functions.
 Modules: ``aws`` (the call wrapper, the session), ``context`` (who asks, where, the checks found so far;
 the areas and statuses), ``run`` (every check in order), and one module per area: ``identity``,
 ``rules`` (rules and upstream logins), ``secrets``, ``templates`` (and their role), ``registry_wide``
-(registry policy, scanning), ``principal``, ``images``; ``policies`` compares policies and simulates IAM;
-``lists`` reads the rules' allow and deny lists (which one refuses an image, a name they let in).
+(registry policy, scanning), ``principal``, ``images``, ``spoke`` (a member account's spoke, instead of the
+others); ``policies`` compares policies and simulates IAM; ``lists`` reads the rules' allow and deny lists (which
+one refuses an image, a name they let in).
 This ``__init__`` imports nothing.
 """

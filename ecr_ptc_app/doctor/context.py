@@ -29,6 +29,7 @@ AREAS = (
     "scanning",
     "principal",
     "image",
+    "spoke",  # spoke.py: a member account's spoke of the organization rollout
 )
 PROBE = "ecr-ptc-doctor-probe"  # a repository name under each prefix, for IAM simulation (never created)
 

@@ -10,6 +10,7 @@ from .principal import check_principal
 from .registry_wide import check_registry_policy, check_scanning
 from .rules import check_rules, check_upstream_logins
 from .secrets import check_credentials
+from .spoke import is_spoke, run_spoke_checks
 from .templates import check_templates
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ def run_checks(config: AppConfig, aws: Aws, principals: Sequence[str], images: S
     :raises SetupError: without credentials (nothing could be checked).
     """
     ctx = identify(config, aws)
+    if is_spoke(ctx):  # a member account of the organization rollout: its spoke, not the hub's cache
+        run_spoke_checks(ctx, images)
+        return ctx
     if not check_environment(ctx):
         return ctx
     live = check_rules(ctx)

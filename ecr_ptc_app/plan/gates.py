@@ -27,9 +27,12 @@ def cfn_lint_findings(template: dict[str, Any], region: str = "us-east-1") -> li
     """cfn-lint errors and unaccepted warnings of ``template`` in ``region``, as readable lines."""
     from cfnlint.api import ManualArgs, lint  # cfn-lint loads its rules and schemas: only when a plan runs
 
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    # ensure_ascii=False: cfn-lint reads JSON with a YAML parser, which refuses the surrogate-pair escapes
+    # (\ud86e\udf84) json.dumps writes for characters past U+FFFF (a tag value in CJK Extension B);
+    # CloudFormation takes the template as UTF-8, as the CDK writes it. A parse error's match has no path.
+    matches = lint(json.dumps(template, ensure_ascii=False), config=ManualArgs(regions=[region]))
     return [
-        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, getattr(m, 'path', ())))})"
         for m in matches
         if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and not accepted(m))
     ]

@@ -10,6 +10,7 @@
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
 * :func:`rule_handler`: the ``Custom::EcrPtcPullThroughCacheRule`` custom resource (``rules``), answering
   CloudFormation itself (no Provider framework).
+* :func:`miss_fill_handler`: a spoke's failed pull-through action forwarded to the hub's bus (``fill``).
 * :func:`purge_on_stack_delete_handler`: the stack-delete purge of the cache's repositories (``purge``).
 """
 
@@ -20,7 +21,7 @@ import os
 import time
 from typing import Any, Optional
 
-from . import allow, ecr, errors, metrics, notify, refresh, rules, warm
+from . import allow, ecr, errors, fill, metrics, notify, refresh, rules, warm
 from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
 
@@ -489,6 +490,19 @@ def rule_handler(event: dict, context) -> None:
         "Data": {},
     }
     respond(event["ResponseURL"], body)
+
+
+# --- organization miss forwarding ---------------------------------------------------------------------
+def miss_fill(event: dict, context) -> dict:
+    """Fill a spoke's miss in the hub (:func:`fill.run`, configured by the function's environment)."""
+    return fill.run(
+        event, os.environ, ecr_api=ecr_client(), dynamodb=dynamodb_client(), sns=sns_client, deadline=_budget(context)
+    )
+
+
+def miss_fill_handler(event: dict, context) -> dict:
+    """Lambda entry point for the hub's rule on the organization's miss bus."""
+    return miss_fill(event, context)
 
 
 # --- the purge on stack delete (repositories.deleteOnStackDelete) ------------------------------------------

@@ -36,6 +36,9 @@ IMAGES_ARCHIVED = Metric("ImagesArchived", "Count", "images left alone because E
 WARM_SECONDS = Metric("WarmSeconds", "Seconds", "time to warm one image")
 RUN_SECONDS = Metric("RunSeconds", "Seconds", "time of a whole scheduled run")
 PULL_THROUGH_FAILURES = Metric("PullThroughFailures", "Count", "ECR pull-through cache actions that failed")
+MISS_FILLS = Metric("MissFills", "Count", "spoke misses the hub filled (organization miss forwarding)")
+MISS_FILL_FAILURES = Metric("MissFillFailures", "Count", "spoke misses the hub could not fill")
+MISS_FILL_SECONDS = Metric("MissFillSeconds", "Seconds", "time to fill one spoke miss in the hub")
 
 # Units the EMF specification accepts (the CloudWatch StandardUnit values).
 UNITS = frozenset(
@@ -107,6 +110,9 @@ __all__ = [
     "IMAGES_ARCHIVED",
     "IMAGES_FAILED",
     "IMAGES_WARMED",
+    "MISS_FILLS",
+    "MISS_FILL_FAILURES",
+    "MISS_FILL_SECONDS",
     "Metric",
     "NAMESPACE",
     "PREFIX",

@@ -19,6 +19,10 @@ from typing import Optional
 from .logs import log, redact
 
 QUIET_SECONDS = 3600
+# The event's envelope (the one home of these names: the constructs' EventBridge patterns read them).
+SOURCE = "aws.ecr"
+DETAIL_TYPE = "ECR Pull Through Cache Action"
+SUCCESS = "SUCCESS"
 SUBJECT_MAX = 100  # SNS: an email subject is at most 100 printable ASCII characters
 
 # What to do about the failure codes ECR reports for pull-through pulls (BatchGetImage failure codes;
@@ -153,4 +157,14 @@ def notify(
     return True
 
 
-__all__ = ["ADVICE", "PullThroughFailure", "QUIET_SECONDS", "first_in_window", "forget", "notify"]
+__all__ = [
+    "ADVICE",
+    "DETAIL_TYPE",
+    "PullThroughFailure",
+    "QUIET_SECONDS",
+    "SOURCE",
+    "SUCCESS",
+    "first_in_window",
+    "forget",
+    "notify",
+]

@@ -217,8 +217,16 @@ def delete_on_stack_delete(doc: Document, draw: Draw) -> Optional[Document]:
     return doc
 
 
-# fillOnMiss (issue 16) does not exist yet: its mutation goes here, e.g. Mutation("fillOnMiss", fill_on_miss).
-FILL_ON_MISS: Optional[Mutation] = None
+def fill_on_miss(doc: Document, draw: Draw) -> Optional[Document]:
+    """Miss forwarding switched on or off (the hub's bus and fill function, each spoke's forwarding rule)."""
+    org = doc.get("organization")
+    if not org:
+        return None
+    org["fillOnMiss"] = not org.get("fillOnMiss", True)
+    return doc
+
+
+FILL_ON_MISS: Optional[Mutation] = Mutation("fillOnMiss", fill_on_miss)
 
 MUTATIONS: tuple[Mutation, ...] = tuple(
     m

@@ -16,6 +16,7 @@ order, rules first.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import string
 from dataclasses import dataclass, field
@@ -279,14 +280,16 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
             create = True
     if draw(st.integers(0, 4)) == 0:  # README: a rule's own repositories block, over the default key by key
         own = draw(template_extras(file_allowed=True))
-        if draw(st.booleans()):  # README: a lifecycle policy file replaces every lifecycle key
-            own["keepLastImages"] = (
-                None if "lifecyclePolicyFile" in own else draw(st.one_of(st.none(), st.integers(1, 10000)))
-            )
+        if draw(st.booleans()):  # README: a policy file replaces every lifecycle key, so with one only null
+            count = st.none() if "lifecyclePolicyFile" in own else st.one_of(st.none(), st.integers(1, 10000))
+            own["keepLastImages"] = draw(count)
         rule["repositories"] = own
         ctx.own_lifecycle |= own.get("keepLastImages") is not None or "lifecyclePolicyFile" in own
-    if upstream == "ecr" and draw(st.booleans()):
-        rule["roleArn"] = f"arn:aws:iam::{draw(account())}:role/{draw(role_name())}"
+    known_accounts = {a for a in ctx.accounts if a}
+    if upstream == "ecr" and len(known_accounts) <= 1 and draw(st.booleans()):
+        # README: the role is of the registry's own account (CustomRoleArn), unknown for an environment without one
+        owner = next(iter(known_accounts)) if known_accounts else draw(account())
+        rule["roleArn"] = f"arn:aws:iam::{owner}:role/{draw(role_name())}"
     ctx.rules.append(Rule(upstream, effective, create, rule.get("upstreamPrefix")))
     return rule
 
@@ -461,6 +464,23 @@ def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
             lambda: rules.__setitem__(slice(None), [{"upstream": "quay", "prefix": f"q{n:02d}"} for n in range(51)]),
         ),
     ]
+    owner = next((a for a in ctx.accounts if a), None)
+    if owner:  # README: an ecr rule's roleArn is a role of the registry's own account
+        stranger = "444455556666" if owner != "444455556666" else "111122223333"
+        mistakes.append(
+            (
+                "an ecr rule's roleArn of another account than the stack",
+                lambda: rules.__setitem__(
+                    i,
+                    {
+                        "upstream": "ecr",
+                        "prefix": "ecr-other",
+                        "registryUrl": f"{stranger}.dkr.ecr.us-east-1.amazonaws.com",
+                        "roleArn": f"arn:aws:iam::{stranger}:role/Puller",
+                    },
+                ),
+            )
+        )
     if ctx.single_region:  # README: the secret is in the rule's own Region
         other = "us-west-2" if ctx.single_region != "us-west-2" else "eu-west-1"
         mistakes.append(
@@ -1031,14 +1051,39 @@ def iam_near_miss(draw, ctx: Context) -> tuple[Any, str]:
     return value, what
 
 
+# IAM's tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@] (README "tags"): letters, separators and numbers of any
+# script, and seven symbols; keys 1-128 characters (not aws:), values 1-256 here.
+TAG_SYMBOLS = "_.:/=+-@"
+TAG_CHARACTERS = st.one_of(
+    st.characters(categories=("L", "Z", "N"), codec="utf-8"),
+    st.sampled_from(TAG_SYMBOLS),
+)
+# Just outside the pattern: punctuation and symbols people write in team names and descriptions.
+NOT_TAG_CHARACTERS = st.sampled_from("&()#!,;*%?'\"<>[]{}|~^$`\t🙂©€")
+
+
+def tag_text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    return st.text(TAG_CHARACTERS, min_size=min_size, max_size=max_size)
+
+
+def tag_key(organization: bool = False) -> st.SearchStrategy[str]:
+    """A tag key; with organization one the StackSet takes too (README "tags": ASCII letters, digits, space
+    and _ . : = + -)."""
+    alphabet = st.sampled_from(string.ascii_letters + string.digits + " _.:=+-") if organization else TAG_CHARACTERS
+    return st.one_of(
+        st.sampled_from(["cost-center", "owner", "env", "app:tier", "Name"]),
+        st.text(alphabet, min_size=1, max_size=128).filter(lambda key: not key.lower().startswith("aws:")),
+    )
+
+
 @st.composite
 def tags_valid(draw, ctx: Context) -> Any:
     if draw(st.integers(0, 2)) > 0:
         return OMIT
     return draw(
         st.dictionaries(
-            st.sampled_from(["cost-center", "owner", "env", "app:tier", "Name"]),
-            st.sampled_from(["42", "platform", "dev", "a b", "x" * 256]),
+            tag_key(organization=ctx.organization_id is not None),
+            st.one_of(st.sampled_from(["42", "platform", "dev", "a b", "1.10", "yes", "x" * 256]), tag_text(1, 256)),
             min_size=1,
             max_size=4,
         )
@@ -1047,14 +1092,21 @@ def tags_valid(draw, ctx: Context) -> Any:
 
 @st.composite
 def tags_near_miss(draw, ctx: Context) -> tuple[Any, str]:
+    outside = draw(NOT_TAG_CHARACTERS)
+    text = draw(tag_text(0, 20))
+    at = draw(st.integers(0, len(text)))
     what, value = draw(
         st.sampled_from(
             [
                 ("an aws: tag key", {"aws:cloudformation:x": "y"}),
+                ("an AWS: tag key", {"AWS:Team": "y"}),
                 ("51 tags", {f"t{n}": "v" for n in range(51)}),
                 ("a 257-character value", {"owner": "x" * 257}),
+                ("a 129-character key", {"k" * 129: "v"}),
                 ("a list of tags", ["owner"]),
                 ("an empty tag value", {"owner": ""}),
+                (f"a tag value with {outside!r}", {"team": text[:at] + outside + text[at:]}),
+                (f"a tag key with {outside!r}", {text[:at] + outside + text[at:]: "v"}),
             ]
         )
     )
@@ -1220,6 +1272,12 @@ def organization_valid(draw, ctx: Context) -> Any:
         out["autoDeploy"] = auto
     if auto is not False and draw(st.booleans()):
         out["retainStacksOnAccountRemoval"] = draw(st.booleans())
+    if auto is not False and draw(st.booleans()):
+        out["autoDeployDependsOn"] = [
+            f"arn:aws:cloudformation:{draw(region())}:{draw(account())}:stackset/baseline-{n}:{n:08x}-0000-4000-8000-"
+            f"{draw(st.integers(0, 16**12 - 1)):012x}"
+            for n in range(draw(st.integers(1, 3)))
+        ]
     if draw(st.booleans()):
         out["maxConcurrentPercentage"] = draw(st.integers(1, 100))
     if draw(st.booleans()):
@@ -1228,6 +1286,8 @@ def organization_valid(draw, ctx: Context) -> Any:
         out["regionConcurrency"] = draw(st.sampled_from(["SEQUENTIAL", "PARALLEL", "parallel"]))
     if draw(st.booleans()):
         out["publicUpstreams"] = draw(st.sampled_from(["hub", "direct"]))
+    if draw(st.booleans()):
+        out["fillOnMiss"] = draw(st.booleans())
     return out
 
 
@@ -1256,6 +1316,8 @@ def organization_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("retain without autoDeploy", lambda o: o.update(autoDeploy=False, retainStacksOnAccountRemoval=True)),
         ("regionConcurrency ALL", lambda o: o.update(regionConcurrency="ALL")),
         ("publicUpstreams spoke", lambda o: o.update(publicUpstreams="spoke")),
+        ("fillOnMiss 'yes'", lambda o: o.update(fillOnMiss="yes")),
+        ("a StackSet name as autoDeployDependsOn", lambda o: o.update(autoDeployDependsOn=["account-baseline"])),
         ("a misspelt key", lambda o: o.update(autodeploy=True)),
     ]
     if ctx.regions:  # environments were drawn: organization excludes them
@@ -1287,14 +1349,51 @@ def wrong_shape(draw, value: Any) -> tuple[Any, str]:
     return value, f"{key} as {shape!r}"
 
 
+# Text YAML reads as something else when unquoted: numbers, booleans, dates (README: quote them).
+UNQUOTED = (1.1, 1.2, 10, 2024, True, False, datetime.date(2024, 5, 1))
+UNQUOTED_MARK = "unquoted in a text key"
+# Keys whose unquoted numbers or booleans mean what they say: account ids (12 digits), scanOnPush: off;
+# registry.policyStatements is IAM's JSON, not ecr-ptc's keys.
+NOT_TEXT_KEYS = frozenset({"account", "principals", "scanOnPush", "policyStatements"})
+
+
+def _text_leaves(value: Any, path: str = "") -> list[tuple[Any, Any, str]]:
+    """(container, key or index, path) of every string in ``value`` outside NOT_TEXT_KEYS."""
+    out: list[tuple[Any, Any, str]] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if key in NOT_TEXT_KEYS:
+            continue
+        where = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
+        if isinstance(item, str):
+            out.append((value, key, where))
+        else:
+            out += _text_leaves(item, where)
+    return out
+
+
+@st.composite
+def unquoted_text(draw, value: Any) -> tuple[Any, str]:
+    """``value`` with one text (a string anywhere in it) replaced by what YAML reads from an unquoted
+    number, boolean or date; the section as a number when it holds no text."""
+    leaves = _text_leaves(value) if value is not OMIT else []
+    if not leaves:
+        return draw(wrong_shape(value))
+    container, key, where = draw(st.sampled_from(leaves))
+    scalar = draw(st.sampled_from(UNQUOTED))
+    container[key] = scalar
+    return value, f"{where.lstrip('.')} as {scalar!r}, {UNQUOTED_MARK}"
+
+
 def shape_or(
     near_miss: Callable[[Context], st.SearchStrategy[tuple[Any, str]]],
     valid: Callable[[Context], st.SearchStrategy[Any]],
 ) -> Callable[[Context], st.SearchStrategy]:
-    """A section's own near-misses, or a valid value with one part of the wrong shape."""
+    """A section's own near-misses, or a valid value with one part of the wrong shape, or with one text
+    YAML reads as a number, boolean or date."""
 
     def strategy(ctx: Context) -> st.SearchStrategy[tuple[Any, str]]:
-        return st.one_of(near_miss(ctx), valid(ctx).flatmap(wrong_shape))
+        return st.one_of(near_miss(ctx), valid(ctx).flatmap(wrong_shape), valid(ctx).flatmap(unquoted_text))
 
     return strategy
 
@@ -1372,6 +1471,7 @@ __all__ = [
     "Rule",
     "SECTIONS",
     "Section",
+    "UNQUOTED_MARK",
     "config_documents",
     "dump",
     "owning_rule",

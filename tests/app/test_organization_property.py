@@ -1,4 +1,5 @@
-"""Property: every spoke that `ecr-ptc validate` accepts passes cdk-nag, cfn-lint and the IAM lint.
+"""Property: every spoke that `ecr-ptc validate` accepts passes cdk-nag, cfn-lint and the IAM lint, and the
+app's construct-time checks (hub, StackSet, spoke) accept what validate accepted (validate and synth agree).
 
 The main property test (test_property.py) synthesizes whole apps and lints their top-level stacks; a
 spoke sits in a nested Stage, so there only cdk-nag sees it. Here hypothesis draws whole config files
@@ -59,6 +60,23 @@ def spoke_template(config, outdir: Path) -> dict:
     return template
 
 
+def hub_construct_refusal(config) -> "str | None":
+    """What the app's construct-time checks (hub cache stack, StackSet stack, spoke) refuse in ``config``,
+    or None: everything synth checks before writing templates (the templates are the spoke's question)."""
+    from aws_cdk import App
+
+    from ecr_ptc.errors import ValidationError
+    from ecr_ptc_stacks.compose import build_app
+
+    from .synth import CONTEXT
+
+    try:
+        build_app(App(context=dict(CONTEXT)), config)
+    except ValidationError as err:
+        return str(err)
+    return None
+
+
 @pytest.mark.synth
 def test_accepted_spokes_are_deployable(tmp_path):
     from ecr_ptc_app.config import ConfigError, load_config
@@ -82,6 +100,10 @@ def test_accepted_spokes_are_deployable(tmp_path):
             config = load_config(path)
         except ConfigError:  # whether validate refuses rightly is test_property.py's question
             return
+        hub_refusal = hub_construct_refusal(config)  # validate and synth agree: what validate took, synth takes
+        assert hub_refusal is None, (
+            f"validate accepted, synth refused: {hub_refusal}\n--- config.yaml ---\n{draft.text}"
+        )
         outdir = tmp_path / "cdk.out"
         try:
             template = spoke_template(config, outdir)

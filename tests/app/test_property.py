@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from ecr_ptc.cache.grants import REGISTRY_SIDS
 
-from .config_strategy import Draft, config_documents
+from .config_strategy import UNQUOTED_MARK, Draft, config_documents
 from .iam_eval import list_problems
 from .iam_lint import problems as iam_problems
 from .lint import findings
@@ -247,6 +247,8 @@ def check_draft(draft: Draft, workdir: Path, tally: Counter) -> None:
         tally["refused"] += 1
         if draft.meant_valid:
             raise failure(draft, f"a valid config was refused:\n{err}") from None
+        if any(UNQUOTED_MARK in n for n in draft.near_misses) and "quote it" not in str(err):
+            raise failure(draft, f"text YAML reads as a number, boolean or date, refused otherwise:\n{err}") from None
         code, printed = validate_cli(path)
         if code != 2 or "Traceback" in printed or not printed.startswith("error: ") or "Fix:" not in printed:
             raise failure(draft, f"ecr-ptc validate exit {code} on a refused config:\n{printed}") from None
@@ -256,6 +258,8 @@ def check_draft(draft: Draft, workdir: Path, tally: Counter) -> None:
             draft, f"the config loader crashed (ecr-ptc validate prints this):\n{traceback.format_exc()}"
         ) from None
     tally["accepted"] += 1
+    if any(UNQUOTED_MARK in n for n in draft.near_misses):  # one scalar-type rule for every text key
+        raise failure(draft, "text YAML reads as a number, boolean or date was accepted")
     code, printed = validate_cli(path)
     if code != 0 or "Traceback" in printed:
         raise failure(draft, f"ecr-ptc validate exit {code} on an accepted config:\n{printed}")

@@ -55,3 +55,24 @@ def test_lists_round_trip_and_malformed_input_is_refused():
     for bad in ("x", [{"allow": []}], [{"prefix": "p", "allow": [1]}]):
         with pytest.raises(ValueError):
             allow.lists_of(bad)
+
+
+def test_the_organizations_fill_on_miss_drops_a_refused_miss_before_any_call(monkeypatch, capsys):
+    """A spoke's miss of an image the hub rule's lists refuse: dropped as not-allowed, no ECR, DynamoDB or SNS call
+    (the LISTS environment the MissFill construct writes)."""
+    from ecr_ptc_runtime import fill
+
+    from .test_fill import HUB_ACCOUNT, SPOKES, Tripwire, miss
+
+    trip = Tripwire()
+    environ = {
+        "CACHE_NAME": "c",
+        "PREFIXES": "cache",
+        "HUB_ACCOUNT": HUB_ACCOUNT,
+        "FILL_TABLE": "t",
+        "LISTS": '[{"prefix":"cache","allow":["team/*"],"deny":["team/old*"]}]',
+    }
+    for repository in ("cache/other/app", "cache/team/old-app"):
+        answer = fill.run(miss(repository, "v1", SPOKES[0]), environ, ecr_api=trip, dynamodb=trip, sns=trip, deadline=0)
+        assert (answer["state"], answer["reason"]) == ("dropped", "not-allowed")
+    assert capsys.readouterr().out.count('"reason": "not-allowed"') == 2

@@ -94,6 +94,26 @@ def test_ecr_client_honours_aws_region(no_aws_setup, monkeypatch, env, region):
     assert ecr.client("ap-south-1").meta.region_name == "ap-south-1"
 
 
+def test_warm_takes_the_region_of_the_configs_one_environment(no_aws_setup, monkeypatch, tmp_path):
+    """No AWS_REGION, a config with one environment: warm uses its Region instead of demanding AWS_REGION."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "rules:\n  - upstream: quay\nenvironments:\n  - {region: ap-south-1}\nwarm:\n  images: [quay/a/b:v1]\n"
+    )
+    asked = []
+
+    def client(region=None):
+        asked.append(region)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(ecr, "client", client)
+    code, _, err = run_warm("--config", str(config))
+    assert asked == ["ap-south-1"] and code == 2 and "stop here" in err
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")  # the environment still wins, as everywhere
+    run_warm("--config", str(config))
+    assert asked[-1] == "eu-west-3"
+
+
 def dummy_aws(monkeypatch, **env) -> None:
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", **env}.items():
         monkeypatch.setenv(name, value)

@@ -135,15 +135,19 @@ def check_lifecycle_policy(document: Any, path: str) -> dict:
     """A lifecycle policy document checked as the ECR user guide states the rules; returns it.
 
     Unique integer ``rulePriority``; ``tagStatus`` tagged (with exactly one of ``tagPrefixList`` and
-    ``tagPatternList``, at most four ``*`` per pattern), untagged or any (neither list); rules for ``any``
-    after every other rule ("must have the highest value for rulePriority"); at most one rule per storage
-    class selecting untagged images (``untagged`` or ``any``); a count and an action ECR knows.
+    ``tagPatternList``, at most four ``*`` per pattern), untagged or any (neither list); at most one rule
+    for ``any``, after every other rule ("A rule with a tagStatus value of any must have the highest value
+    for rulePriority and be evaluated last": only one rule can have the highest); at most one
+    ``tagStatus: untagged`` rule per storage class ("Only one rule is allowed to select untagged images"; an
+    ``any`` rule last is not counted: ``untagged`` then ``any``, the default policy of the widely used
+    Terraform modules, is accepted by ECR); a count and an action ECR knows.
     """
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list) or not document["rules"]:
         v.fail(path, 'a lifecycle policy is {"rules": [...]} with at least one rule', "see the ECR user guide")
     rules = document["rules"]
     priorities: dict[int, int] = {}
     untagged_by_class: dict[str, int] = {}
+    any_rule: Optional[int] = None
     last_not_any = max((p for p in _priorities(rules) if p[1] != "any"), default=None, key=lambda p: p[0])
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
@@ -179,14 +183,24 @@ def check_lifecycle_policy(document: Any, path: str) -> dict:
                 "rulePriority for it",
                 "give it a higher rulePriority than every other rule",
             )
-        if status in ("untagged", "any"):
+        if status == "any":
+            if any_rule is not None:
+                _fail_rule(
+                    path,
+                    i,
+                    f"rules[{any_rule}] already has tagStatus any: ECR evaluates the one rule for any last "
+                    "(it must have the highest rulePriority), so a policy has at most one",
+                    "merge the two rules, or select tagged or untagged images in one of them",
+                )
+            any_rule = i
+        if status == "untagged":
             storage = str(selection.get("storageClass", "standard"))
             if storage in untagged_by_class:
                 _fail_rule(
                     path,
                     i,
                     f"rules[{untagged_by_class[storage]}] already selects untagged images ({storage}); ECR allows "
-                    "one such rule per storage class",
+                    "one tagStatus untagged rule per storage class",
                     "merge the two rules, or select tagged images",
                 )
             untagged_by_class[storage] = i

@@ -287,33 +287,20 @@ class PullThroughCache(PullThroughCacheBase):
 
     @staticmethod
     def _check_key_location(repositories: Optional[RepositorySettings], stack: Stack) -> Optional[str]:
-        key = repositories.encryption.kms_key_arn if repositories else None
-        if not key:
+        if repositories is None:
             return None
-        known = [None if Token.is_unresolved(x) else x for x in (stack.region, stack.account)]
-        error, warning = v.kms_key_location_problems(key, known[0], known[1])
+        region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
+        error, warning = repositories.key_location(region, account)
         if error:
-            raise ValidationError(
-                "repositories.encryption.kms_key_arn",
-                error,
-                f"use a key of {known[0]}, or deploy the cache to {v.region_of_arn(key)[0]}",
-            )
+            raise error.under("repositories")
         return warning
 
     @staticmethod
     def _check_secret_locations(rules: Sequence[UpstreamRule], stack: Stack) -> None:
         region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
         for index, rule in enumerate(rules):
-            arn = rule.credentials.secret_arn if rule.credentials else None
-            problem = v.secret_arn_location_problem(arn, region, account) if arn else None
-            if problem:
-                raise ValidationError(
-                    f"rules[{index}].credentials.secret_arn",
-                    problem,
-                    "use UpstreamCredentials.from_secret_name(name): it is read in the stack's own account and "
-                    "Region at deploy time",
-                    "use secretName: ecr-pullthroughcache/<name> instead of secretArn",
-                )
+            for error in rule.location_errors(region, account):
+                raise error.under(f"rules[{index}]")
 
     # --- rules ----------------------------------------------------------------------------------
     def _add_rule(self, rule: UpstreamRule) -> None:

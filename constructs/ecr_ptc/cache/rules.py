@@ -212,6 +212,42 @@ class UpstreamRule:
             )
 
     # --- derived values -------------------------------------------------------------------
+    def location_errors(self, region: Optional[str], account: Optional[str]) -> list[ValidationError]:
+        """What cannot work once the rule is deployed in ``region``/``account`` (None: not known), as
+        complete errors (paths relative to the rule); the construct and the config loader both call this.
+
+        A literal ``secretArn`` must be of the rule's own account and Region (ECR reads secrets there only);
+        an ``ecr`` rule's ``role_arn`` must be a role of the registry's own account (the ECR user guide,
+        "Creating a pull through cache rule" for an ECR upstream: the role is in the downstream account)."""
+        errors = []
+        arn = self.credentials.secret_arn if self.credentials else None
+        problem = v.secret_arn_location_problem(arn, region, account) if arn else None
+        if problem:
+            errors.append(
+                ValidationError(
+                    "credentials.secret_arn",
+                    problem,
+                    "use UpstreamCredentials.from_secret_name(name): it is read in the stack's own account and "
+                    "Region at deploy time",
+                    "use secretName: ecr-pullthroughcache/<name> (read in each stack's own account and Region at "
+                    "deploy time, so each environment needs a secret of that name), or keep one environment, "
+                    "the secret's",
+                )
+            )
+        role_account = v.region_of_arn(self.role_arn)[1] if self.role_arn and not v.is_token(self.role_arn) else None
+        if role_account and account and role_account != account:
+            errors.append(
+                ValidationError(
+                    "role_arn",
+                    f"the role belongs to account {role_account}, the registry to {account}: ECR assumes a "
+                    "CustomRoleArn of the registry's own account only",
+                    f"give a role of account {account} (trusted by pullthroughcache.ecr.amazonaws.com), or leave "
+                    "role_arn out (the construct creates one)",
+                    f"give a role of account {account}, or leave roleArn out (the stack creates one)",
+                )
+            )
+        return errors
+
     @property
     def info(self) -> UpstreamInfo:
         return UPSTREAMS[self.upstream]

@@ -192,9 +192,9 @@ class RepositorySettings:
         if self.expire_untagged_after_days is not None:
             raise ValidationError(
                 "archive_unpulled_after_days",
-                "cannot be combined with expire_untagged_after_days: the archive rule selects untagged images "
-                "too (tagStatus any, so a multi-platform image's untagged platform manifests follow their index), "
-                "and ECR allows one rule per storage class to select untagged images",
+                "cannot be combined with expire_untagged_after_days: the archive has a rule for untagged images "
+                "too (so a multi-platform image's untagged platform manifests follow their index), and ECR allows "
+                "one tagStatus untagged rule per storage class",
                 "leave expire_untagged_after_days out (untagged images nobody pulls are archived as well), or "
                 "leave archive_unpulled_after_days out",
             )
@@ -292,6 +292,27 @@ class RepositorySettings:
             self, "_policy_file_text", lifecycle.load_policy_file(self.lifecycle_policy_file, "lifecycle_policy_file")
         )
 
+    def key_location(
+        self, region: Optional[str], account: Optional[str]
+    ) -> tuple[Optional[ValidationError], Optional[str]]:
+        """(error, warning) for the KMS key in ``region``/``account`` (None: not known): a key of another
+        Region cannot encrypt a repository; one of another account needs its key policy to allow it. The
+        construct and the config loader both call this."""
+        key = self.encryption.kms_key_arn
+        if not key:
+            return None, None
+        problem, warning = v.kms_key_location_problems(key, region, account)
+        error = (
+            ValidationError(
+                "encryption.kms_key_arn",
+                problem,
+                f"use a key of {region}, or deploy the cache to {v.region_of_arn(key)[0]}",
+            )
+            if problem
+            else None
+        )
+        return error, warning
+
     @property
     def needs_template_role(self) -> bool:
         """ECR needs a custom role to apply KMS keys or tags to the repositories it creates."""
@@ -334,20 +355,24 @@ class RepositorySettings:
                 }
             )
         if self.archive_unpulled_after_days is not None:
-            rules.append(  # tagStatus any must come last (ECR: "must have the highest value for rulePriority")
-                {
-                    "rulePriority": len(rules) + 1,
-                    "description": f"Archive images not pulled for {self.archive_unpulled_after_days} days",
-                    "selection": {
-                        "tagStatus": "any",
-                        "countType": "sinceImagePulled",
-                        "countUnit": "days",
-                        "countNumber": self.archive_unpulled_after_days,
-                    },
-                    "action": {"type": "transition", "targetStorageClass": "archive"},
-                }
-            )
-        if self.delete_archived_after_days is not None:
+            # Tagged and untagged images in two rules: a policy has one tagStatus any rule at most (it must have
+            # the highest rulePriority), and that one is the archive's deletion rule below.
+            for which, selection in (("tagged", {"tagPatternList": ["*"]}), ("untagged", {})):
+                rules.append(
+                    {
+                        "rulePriority": len(rules) + 1,
+                        "description": f"Archive {which} images not pulled for {self.archive_unpulled_after_days} days",
+                        "selection": {
+                            "tagStatus": which,
+                            **selection,
+                            "countType": "sinceImagePulled",
+                            "countUnit": "days",
+                            "countNumber": self.archive_unpulled_after_days,
+                        },
+                        "action": {"type": "transition", "targetStorageClass": "archive"},
+                    }
+                )
+        if self.delete_archived_after_days is not None:  # tagStatus any: the last rule
             rules.append(
                 {
                     "rulePriority": len(rules) + 1,

@@ -58,9 +58,14 @@ def apply_role_governance(stack: Stack, settings: RoleGovernance) -> None:
 
 def apply_resource_tags(stack: Stack, tags: Mapping[str, str]) -> None:
     """``tags`` on every taggable resource of ``stack`` and on the stack itself (CloudFormation
-    propagates stack tags to the resources that support them)."""
+    propagates stack tags to the resources that support them).
+
+    The stack's own tags are set on the stack: under the feature flag ``@aws-cdk/core:explicitStackTags``
+    (cdk.json sets it) ``Tags.of(stack)`` tags the resources only ("Stack tags should be configured on
+    Stacks directly", the CDK's ``Tags.add``)."""
     for key, value in tags.items():
         Tags.of(stack).add(key, value)
+        stack.tags.set_tag(key, value)
 
 
 __all__ = ["apply_resource_tags", "apply_role_governance"]

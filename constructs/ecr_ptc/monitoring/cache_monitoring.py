@@ -132,14 +132,9 @@ class CacheMonitoring(Construct):
         if warmer is not None and not isinstance(warmer, CacheWarmer):
             raise ValidationError("warmer", f"expected a CacheWarmer, got {warmer!r}", "pass the cache's CacheWarmer")
         region = Stack.of(scope).region
-        problem = settings.topic_location_problem(None if Token.is_unresolved(region) else region)
-        if problem:
-            raise ValidationError(
-                "settings.topic_arn",
-                problem,
-                f"give a topic of {region}, or leave topic_arn out (the stack creates one)",
-                f"give a topic of {region}, or leave topicArn out (the stack creates one)",
-            )
+        error = settings.topic_location_error(None if Token.is_unresolved(region) else region)
+        if error:
+            raise error.under("settings")
 
     def _topic(self, settings: MonitoringSettings) -> sns.ITopic:
         if settings.topic_arn is not None:

@@ -10,22 +10,24 @@ every status but ``SUCCESS`` rather than guess the failure value's spelling.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
-SOURCE = "aws.ecr"
-DETAIL_TYPE = "ECR Pull Through Cache Action"
-SUCCESS = "SUCCESS"
+from ecr_ptc_runtime.notify import DETAIL_TYPE, SOURCE, SUCCESS
 
 
-def failure_pattern(prefixes: Sequence[str]) -> dict:
-    """The event pattern: this cache's prefixes, any status but SUCCESS.
+def failure_pattern(prefixes: Sequence[str], account: Optional[str] = None) -> dict:
+    """The event pattern: this cache's prefixes, any status but SUCCESS (and, given ``account``, that
+    account's events only).
 
     A ``ROOT`` rule covers every repository that no other rule's prefix does, and the prefix ECR reports
     for it is not documented, so with ROOT among the prefixes the pattern takes every prefix."""
     detail: dict = {"sync-status": [{"anything-but": SUCCESS}]}
     if "ROOT" not in prefixes:
         detail["ecr-repository-prefix"] = sorted(set(prefixes))
-    return {"source": [SOURCE], "detail-type": [DETAIL_TYPE], "detail": detail}
+    pattern: dict = {"source": [SOURCE], "detail-type": [DETAIL_TYPE], "detail": detail}
+    if account is not None:
+        pattern["account"] = [account]
+    return pattern
 
 
 __all__ = ["DETAIL_TYPE", "SOURCE", "failure_pattern"]

@@ -65,6 +65,19 @@ class MonitoringSettings:
         """Notify an existing topic: its ARN, or an ``ITopic`` (its ``topic_arn``)."""
         return cls(email=email, topic_arn=v.arn_of(topic, "topic_arn", "topic_arn", "an ITopic"), dashboard=dashboard)
 
+    def topic_location_error(self, region: Optional[str]) -> Optional[ValidationError]:
+        """:meth:`topic_location_problem` as a complete error (path ``topic_arn``), or None; the construct and
+        the config loader both raise or report this one."""
+        problem = self.topic_location_problem(region)
+        if problem is None:
+            return None
+        return ValidationError(
+            "topic_arn",
+            problem,
+            f"give a topic of {region}, or leave topic_arn out (the stack creates one)",
+            f"give a topic of {region}, or leave topicArn out (each stack then creates its own)",
+        )
+
     def topic_location_problem(self, region: Optional[str]) -> Optional[str]:
         """Why the topic cannot take this cache's alarms (CloudWatch alarm actions notify a topic of the alarm's
         own Region), or None; None also when either Region is not known before deploy."""

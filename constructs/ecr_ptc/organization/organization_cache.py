@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import jsii
 from aws_cdk import Stack, Stage, Token
@@ -14,9 +14,13 @@ from ecr_ptc.cache.policy import ArnParts
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.policy import spoke_read_statement
-from ecr_ptc.organization.settings import MAX_REGISTRY_POLICY_CHARACTERS, OrganizationSettings
+from ecr_ptc.organization.settings import MAX_REGISTRY_POLICY_CHARACTERS, OrganizationSettings, miss_prefixes
 from ecr_ptc.organization.spoke import SpokeStack
 from ecr_ptc.organization.stack_set import SpokeStackSet
+
+if TYPE_CHECKING:
+    from ecr_ptc.monitoring.cache_monitoring import CacheMonitoring
+    from ecr_ptc.organization.miss_fill import HubMissFill
 
 
 @jsii.implements(IValidation)
@@ -53,12 +57,16 @@ class OrganizationCache(Construct):
     * builds the spoke (:class:`~ecr_ptc.organization.spoke.SpokeStack`) in a Stage of its own next to
       this stack's, so ``cdk deploy --all`` leaves it alone and cdk-nag still checks it;
     * creates the StackSet (:class:`~ecr_ptc.organization.stack_set.SpokeStackSet`) and makes this
-      stack depend on the hub's, so the hub's policies exist before any spoke reads through it.
+      stack depend on the hub's, so the hub's policies exist before any spoke reads through it;
+    * with ``settings.fill_on_miss``, builds the miss bus and the fill function in the hub's stack
+      (:class:`~ecr_ptc.organization.miss_fill.HubMissFill`, id ``<this id>MissFill``).
 
     :param hub: the hub cache (a ``PullThroughCache`` of this app, in the stack of ``settings.hub``).
     :param settings: the organization settings.
     :param spoke_stage_id: the id of the spoke's Stage, next to the StackSet's stack (default:
         ``<stack id>-<this id>-Spoke``).
+    :param monitoring: the hub cache's monitoring (default: none): miss fills that fail notify its topic and
+        its dashboard shows the fills.
     :raises ValidationError: for a hub that is not a ``PullThroughCache``, lacks the organization's
         access, or is in another account or Region than ``settings.hub``.
     """
@@ -71,6 +79,7 @@ class OrganizationCache(Construct):
         hub: PullThroughCache,
         settings: OrganizationSettings,
         spoke_stage_id: Optional[str] = None,
+        monitoring: "Optional[CacheMonitoring]" = None,
     ) -> None:
         self._check(scope, hub, settings)
         root = Stage.of(Stack.of(scope))
@@ -86,6 +95,13 @@ class OrganizationCache(Construct):
         self.settings = settings
         self.hub = hub
         self._grant_spokes(hub)
+        self.miss_fill: "Optional[HubMissFill]" = None
+        if miss_prefixes(hub.rules, settings):  # fillOnMiss, and some prefix the spokes pull through the hub
+            from ecr_ptc.organization.miss_fill import HubMissFill  # Lambda, DynamoDB, EventBridge: when used
+
+            self.miss_fill = HubMissFill(
+                Stack.of(hub), f"{id}MissFill", cache=hub, settings=settings, monitoring=monitoring
+            )
         self.spoke_stage = Stage(root, stage_id)
         self.spoke = SpokeStack(
             self.spoke_stage,

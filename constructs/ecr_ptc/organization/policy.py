@@ -11,7 +11,12 @@ policy with actions other than the import and replication ones needs the registr
 (ECR's default; ``aws ecr get-account-setting --name REGISTRY_POLICY_SCOPE``).
 
 The spoke: one role that ECR's pull-through cache assumes, reading only the hub's prefixes and
-importing only into the spoke's own.
+importing only into the spoke's own. It may also fill the hub's prefixes (``ecr:CreateRepository``,
+``ecr:BatchImportUpstreamImage``: the ECR guide's IAM page asks for them "if the repository storing the cached
+images doesn't already exist", and a cross-account call needs the caller's own policy as well as the hub's
+registry policy, which grants them to the organization). That is what a spoke's pull needs IF ECR pulls a
+hub miss through the hub's own rule ("chaining"): the ECR guide does not document that; ``ecr-ptc org
+verify`` finds out in a real organization, and miss forwarding fills the hub either way.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from aws_cdk import aws_iam as iam
 
 from ecr_ptc.cache.policy import (
     AUTH_TOKEN_ACTION,
+    CACHE_FILL_ACTIONS,
     LOCAL_IMPORT_ACTIONS,
     UPSTREAM_READ_ACTIONS,
     ArnParts,
@@ -31,8 +37,10 @@ from ecr_ptc.cache.policy import (
 )
 from ecr_ptc.cache.rules import UpstreamRule
 
-# What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give.
-SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus")
+# What an ECR-to-ECR rule asks of its upstream besides the cache-fill actions the access grants give, and
+# ecr:DescribeImages: whether the hub holds an image, asked without pulling it (ecr-ptc doctor and org verify
+# in a member account; a BatchGetImage on a cache repository would import from the upstream).
+SPOKE_READ_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages")
 
 
 def spoke_read_statement(hub: ArnParts, rules: Sequence[UpstreamRule], organization_id: str) -> iam.PolicyStatement:
@@ -49,12 +57,18 @@ def spoke_read_statement(hub: ArnParts, rules: Sequence[UpstreamRule], organizat
 
 def spoke_role_document(spoke: ArnParts, hub: ArnParts, rules: Sequence[UpstreamRule]) -> iam.PolicyDocument:
     """What ECR needs to copy images from the hub into the spoke: read the hub's prefixes (the rules'
-    upstream prefixes), import under the spoke's own prefixes, get a registry token."""
+    upstream prefixes), fill them when the hub does not hold the image yet (chaining, undocumented),
+    import under the spoke's own prefixes, get a registry token."""
     return iam.PolicyDocument(
         statements=[
             iam.PolicyStatement(
                 sid="ReadHub",
                 actions=list(UPSTREAM_READ_ACTIONS),
+                resources=[hub.repository_arn(_pattern(r.upstream_prefix)) for r in rules],
+            ),
+            iam.PolicyStatement(
+                sid="FillHub",
+                actions=list(CACHE_FILL_ACTIONS),
                 resources=[hub.repository_arn(_pattern(r.upstream_prefix)) for r in rules],
             ),
             iam.PolicyStatement(

@@ -22,6 +22,11 @@ from ecr_ptc.errors import ValidationError
 
 OU_PATTERN = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 STACK_SET_NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,127}$")
+# A StackSet's ARN (CloudFormation API reference, StackSet.StackSetARN): arn:<partition>:cloudformation:<region>:
+# <account>:stackset/<name>:<id>
+STACK_SET_ARN_PATTERN = re.compile(
+    r"^arn:aws(-[a-z]+)*:cloudformation:[a-z]{2}(-[a-z]+)+-\d:\d{12}:stackset/[a-zA-Z][a-zA-Z0-9-]{0,127}:[0-9a-f-]+$"
+)
 MAX_ORGANIZATIONAL_UNITS = 50  # per CreateStackInstances operation (CloudFormation API reference)
 DEFAULT_STACK_SET_NAME = "ecr-ptc-spoke"
 # Operation preferences: in CloudFormation's default STRICT_FAILURE_TOLERANCE mode a Region runs at
@@ -29,6 +34,8 @@ DEFAULT_STACK_SET_NAME = "ecr-ptc-spoke"
 # the one StackSets uses, and a broken spoke stops after about a tenth of a Region's accounts.
 DEFAULT_MAX_CONCURRENT_PERCENTAGE = 10
 DEFAULT_FAILURE_TOLERANCE_PERCENTAGE = 10
+# Miss forwarding: the hub's custom event bus that spokes forward their failed pull-through actions to.
+MISS_BUS_NAME = "ecr-ptc-misses"
 
 
 class CallAs(Enum):
@@ -223,6 +230,12 @@ class OrganizationSettings:
     :param failure_tolerance_percentage: stop a Region after this share of its accounts failed (0-100, default 10).
     :param region_concurrency: ``SEQUENTIAL`` (default, in ``targets.regions`` order) or ``PARALLEL``.
     :param public_upstreams: ``hub`` (default) or ``direct``: see :class:`PublicUpstreams`.
+    :param auto_deploy_depends_on: StackSet ARNs whose automatic deployment to a new account must finish
+        before this one's (``AutoDeployment.DependsOn``), e.g. the account baseline with the permissions
+        boundary; only with ``auto_deploy`` (default: none).
+    :param fill_on_miss: miss forwarding (default True): each spoke forwards its failed pull-through actions
+        to an event bus in the hub, whose function fills the image in the hub; the spoke's next pull (the
+        kubelet's retry) finds it there.
     :raises ValidationError: for a missing part or an out-of-range value.
     """
 
@@ -237,6 +250,8 @@ class OrganizationSettings:
     failure_tolerance_percentage: int = DEFAULT_FAILURE_TOLERANCE_PERCENTAGE
     region_concurrency: RegionConcurrency = RegionConcurrency.SEQUENTIAL
     public_upstreams: PublicUpstreams = PublicUpstreams.HUB
+    fill_on_miss: bool = True
+    auto_deploy_depends_on: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self._check_parts()
@@ -247,6 +262,8 @@ class OrganizationSettings:
             "retain_stacks_on_account_removal",
             "write retainStacksOnAccountRemoval: true or false (unquoted)",
         )
+        _bool(self.fill_on_miss, "fill_on_miss", "write fillOnMiss: true or false (unquoted)")
+        self._check_depends_on()
         if self.retain_stacks_on_account_removal and not self.auto_deploy:
             raise ValidationError(
                 "retain_stacks_on_account_removal",
@@ -275,6 +292,30 @@ class OrganizationSettings:
             self, "public_upstreams", enum_value(PublicUpstreams, self.public_upstreams, "public_upstreams")
         )
 
+    def _check_depends_on(self) -> None:
+        arns = self.auto_deploy_depends_on
+        if arns in ((), None):
+            object.__setattr__(self, "auto_deploy_depends_on", ())
+            return
+        arns = _strings(arns, "auto_deploy_depends_on", "StackSet ARNs", "arn:aws:cloudformation:us-east-1:...")
+        for index, arn in enumerate(arns):
+            if not isinstance(arn, str) or not STACK_SET_ARN_PATTERN.match(arn):
+                raise ValidationError(
+                    f"auto_deploy_depends_on[{index}]",
+                    f"{arn!r} is not a StackSet ARN",
+                    "give the StackSetARN of 'aws cloudformation describe-stack-set --stack-set-name <name>' "
+                    "(arn:aws:cloudformation:<region>:<account>:stackset/<name>:<id>)",
+                )
+        _unique(arns, "auto_deploy_depends_on", "StackSet")
+        if not self.auto_deploy:
+            raise ValidationError(
+                "auto_deploy_depends_on",
+                "the order of automatic deployments only applies to automatic deployments",
+                "set auto_deploy=True, or leave auto_deploy_depends_on out",
+                "set autoDeploy: true, or remove autoDeployDependsOn",
+            )
+        object.__setattr__(self, "auto_deploy_depends_on", arns)
+
     def _check_parts(self) -> None:
         for name, cls, example in (
             ("hub", HubLocation, "hub: {account: '111111111111', region: eu-west-1}"),
@@ -298,6 +339,10 @@ class OrganizationSettings:
         )
 
     # --- derived values -------------------------------------------------------------------
+    def miss_bus_arn(self, partition: str = "aws") -> str:
+        """The hub's miss bus (``fill_on_miss``): a fixed name in the hub account and Region."""
+        return f"arn:{partition}:events:{self.hub.region}:{self.hub.account}:event-bus/{MISS_BUS_NAME}"
+
     @property
     def warnings(self) -> list[str]:
         """Settings StackSets accepts but that do not do what they seem to."""
@@ -343,8 +388,17 @@ def spoke_rules(hub_rules: Sequence[UpstreamRule], settings: OrganizationSetting
     return out
 
 
+def miss_prefixes(hub_rules: Sequence[UpstreamRule], settings: OrganizationSettings) -> list[str]:
+    """The prefixes whose spoke misses are forwarded to the hub (``fill_on_miss``): those the spokes pull
+    through the hub (a ``direct`` public rule's misses are the public registry's). Empty: no forwarding, and
+    no miss bus in the hub."""
+    if not settings.fill_on_miss:
+        return []
+    return [r.prefix for r in spoke_rules(hub_rules, settings) if r.upstream_url == settings.hub.registry_url]
+
+
 MAX_REGISTRY_POLICY_CHARACTERS = 10_240  # ECR API reference, PutRegistryPolicy policyText
-_READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus"]
+_READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages"]
 
 
 def hub_registry_policy_length(
@@ -379,11 +433,13 @@ __all__ = [
     "DeploymentTargets",
     "HubLocation",
     "MAX_ORGANIZATIONAL_UNITS",
+    "MISS_BUS_NAME",
     "OU_PATTERN",
     "OrganizationSettings",
     "PublicUpstreams",
     "RegionConcurrency",
     "StackSetLocation",
     "hub_registry_policy_length",
+    "miss_prefixes",
     "spoke_rules",
 ]

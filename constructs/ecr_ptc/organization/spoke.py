@@ -13,17 +13,19 @@ from typing import Any, Mapping, Optional, Sequence
 from aws_cdk import Aws, BootstraplessSynthesizer, CfnCondition, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_cloudformation as cfn
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
-from ecr_ptc.cache.policy import ArnParts
+from ecr_ptc.cache.policy import TEMPLATE_KMS_ACTIONS, ArnParts, template_role_document
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
 from ecr_ptc.cache.settings import Encryption, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
+from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge, printed, wildcard_finding
 from ecr_ptc.organization.policy import spoke_role_document
-from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, spoke_rules
+from ecr_ptc.organization.settings import HubLocation, OrganizationSettings, miss_prefixes, spoke_rules
 
 # The consumer policy every spoke account gets, under a name account baselines can attach:
 # arn:aws:iam::<account>:policy/ecr-ptc/ecr-ptc-pull-through-<region>. IAM is global and a spoke
@@ -54,7 +56,9 @@ class SpokeCache(Construct):
     prefix = the hub prefix; or, with ``public_upstreams`` DIRECT, the same public rule), one
     pull-through role trusted by ``pullthroughcache.ecr.amazonaws.com`` reading only the hub's
     prefixes, creation templates with the hub's repository settings, and the consumer policy
-    ``/ecr-ptc/ecr-ptc-pull-through-<region>``. Nothing is created in the hub's own registry (the
+    ``/ecr-ptc/ecr-ptc-pull-through-<region>``. With ``settings.fill_on_miss``, an EventBridge rule forwards
+    this account's failed pull-through actions under the prefixes it pulls through the hub to the hub's miss
+    bus, with a role that may put events on that one bus (no Lambda function here). Nothing is created in the hub's own registry (the
     hub account in the hub Region, where the same prefixes already have the hub's rules): there
     the stack holds only a placeholder.
 
@@ -115,11 +119,17 @@ class SpokeCache(Construct):
             ].encryption_configuration = ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
                 encryption_type="KMS"
             )
+        if kms_prefixes:
+            self._kms_template_role(stack, rules, sorted(kms_prefixes))
         policy = self.cache.consumer_policy.node.default_child
         assert isinstance(policy, iam.CfnManagedPolicy)
         policy.managed_policy_name = Fn.join("", [CONSUMER_POLICY_NAME_PREFIX, Aws.REGION])
         policy.path = CONSUMER_POLICY_PATH
         self.consumer_policy_arn: str = self.cache.consumer_policy.managed_policy_arn
+        forwarded = miss_prefixes(hub_rules, settings)
+        self.miss_forwarding: Optional[events.CfnRule] = (
+            self._forward_misses(stack, settings, forwarded) if forwarded else None
+        )
 
         # In the hub registry the spoke's prefixes are the hub's own rules: leave everything out there.
         self.condition = CfnCondition(
@@ -137,6 +147,73 @@ class SpokeCache(Construct):
                 child.cfn_options.condition = self.condition
         # CloudFormation creates no stack without resources: in the hub registry this is the one it has.
         cfn.CfnWaitConditionHandle(self, "HubRegistryPlaceholder")
+
+    def _kms_template_role(self, stack: Stack, rules: list[UpstreamRule], prefixes: list[str]) -> None:
+        """Templates that encrypt with KMS need a custom role ECR creates the repositories with (ECR user guide,
+        "Creating a repository creation template": KMS keys or resource tags need a custom policy and role) that may
+        use the key: ``kms:CreateGrant``, ``kms:RetireGrant``, ``kms:DescribeKey``, through ECR only
+        (``kms:ViaService``). The AWS managed key's id differs in every account, so the resource is this account's
+        and Region's keys. The cache's template role gets the statement when it has one (tags), else one is made."""
+        where = ArnParts(stack.partition, stack.region, stack.account)
+        statement = iam.PolicyStatement(
+            sid="UseAwsManagedEcrKey",
+            actions=list(TEMPLATE_KMS_ACTIONS),
+            resources=[f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"],
+            conditions={"StringEquals": {"kms:ViaService": f"ecr.{stack.region}.{stack.url_suffix}"}},
+        )
+        role = self.cache.template_role
+        if role is None:
+            role = iam.Role(
+                self,
+                "TemplateRole",
+                assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
+                description="ECR creates the spoke's repositories encrypted with the AWS managed key aws/ecr",
+                inline_policies={"RepositoryCreation": template_role_document(where, rules, None)},
+            )
+            for rule in rules:
+                acknowledge(
+                    role,
+                    wildcard_finding(printed(self, where.repository_arn(rule.repository_pattern))),
+                    "ECR creates repositories under the cache prefixes on first pull; their names are not known",
+                )
+            for prefix in prefixes:
+                self.cache.templates[prefix].custom_role_arn = role.role_arn
+        role.add_to_policy(statement)
+        acknowledge(
+            role,
+            wildcard_finding(printed(self, statement.resources[0])),
+            "the AWS managed key aws/ecr has another id in every account and Region; kms:ViaService keeps its use "
+            "to ECR in this Region",
+        )
+
+    def _forward_misses(self, stack: Stack, settings: OrganizationSettings, prefixes: list[str]) -> events.CfnRule:
+        """This account's failed pull-through actions under ``prefixes`` -> the hub's miss bus (a cross-account
+        event bus target, with a role: EventBridge user guide, "Sending and receiving events between AWS
+        accounts"). An L1 rule: nothing here may need an asset."""
+        bus_arn = settings.miss_bus_arn(stack.partition)
+        self.miss_forwarding_role = iam.Role(
+            self,
+            "MissForwardingRole",
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description=f"EventBridge forwards this account's pull-through misses to the hub {self.hub.account}",
+            inline_policies={
+                "PutHubMisses": iam.PolicyDocument(
+                    statements=[iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus_arn])]
+                )
+            },
+        )
+        return events.CfnRule(
+            self,
+            "MissForwarding",
+            description="Failed pull-through actions through the hub: the hub fills the image (ecr-ptc fillOnMiss)",
+            event_pattern=failure_pattern(prefixes, account=Aws.ACCOUNT_ID),
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(arn=bus_arn, id="HubMissBus", role_arn=self.miss_forwarding_role.role_arn)
+            ],
+        )
 
     def _role(self, stack: Stack, rules: list[UpstreamRule]) -> iam.Role:
         spoke = ArnParts(stack.partition, stack.region, stack.account)

@@ -93,6 +93,7 @@ class SpokeStackSet(Construct):
                 )
         super().__init__(scope, id)
         auto = cfn.CfnStackSet.AutoDeploymentProperty(
+            depends_on=list(settings.auto_deploy_depends_on) or None,
             enabled=settings.auto_deploy,
             retain_stacks_on_account_removal=settings.retain_stacks_on_account_removal
             if settings.auto_deploy

@@ -50,6 +50,30 @@ def close_matches(instance_type: str, n: int = 3) -> list[str]:
     return difflib.get_close_matches(instance_type, sorted(known_instance_types()), n=n, cutoff=0.75)
 
 
+# Instance families Amazon Linux 2023 cannot run. No maintained machine-readable source ships with our
+# dependencies (botocore's EC2 model lists type names only; cfn-lint's data the types each Region offers),
+# so this is the one list, from the pages that say it:
+# * a1 (first-generation Graviton): "AL2023 doesn't support A1 instances" (AL2023 user guide, system
+#   requirements, https://docs.aws.amazon.com/linux/al2023/ug/system-requirements.html; the CDK's
+#   EcsMachineImageType.ECS_AL2023 says the same);
+# * t1, m1, m2, c1: previous-generation types that run paravirtual (PV) AMIs only (EC2 user guide,
+#   "Virtualization types", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ComponentsAMIs.html), while
+#   every AL2023 AMI is HVM. (c3, m3 and hs1 run PV and HVM, so AL2023 too.)
+NOT_AL2023 = {
+    "a1": "a first-generation Graviton (A1) type, which Amazon Linux 2023 does not support",
+    "t1": "a previous-generation type that runs paravirtual AMIs only; Amazon Linux 2023 is HVM only",
+    "m1": "a previous-generation type that runs paravirtual AMIs only; Amazon Linux 2023 is HVM only",
+    "m2": "a previous-generation type that runs paravirtual AMIs only; Amazon Linux 2023 is HVM only",
+    "c1": "a previous-generation type that runs paravirtual AMIs only; Amazon Linux 2023 is HVM only",
+}
+
+
+def al2023_problem(instance_type: str) -> "str | None":
+    """Why Amazon Linux 2023 cannot run on ``instance_type`` (its family is in ``NOT_AL2023``), or None."""
+    why = NOT_AL2023.get(instance_type.split(".")[0])
+    return f"{instance_type} is {why}" if why else None
+
+
 def architecture(instance_type: str) -> str:
     """``arm64`` for AWS Graviton (and Grace) types, ``x86_64`` for the rest.
 

@@ -124,6 +124,11 @@ class WorkstationSettings:
                 f"{hint}give family, generation and size, e.g. t3.small, m7g.large or c6in.2xlarge"
                 " ('aws ec2 describe-instance-types' lists them; for a type newer than this botocore, upgrade boto3)",
             )
+        problem = instance_types.al2023_problem(value)
+        if problem:
+            raise ValidationError(
+                "instance_type", problem, "choose a current x86_64 or Graviton type such as t3.small or t4g.small"
+            )
         try:
             architecture = instance_types.architecture(value)
         except instance_types.UnsupportedInstanceType as err:

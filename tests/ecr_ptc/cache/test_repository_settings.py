@@ -224,6 +224,80 @@ def test_lifecycle_policy_checks(document, words):
     assert words in err.value.problem, err.value.problem
 
 
+def _rule(priority: int, status: str, count: dict, **extra) -> dict:
+    return {
+        "rulePriority": priority,
+        "description": f"rule {priority} of the example policy",
+        "selection": {"tagStatus": status, **extra, **count},
+        "action": {"type": "expire"},
+    }
+
+
+KEEP_30 = {"countType": "imageCountMoreThan", "countNumber": 30}
+DAYS_14 = {"countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        # lgallard/terraform-aws-ecr's default (untagged images after N days, then keep the last N of any)
+        [_rule(1, "untagged", DAYS_14), _rule(2, "any", KEEP_30)],
+        # terraform-aws-modules/ecr's README example (keep the last 30 tagged v*) with an untagged cleanup
+        [_rule(1, "tagged", KEEP_30, tagPrefixList=["v"]), _rule(2, "untagged", DAYS_14)],
+        # priorities need not be sequential; the any rule has the highest
+        [
+            _rule(5, "tagged", KEEP_30, tagPatternList=["release-*"]),
+            _rule(9, "untagged", DAYS_14),
+            _rule(20, "any", KEEP_30),
+        ],
+    ],
+)
+def test_the_terraform_modules_default_policies_are_accepted(rules):
+    document = {"rules": rules}
+    assert check_lifecycle_policy(document, "lifecycle_policy_file") is document
+
+
+def test_a_second_any_rule_is_refused():
+    document = {"rules": [_rule(1, "any", DAYS_14), _rule(2, "any", KEEP_30)]}
+    with pytest.raises(ValidationError) as err:
+        check_lifecycle_policy(document, "lifecycle_policy_file")
+    assert "already has tagStatus any" in err.value.problem and err.value.path == "lifecycle_policy_file.rules[1]"
+
+
+def test_two_untagged_rules_are_still_refused():
+    document = {"rules": [_rule(1, "untagged", DAYS_14), _rule(2, "untagged", KEEP_30)]}
+    with pytest.raises(ValidationError) as err:
+        check_lifecycle_policy(document, "lifecycle_policy_file")
+    assert "already selects untagged images" in err.value.problem
+
+
+def test_lifecycle_rules_untagged_then_any_is_accepted():
+    settings = RepositorySettings(
+        lifecycle_rules=(
+            LifecycleRule(tag_status="untagged", expire_after_days=14),
+            LifecycleRule(tag_status="any", keep_last=30),
+        )
+    )
+    rules = json.loads(settings.lifecycle_policy_text())["rules"]
+    assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "any"]
+
+
+def test_archive_rules_have_one_any_rule_and_it_is_last():
+    settings = RepositorySettings(archive_unpulled_after_days=30, delete_archived_after_days=90)
+    rules = json.loads(settings.lifecycle_policy_text())["rules"]
+    statuses = [r["selection"]["tagStatus"] for r in rules]
+    assert statuses == ["tagged", "untagged", "any"]
+    assert rules[-1]["selection"]["storageClass"] == "archive"
+    assert max(r["rulePriority"] for r in rules) == rules[-1]["rulePriority"]
+    with pytest.raises(ValidationError) as err:  # a rule of yours for any, with the archive's: two any rules
+        RepositorySettings(
+            archive_unpulled_after_days=30,
+            delete_archived_after_days=90,
+            lifecycle_rules=(LifecycleRule(tag_status="any", keep_last=30),),
+        )
+    assert "already has tagStatus any" in err.value.problem
+
+
 @pytest.mark.parametrize(
     "kwargs, path",
     [

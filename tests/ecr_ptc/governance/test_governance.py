@@ -87,6 +87,25 @@ def test_tags_on_every_taggable_resource_distinct_from_repository_tags(templates
         assert template["Properties"]["ResourceTags"] == [{"Key": "team", "Value": "platform"}]
 
 
+def test_the_stacks_themselves_carry_the_tags_in_the_cloud_assembly(tmp_path):
+    """cdk.json sets @aws-cdk/core:explicitStackTags, under which Tags.of(stack) leaves the stack untagged."""
+    from aws_cdk import App, Stack, aws_sns
+
+    from ecr_ptc.governance.aspects import apply_resource_tags
+
+    from ...app.synth import CONTEXT
+
+    assert CONTEXT.get("@aws-cdk/core:explicitStackTags") is True  # the flag this test is about
+    app = App(context=dict(CONTEXT), outdir=str(tmp_path))
+    stack = Stack(app, "Tagged")
+    topic = aws_sns.Topic(stack, "Topic")
+    apply_resource_tags(stack, {"cost-center": "42", "Team": "R and D"})
+    artifact = app.synth().get_stack_artifact(stack.artifact_id)
+    assert artifact.tags == {"cost-center": "42", "Team": "R and D"}
+    topic_tags = artifact.template["Resources"][stack.get_logical_id(topic.node.default_child)]["Properties"]["Tags"]
+    assert {t["Key"]: t["Value"] for t in topic_tags} == {"cost-center": "42", "Team": "R and D"}
+
+
 def test_consumer_policy_attached_to_the_named_roles(templates):
     cache = templates["EcrPtc-123456789012-eu-west-1"]
     (policy,) = [r for r in cache["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]

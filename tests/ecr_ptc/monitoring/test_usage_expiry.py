@@ -19,13 +19,27 @@ def rules(settings: RepositorySettings) -> list[dict]:
 
 
 def test_archive_then_delete_rules_as_the_ecr_user_guide_writes_them():
-    archive, delete = rules(RepositorySettings(archive_unpulled_after_days=90, delete_archived_after_days=180))
-    assert archive == {
+    tagged, untagged, delete = rules(RepositorySettings(archive_unpulled_after_days=90, delete_archived_after_days=180))
+    assert tagged == {
         "rulePriority": 1,
-        "description": "Archive images not pulled for 90 days",
-        "selection": {"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 90},
+        "description": "Archive tagged images not pulled for 90 days",
+        "selection": {
+            "tagStatus": "tagged",
+            "tagPatternList": ["*"],
+            "countType": "sinceImagePulled",
+            "countUnit": "days",
+            "countNumber": 90,
+        },
         "action": {"type": "transition", "targetStorageClass": "archive"},
     }
+    assert untagged["selection"] == {
+        "tagStatus": "untagged",
+        "countType": "sinceImagePulled",
+        "countUnit": "days",
+        "countNumber": 90,
+    }
+    assert untagged["action"] == tagged["action"] and untagged["rulePriority"] == 2
+    # the one tagStatus any rule, last ("must have the highest value for rulePriority")
     assert delete["selection"] == {
         "tagStatus": "any",
         "storageClass": "archive",
@@ -33,7 +47,7 @@ def test_archive_then_delete_rules_as_the_ecr_user_guide_writes_them():
         "countUnit": "days",
         "countNumber": 180,
     }
-    assert delete["action"] == {"type": "expire"} and delete["rulePriority"] == 2
+    assert delete["action"] == {"type": "expire"} and delete["rulePriority"] == 3
 
 
 def test_no_rule_ever_expires_by_last_pull():
@@ -78,8 +92,9 @@ def test_tag_specific_rules_come_first_and_the_archive_rules_last():
         archive_unpulled_after_days=60, lifecycle_rules=(LifecycleRule(tag_patterns=("pr-*",), keep_last=5),)
     )
     composed = rules(settings)
-    assert [r["selection"]["tagStatus"] for r in composed] == ["tagged", "any"]
-    assert [r["rulePriority"] for r in composed] == [1, 2]
+    assert [r["selection"]["tagStatus"] for r in composed] == ["tagged", "tagged", "untagged"]
+    assert [r["selection"].get("tagPatternList") for r in composed] == [["pr-*"], ["*"], None]
+    assert [r["rulePriority"] for r in composed] == [1, 2, 3]
 
 
 @pytest.mark.parametrize(
@@ -98,7 +113,7 @@ def test_tag_specific_rules_come_first_and_the_archive_rules_last():
         (
             {"archive_unpulled_after_days": 30, "expire_untagged_after_days": 7},
             "archive_unpulled_after_days",
-            "one rule per storage class to select untagged images",
+            "one tagStatus untagged rule per storage class",
         ),
         (
             {"archive_unpulled_after_days": 30, "keep_last_images": 10},

@@ -32,6 +32,9 @@ ORG = "o-a1b2c3d4e5"
 TARGETS = DeploymentTargets(organizational_units=("ou-ab12-34567890", "r-ab12"), regions=("eu-west-1", "us-east-1"))
 SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
 KMS_KEY = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+BASELINE = (
+    "arn:aws:cloudformation:us-east-1:222222222222:stackset/account-baseline:0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f"
+)
 
 
 def settings(**overrides: Any) -> OrganizationSettings:
@@ -86,13 +89,15 @@ def synth(
 
 @pytest.fixture(scope="session")
 def rollout() -> Rollout:
-    """Four rules (public, Docker Hub, an upstream prefix, ECR-to-ECR), through the hub."""
-    return synth()
+    """Four rules (public, Docker Hub, an upstream prefix, ECR-to-ECR), through the hub; automatic deployments
+    after an account baseline's."""
+    return synth(auto_deploy_depends_on=(BASELINE,))
 
 
 @pytest.fixture(scope="session")
 def direct_kms_tags() -> Rollout:
-    """Public upstreams direct, a customer KMS key and tags in the hub, a ROOT rule, the management account."""
+    """Public upstreams direct, a customer KMS key and tags in the hub, a ROOT rule, the management account,
+    no miss forwarding."""
     return synth(
         (
             UpstreamRule.k8s(),
@@ -106,4 +111,5 @@ def direct_kms_tags() -> Rollout:
         stack_set=StackSetLocation(account="222222222222", region="us-east-1"),
         region_concurrency="PARALLEL",
         auto_deploy=False,
+        fill_on_miss=False,
     )

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Environment, FileAssetPackaging, Stack, Stage
+from aws_cdk import App, Environment, FileAssetPackaging, Stack, Stage, Validations
+from cdk_nag import AwsSolutionsChecks
 
 from ecr_ptc.cache.pull_through_cache import PullThroughCache
 from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
-from ecr_ptc.cache.settings import AccessSettings
+from ecr_ptc.cache.settings import AccessSettings, Encryption, RepositorySettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.organization_cache import OrganizationCache
 from ecr_ptc.organization.spoke import SpokeCache, SpokeStack
@@ -20,7 +21,7 @@ from tests.app.iam_lint import problems as iam_problems
 from tests.app.lint import findings
 from tests.app.synth import CONTEXT
 
-from .conftest import HUB, ORG, STACK_SET, settings
+from .conftest import BASELINE, HUB, KMS_KEY, ORG, STACK_SET, settings
 
 HUB_ARN = "arn:aws:ecr:eu-west-1:111111111111:repository/"
 LOCAL_ARN = ["arn:", {"Ref": "AWS::Partition"}, ":ecr:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}]
@@ -48,6 +49,7 @@ def test_spoke_template_has_no_lambda_no_assets_and_no_bootstrap(rollout):
     assert {r["Type"] for r in rollout.spoke["Resources"].values()} == {
         "AWS::IAM::Role",
         "AWS::IAM::ManagedPolicy",
+        "AWS::Events::Rule",  # miss forwarding: a rule and its role, nothing that runs code
         "AWS::ECR::PullThroughCacheRule",
         "AWS::ECR::RepositoryCreationTemplate",
         "AWS::CloudFormation::WaitConditionHandle",
@@ -86,7 +88,7 @@ def test_spoke_role_reads_only_the_hub_prefixes(rollout):
     assert [s["Principal"] for s in trust] == [{"Service": "pullthroughcache.ecr.amazonaws.com"}]
     (policy,) = role["Properties"]["Policies"]
     found = statements(policy["PolicyDocument"])
-    assert set(found) == {"ReadHub", "ImportIntoSpoke", "AuthorizationToken"}
+    assert set(found) == {"ReadHub", "FillHub", "ImportIntoSpoke", "AuthorizationToken"}
     assert sorted(map(resolve_partition, found["ReadHub"]["Resource"])) == [
         HUB_ARN + p for p in ("docker-hub/*", "ecr-public/*", "golden/*", "team/quay/*")
     ]
@@ -96,6 +98,12 @@ def test_spoke_role_reads_only_the_hub_prefixes(rollout):
         "ecr:GetDownloadUrlForLayer",
         "ecr:GetImageCopyStatus",
     ]
+    # Chaining: the hub's prefixes only (the same ARNs as ReadHub), the two actions a first pull into a
+    # repository that does not exist yet needs (ECR guide, IAM permissions for pull through cache).
+    assert sorted(found["FillHub"]["Action"]) == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
+    assert sorted(map(resolve_partition, found["FillHub"]["Resource"])) == sorted(
+        map(resolve_partition, found["ReadHub"]["Resource"])
+    )
     imports = found["ImportIntoSpoke"]["Resource"]
     assert all(r["Fn::Join"][1][:6] == LOCAL_ARN for r in imports)  # this account and Region only
     assert sorted(r["Fn::Join"][1][6] for r in imports) == [
@@ -156,7 +164,12 @@ def test_hub_registry_policy_lets_the_organization_read_its_prefixes(rollout):
     found = statements(policy["Properties"]["PolicyText"])
     assert set(found) == {"PullThroughCacheOrganization", "OrganizationSpokesRead"}  # the access statement stays
     spokes = found["OrganizationSpokesRead"]
-    assert sorted(spokes["Action"]) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus"]
+    assert sorted(spokes["Action"]) == [
+        "ecr:BatchGetImage",
+        "ecr:DescribeImages",  # doctor and org verify in a member account: does the hub hold it (no pull)
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:GetImageCopyStatus",
+    ]
     assert spokes["Principal"] == {"AWS": "*"}
     assert spokes["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORG}}
     assert sorted(map(resolve_partition, spokes["Resource"])) == [
@@ -178,7 +191,11 @@ def test_stack_set(rollout):
     props = stack_set["Properties"]
     assert props["PermissionModel"] == "SERVICE_MANAGED" and props["CallAs"] == "DELEGATED_ADMIN"
     assert props["StackSetName"] == "ecr-ptc-spoke"
-    assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert props["AutoDeployment"] == {  # a new account gets its baseline (the boundary...) before its spoke
+        "DependsOn": [BASELINE],
+        "Enabled": True,
+        "RetainStacksOnAccountRemoval": False,
+    }
     assert props["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
     assert props["ManagedExecution"] == {"Active": True}
     assert props["OperationPreferences"] == {
@@ -265,7 +282,56 @@ def test_spokes_encrypt_with_the_aws_managed_key_and_keep_the_tags(direct_kms_ta
     assert {"Service": "ecr.amazonaws.com"} in trusted  # the tags need the templates' role
     (policy,) = direct_kms_tags.resources(direct_kms_tags.spoke, "AWS::IAM::ManagedPolicy").values()
     assert "ecr:TagResource" in json.dumps(policy)
-    assert "kms:" not in json.dumps(direct_kms_tags.spoke)  # no grant on the hub's key anywhere in a spoke
+    assert KMS_KEY not in json.dumps(direct_kms_tags.spoke)  # no grant on the hub's key anywhere in a spoke
+    assert_kms_statement(direct_kms_tags.spoke)
+
+
+def assert_kms_statement(spoke: dict) -> None:
+    """The templates' role may use this account's and Region's keys (the AWS managed aws/ecr), through ECR only
+    (ECR user guide, "Creating a repository creation template": KMS keys need a custom role)."""
+    ((policy_id, kms),) = kms_statements(spoke)
+    assert sorted(kms["Action"]) == ["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"]
+    assert kms["Resource"]["Fn::Join"][1][-1] == ":key/*" and LOCAL_ARN[2] == ":ecr:"
+    assert kms["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["ecr.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}
+        }
+    }
+    (role_ref,) = spoke["Resources"][policy_id]["Properties"]["Roles"]
+    role = spoke["Resources"][role_ref["Ref"]]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "ecr.amazonaws.com"
+    }
+    for template in spoke["Resources"].values():
+        if template["Type"] == "AWS::ECR::RepositoryCreationTemplate":
+            assert template["Properties"]["CustomRoleArn"] == {"Fn::GetAtt": [role_ref["Ref"], "Arn"]}
+
+
+def kms_statements(template: dict) -> list[tuple[str, dict]]:
+    return [
+        (logical_id, s)
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "UseAwsManagedEcrKey"
+    ]
+
+
+def test_a_spoke_with_kms_and_no_tags_gets_a_template_role_of_its_own():
+    """KMS in the hub, no tags: the cache makes no template role, the spoke makes one (cdk-nag, cfn-lint, IAM lint)."""
+    app = App(context=dict(CONTEXT))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    spoke = SpokeStack(
+        Stage(app, "Spokes"),
+        "Spoke",
+        hub_rules=[UpstreamRule.quay(), UpstreamRule.k8s()],
+        repositories=RepositorySettings(encryption=Encryption.kms(KMS_KEY)),
+        settings=settings(),
+    )
+    template = app.synth().get_stack_artifact(spoke.artifact_id).template  # cdk-nag findings fail here
+    assert_kms_statement(template)
+    assert findings(template, "us-east-1") == []
+    assert iam_problems(template, region="us-east-1", account="333333333333") == []
 
 
 def test_stack_set_from_the_management_account_in_parallel_without_auto_deployment(direct_kms_tags):
@@ -385,11 +451,11 @@ def test_a_registry_policy_past_ecrs_limit_fails_synth():
     organization = OrganizationCache(holder, "Organization", hub=hub, settings=settings())
     (error,) = organization.node.validate()
     length = hub_registry_policy_length(rules, settings(), access.principals)
-    assert length == 12537 and f"registry policy is {length} characters, ECR takes 10240" in error
+    assert length == 12558 and f"registry policy is {length} characters, ECR takes 10240" in error
     assert "Fix: fewer or shorter prefixes" in error
     # the same 50 prefixes without the principals' statement fit
     fewer = Stack(app, "Fewer", env=Environment(account=HUB.account, region=HUB.region))
     small = PullThroughCache(fewer, "Cache", rules=rules, access=ORG_ACCESS)
     holder2 = Stack(app, "Holder2", env=Environment(account=STACK_SET.account, region=STACK_SET.region))
     assert OrganizationCache(holder2, "Organization", hub=small, settings=settings()).node.validate() == []
-    assert hub_registry_policy_length(rules, settings()) == 8402
+    assert hub_registry_policy_length(rules, settings()) == 8423

@@ -16,10 +16,23 @@ from ecr_ptc.organization.settings import (
     PublicUpstreams,
     RegionConcurrency,
     StackSetLocation,
+    miss_prefixes,
     spoke_rules,
 )
 
-from .conftest import HUB, ORG, STACK_SET, TARGETS, settings
+from .conftest import BASELINE, HUB, ORG, STACK_SET, TARGETS, settings
+
+
+def test_misses_are_forwarded_for_the_prefixes_pulled_through_the_hub_only():
+    rules = [UpstreamRule.quay(), UpstreamRule.docker_hub(UpstreamCredentials.create_placeholder())]
+    assert miss_prefixes(rules, settings()) == ["quay", "docker-hub"]
+    assert miss_prefixes(rules, settings(public_upstreams="direct")) == ["docker-hub"]
+    assert miss_prefixes(rules[:1], settings(public_upstreams="direct")) == []  # nothing through the hub
+    assert miss_prefixes(rules, settings(fill_on_miss=False)) == []
+
+
+def test_auto_deployments_can_wait_for_other_stack_sets():
+    assert settings(auto_deploy_depends_on=[BASELINE]).auto_deploy_depends_on == (BASELINE,)
 
 
 def test_defaults_are_the_documented_ones():
@@ -30,6 +43,8 @@ def test_defaults_are_the_documented_ones():
     assert StackSetLocation(account="222222222222", region="us-east-1").call_as is CallAs.SELF
     assert StackSetLocation(account="222222222222", region="us-east-1").name == "ecr-ptc-spoke"
     assert s.warnings == []  # the defaults are coherent: the configured concurrency is the one used
+    assert s.fill_on_miss is True and s.auto_deploy_depends_on == ()
+    assert s.miss_bus_arn() == "arn:aws:events:eu-west-1:111111111111:event-bus/ecr-ptc-misses"
 
 
 def test_choices_take_any_case_and_yaml_reads_ids_as_numbers():
@@ -63,6 +78,15 @@ def test_choices_take_any_case_and_yaml_reads_ids_as_numbers():
         ({"failure_tolerance_percentage": True}, "failure_tolerance_percentage", "from 0 to 100"),
         ({"region_concurrency": "ROUND_ROBIN"}, "region_concurrency", "not one of SEQUENTIAL, PARALLEL"),
         ({"public_upstreams": "spoke"}, "public_upstreams", "not one of hub, direct"),
+        ({"fill_on_miss": "no"}, "fill_on_miss", "expected true or false"),
+        ({"auto_deploy_depends_on": "arn"}, "auto_deploy_depends_on", "non-empty list of StackSet ARNs"),
+        ({"auto_deploy_depends_on": ["ecr-ptc-baseline"]}, "auto_deploy_depends_on[0]", "not a StackSet ARN"),
+        ({"auto_deploy_depends_on": [BASELINE, BASELINE]}, "auto_deploy_depends_on[1]", "already listed"),
+        (
+            {"auto_deploy": False, "auto_deploy_depends_on": [BASELINE]},
+            "auto_deploy_depends_on",
+            "only applies to automatic deployments",
+        ),
     ],
 )
 def test_bad_settings(kwargs, path, words):

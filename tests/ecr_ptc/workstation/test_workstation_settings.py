@@ -8,7 +8,7 @@ import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from ecr_ptc.errors import ValidationError
-from ecr_ptc.workstation.instance_types import X86_64, architecture, known_instance_types
+from ecr_ptc.workstation.instance_types import X86_64, al2023_problem, architecture, known_instance_types
 from ecr_ptc.workstation.settings import WorkstationSettings
 
 SUBNET = "subnet-0123456789abcdef0"
@@ -67,7 +67,12 @@ def test_good_input(kwargs):
         ({"kind": "cloud9", "instance_type": "mac1.metal"}, "instance_type", "mac1.metal is a Mac instance"),
         # Every Cloud9 image is x86_64 (a1.large even matches the Cloud9 pattern).
         ({"kind": "cloud9", "instance_type": "m7g.large"}, "instance_type", "m7g.large is an arm64 instance type"),
-        ({"kind": "cloud9", "instance_type": "a1.large"}, "instance_type", "every Cloud9 image is x86_64"),
+        ({"kind": "cloud9", "instance_type": "a1.large"}, "instance_type", "Amazon Linux 2023 does not support"),
+        # Types Amazon Linux 2023 cannot run: A1 (its user guide), paravirtual-only previous generations.
+        ({"kind": "ec2", "instance_type": "a1.large"}, "instance_type", "a1.large is a first-generation Graviton"),
+        ({"kind": "ec2", "instance_type": "m1.small"}, "instance_type", "runs paravirtual AMIs only"),
+        ({"kind": "ec2", "instance_type": "t1.micro"}, "instance_type", "Amazon Linux 2023 is HVM only"),
+        ({"kind": "ec2", "instance_type": "c1.medium"}, "instance_type", "paravirtual"),
         ({"kind": "cloud9", "instance_type": "t4g.small"}, "instance_type", "every Cloud9 image is x86_64"),
         # The Cloud9 pattern wants one digit right before the dot.
         ({"kind": "cloud9", "instance_type": "c6in.xlarge"}, "instance_type", "Cloud9 refuses c6in.xlarge"),
@@ -132,14 +137,15 @@ def test_instance_type_fixes(kind, instance_type, fix):
 
 def test_cloud9_takes_exactly_what_its_cloudformation_schema_and_images_take():
     """Every type botocore knows: accepted for cloud9 iff AWS::Cloud9::EnvironmentEC2's InstanceType
-    schema (as cfn-lint ships it) matches it and it is x86_64 (every Cloud9 image is)."""
+    schema (as cfn-lint ships it) matches it, it is x86_64 (every Cloud9 image is) and Amazon Linux 2023
+    runs on it."""
     schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::Cloud9::EnvironmentEC2")
     rule = schema.schema["properties"]["InstanceType"]
     pattern = re.compile(rule["pattern"])
     disagree = []
     for name in sorted(known_instance_types()):
         schema_ok = bool(pattern.search(name)) and rule["minLength"] <= len(name) <= rule["maxLength"]
-        wanted = schema_ok and not name.startswith("mac") and architecture(name) == X86_64
+        wanted = schema_ok and not name.startswith("mac") and architecture(name) == X86_64 and not al2023_problem(name)
         try:
             WorkstationSettings(kind="cloud9", instance_type=name)
             accepted = True

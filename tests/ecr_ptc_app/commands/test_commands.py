@@ -71,7 +71,14 @@ def test_validate_loads_neither_the_cdk_nor_the_warming_runtime():
     "config, says",
     [
         ("monitoring.yaml", ["re-warmed on rate(12 hours)", "monitoring: alarms to platform-team@example.com"]),
-        ("organization.yaml", ["organization: hub 111111111111/eu-west-1; spokes in 2 OU(s) x 2 Region(s)"]),
+        (
+            "organization.yaml",
+            [
+                "organization: hub 111111111111/eu-west-1; spokes in 2 OU(s) x 2 Region(s); misses under 3 prefix(es) "
+                "filled in the hub",
+                "stacks: 111111111111/eu-west-1 (hub), 222222222222/us-east-1 (StackSet)",
+            ],
+        ),
     ],
 )
 def test_validate_summary_names_what_the_config_deploys(config, says):

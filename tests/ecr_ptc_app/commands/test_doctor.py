@@ -841,6 +841,26 @@ def test_per_rule_template_settings_and_the_registrys_shared_statements_and_scan
     assert check(document, "scanning", "registry")["status"] == "ok"
 
 
+def test_doctor_takes_the_region_of_the_configs_one_environment(monkeypatch, tmp_path):
+    """No --region and no AWS_REGION: a config with one environment says where the cache is."""
+    from ecr_ptc_app.cli import main
+    from ecr_ptc_app.doctor import aws
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "config.yaml"
+    config.write_text("rules:\n  - upstream: quay\nenvironments:\n  - {region: ap-south-1}\n")
+    asked = []
+
+    def session(region):
+        asked.append(region)
+        raise aws.SetupError("stop here", "nothing to do")
+
+    monkeypatch.setattr(aws, "session", session)
+    assert main(["doctor", "--config", str(config)]) == 2
+    assert asked == ["ap-south-1"]
+
+
 def test_the_region_comes_from_region_else_the_environment(monkeypatch, tmp_path):
     from ecr_ptc_app.doctor import aws
 

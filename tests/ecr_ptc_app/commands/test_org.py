@@ -101,6 +101,22 @@ def plan(config: str, *extra: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("rules: []\n", "add at least one rule"),
+        ("rules:\n  - upstream: quay\n", "has no organization"),
+    ],
+)
+def test_json_output_prints_the_error_document_when_there_is_no_plan(tmp_path, text, words):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    code, out, err = plan(str(path), "--output", "json")
+    document = json.loads(out)
+    assert code == 2 and document["exitCode"] == 2 and "Fix: " in err
+    assert words in document["error"]["message"] + document["error"]["fix"] and document["error"]["fix"]
+
+
 def test_the_tree_is_big_enough():
     assert sum(count for _, count in TREE.values()) + 2 >= 50
 

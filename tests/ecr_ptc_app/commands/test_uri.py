@@ -120,7 +120,13 @@ def test_a_bad_config_is_bad_input(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("rules: []\n")
     code, _, err = run_uri("--config", str(path), "--registry", REGISTRY, "nginx")
-    assert code == 2 and "error:" in err and "ecr-ptc validate" in err
+    assert code == 2 and "error:" in err and "add at least one rule" in err
+    assert err.count("Fix: ") == 1, err  # the mistake's own fix, not a second generic one
+
+
+def test_a_missing_config_says_one_fix(tmp_path):
+    code, _, err = run_uri("--config", str(tmp_path / "missing.yaml"), "--registry", REGISTRY, "nginx")
+    assert code == 2 and "no such file" in err and err.count("Fix: ") == 1, err
 
 
 def test_a_registry_given_with_https_and_slash_is_read_as_its_host(config):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -192,6 +193,14 @@ ORGANIZATION_CASES = [
         8,
     ),
     ("org-public-upstreams", org("  publicUpstreams: spoke\n"), "organization.publicUpstreams", "hub, direct", 8),
+    (
+        "org-depends-on-name",
+        org("  autoDeployDependsOn: [account-baseline]\n"),
+        "organization.autoDeployDependsOn[0]",
+        "not a StackSet ARN",
+        8,
+    ),
+    ("org-fill-on-miss-string", org("  fillOnMiss: 'yes'\n"), "organization.fillOnMiss", "expected true or false", 8),
     (
         "org-with-environments",
         org() + "environments:\n  - {region: eu-west-1}\n",
@@ -443,7 +452,7 @@ CASES = [
         QUAY
         + "repositories:\n  expireUntaggedAfterDays: 3\n  lifecycleRules:\n    - {tagStatus: untagged, keepLast: 1}\n",
         "repositories.lifecycleRules",
-        "one such rule per storage class",
+        "one tagStatus untagged rule per storage class",
         5,
     ),
     (
@@ -965,6 +974,124 @@ CASES += [
         "keepLastImages",
         5,
     ),
+    # Environment-dependent checks run once the environments are final, the organization's hub included.
+    (
+        "org-topic-of-another-region",
+        org("monitoring:\n  topicArn: arn:aws:sns:us-east-1:111111111111:alerts\n"),
+        "monitoring.topicArn",
+        "(organization.hub)",
+        9,
+    ),
+    (
+        "ecr-role-of-another-account",
+        "rules:\n  - upstream: ecr\n    registryUrl: 444455556666.dkr.ecr.us-east-1.amazonaws.com\n"
+        "    roleArn: arn:aws:iam::444455556666:role/Puller\n"
+        "environments:\n  - {account: '123456789012', region: eu-west-1}\n",
+        "rules[0].roleArn",
+        "registry's own account only (environments[0])",
+        4,
+    ),
+    (
+        "org-ecr-role-of-another-account",
+        org(rules=None).replace(
+            QUAY,
+            "rules:\n  - upstream: ecr\n    registryUrl: 444455556666.dkr.ecr.us-east-1.amazonaws.com\n"
+            "    roleArn: arn:aws:iam::444455556666:role/Puller\n",
+        ),
+        "rules[0].roleArn",
+        "(organization.hub)",
+        4,
+    ),
+    (
+        "workstation-a1",
+        QUAY + "workstation: {kind: ec2, instanceType: a1.large}\n",
+        "workstation.instanceType",
+        "A1",
+        3,
+    ),
+    (
+        "workstation-m1",
+        QUAY + "workstation: {kind: ec2, instanceType: m1.small}\n",
+        "workstation.instanceType",
+        "HVM only",
+        3,
+    ),
+    ("access-star", QUAY + "access:\n  principals: ['*']\n", "access.principals[0]", "give organizationId", 4),
+    (
+        "org-tag-key-the-stack-set-refuses",
+        org("tags:\n  Équipe: plateforme\n"),
+        "tags.Équipe",
+        "AWS::CloudFormation::StackSet",
+        9,
+    ),
+    # One scalar-type rule for every text key (issue 19): YAML reads 1.10, yes, off and dates otherwise.
+    ("tag-value-number", QUAY + "tags:\n  version: 1.10\n", "tags.version", "YAML reads 1.10 as a number", 4),
+    ("tag-value-boolean", QUAY + "tags:\n  enabled: yes\n", "tags.enabled", "quote it: 'yes'", 4),
+    ("tag-key-boolean", QUAY + "tags:\n  on: x\n", "tags.on", "YAML reads on as a boolean", 4),
+    ("tag-value-date", QUAY + "tags:\n  since: 2024-05-01\n", "tags.since", "as a date", 4),
+    (
+        "repository-tag-value-number",
+        QUAY + "repositories:\n  tags: {version: 1.10}\n",
+        "repositories.tags.version",
+        "quote it: '1.10'",
+        4,
+    ),
+    (
+        "tag-prefix-number",
+        QUAY + "repositories:\n  lifecycleRules:\n    - {tagPrefixes: [1.20], keepLast: 3}\n",
+        "repositories.lifecycleRules[0].tagPrefixes[0]",
+        "YAML reads 1.20 as a number (1.2)",
+        5,
+    ),
+    (
+        "description-boolean",
+        QUAY + "repositories:\n  lifecycleRules:\n    - {tagStatus: any, keepLast: 3, description: off}\n",
+        "repositories.lifecycleRules[0].description",
+        "quote it: 'off'",
+        5,
+    ),
+    ("rule-prefix-number", "rules:\n  - {upstream: quay, prefix: 1.10}\n", "rules[0].prefix", "as a number", 2),
+    (
+        "exclusion-number",
+        QUAY + "repositories:\n  tagMutability: IMMUTABLE_WITH_EXCLUSION\n  tagMutabilityExclusions: [1.0]\n",
+        "repositories.tagMutabilityExclusions[0]",
+        "quote it: '1.0'",
+        5,
+    ),
+    ("role-name-number", QUAY + "consumers:\n  roleNames: [2024]\n", "consumers.roleNames[0]", "as a number", 4),
+    ("region-number", QUAY + "environments:\n  - {region: 1}\n", "environments[0].region", "as a number", 4),
+    (
+        "stack-set-name-number",
+        org(stackSet="  stackSet: {account: '222222222222', region: us-east-1, name: 2024}\n"),
+        "organization.stackSet.name",
+        "as a number",
+        5,
+    ),
+    # Tags as IAM takes them (one rule, ecr_ptc.checks.tags.check_tags)
+    (
+        "tag-value-characters",
+        QUAY + "tags:\n  Team: 'R&D (Platform)'\n",
+        "tags.Team",
+        "'&', '(', ')'",
+        4,
+    ),
+    (
+        "repository-tag-key-characters",
+        QUAY + "repositories:\n  tags: {'cost#center': x}\n",
+        "repositories.tags.cost#center",
+        "which AWS tags do not allow",
+        4,
+    ),
+    ("tag-key-too-long", QUAY + "tags:\n  " + "k" * 129 + ": x\n", "tags." + "k" * 129, "1-128", 4),
+    ("tag-key-aws-capitals", QUAY + "tags: {'AWS:x': y}\n", "tags.AWS:x", "reserves the prefix", 3),
+    (
+        "lifecycle-two-any-rules",
+        QUAY
+        + "repositories:\n  lifecycleRules:\n    - {tagStatus: any, keepLast: 5}\n    - {tagStatus: any, expireAfterDays: 9}\n",
+        "repositories.lifecycleRules",
+        "already has tagStatus any",
+        4,
+    ),
     (
         "repositories-archive-with-untagged",
         QUAY + "repositories:\n  expireUntaggedAfterDays: 7\n  archiveUnpulledAfterDays: 30\n",
@@ -1058,7 +1185,7 @@ def test_bad_input_is_reported_with_key_and_fix(tmp_path, text, path, words, lin
 
 def test_messages_speak_the_files_camel_case(tmp_path):
     """No prop name in snake_case (secret_name, role_arn...) reaches a config file's user."""
-    from ecr_ptc_app.config import _FIELD
+    from ecr_ptc_app.config.errors import _FIELD
 
     assert _FIELD.search("credentials need secret_name")  # the pattern knows the props' names
     for case_id, text, *_ in CASES:
@@ -1109,6 +1236,122 @@ def test_leading_zero_account_is_refused_not_read_as_octal(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(file)
     assert caught.value.line == 4 and "quote it" in caught.value.fix and "'012345670123'" in caught.value.fix
+    assert caught.value.path == "environments[0].account"  # a YAML-level error names its key too
+
+
+def test_validate_says_the_registry_singleton_warning_with_an_organization(tmp_path):
+    """Synth warns that the hub's stack owns the registry policy (the organization's access): so does validate."""
+    config = load_config(write(tmp_path, org()))
+    assert any("registry permissions policy" in w for w in config.warnings), config.warnings
+    assert config.access is not None and config.access.organization_id == "o-a1b2c3d4e5"
+
+
+@pytest.mark.parametrize("region", ["me-south-1", "af-south-1", "il-central-1", "eu-central-2", "ap-east-1"])
+def test_opt_in_regions_warn(tmp_path, region):
+    config = load_config(write(tmp_path, QUAY + f"environments:\n  - {{region: {region}}}\n"))
+    assert (
+        [w for w in config.warnings if "opt-in Region" in w]
+        == [w for w in config.warnings if w.startswith("environments[0].region: " + region)]
+        != []
+    )
+
+
+def test_default_regions_do_not_warn(tmp_path):
+    regions = "".join(f"  - {{region: {r}}}\n" for r in ("us-east-1", "eu-west-1", "ap-northeast-3", "eu-north-1"))
+    config = load_config(write(tmp_path, QUAY + "environments:\n" + regions))
+    assert not [w for w in config.warnings if "opt-in" in w]
+
+
+def test_opt_in_target_regions_warn_about_the_failure_tolerance(tmp_path):
+    targets = "  targets: {organizationalUnits: [ou-ab12-34567890], regions: [eu-west-1, me-south-1]}\n"
+    config = load_config(write(tmp_path, org(targets=targets) + "consumers:\n  roleNames: [ci]\n"))
+    (warning,) = [w for w in config.warnings if "opt-in" in w]
+    assert warning.startswith("organization.targets.regions[1]: me-south-1") and "failureTolerancePercentage" in warning
+    assert any(w.startswith("consumers.roleNames: with organization") for w in config.warnings)
+
+
+def test_every_mistake_of_one_rule_is_reported(tmp_path):
+    file = write(
+        tmp_path,
+        "rules:\n  - upstream: quay\n    prefix: Bad\n    upstreamPrefix: x\n    credentials: {secretName: nope}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    assert [(p.path, p.line) for p in caught.value.problems] == [
+        ("rules[0].prefix", 3),
+        ("rules[0].upstreamPrefix", 4),
+        ("rules[0].credentials.secretName", 5),
+    ]
+
+
+def test_every_mistake_of_one_lifecycle_rule_is_reported_without_consequences(tmp_path):
+    rules = "    - {tagStatus: any, keepLast: 0, description: 7}\n    - {tagStatus: sometimes, keepLast: 1}\n"
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, QUAY + "repositories:\n  lifecycleRules:\n" + rules))
+    # keepLast 0 is said once: not again as "needs exactly one of keepLast and expireAfterDays"
+    assert sorted(p.path for p in caught.value.problems) == [
+        "repositories.lifecycleRules[0].description",
+        "repositories.lifecycleRules[0].keepLast",
+        "repositories.lifecycleRules[1].tagStatus",
+    ]
+
+
+def test_an_inherited_key_in_a_conflict_is_named_with_the_null_fix(tmp_path):
+    text = (
+        "rules:\n  - upstream: quay\n    repositories:\n      lifecycleRules:\n"
+        "        - {tagStatus: untagged, keepLast: 2}\nrepositories:\n  expireUntaggedAfterDays: 7\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    err = caught.value
+    assert err.path == "rules[0].repositories.lifecycleRules"
+    assert "inherits expireUntaggedAfterDays from the top-level repositories" in err.problem
+    assert "'expireUntaggedAfterDays: null' in rules[0].repositories" in err.fix
+    fixed = text.replace("keepLast: 2}\n", "keepLast: 2}\n      expireUntaggedAfterDays: null\n")
+    assert load_config(write(tmp_path, fixed)).prefix_repositories["quay"].expire_untagged_after_days is None
+
+
+def test_texts_that_yaml_reads_rightly_are_kept(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            QUAY + "tags:\n  version: '1.10'\n  Team: R and D Platform\n  Ünïcödé: 'naïve/ü=1+2@x:y_z.w-v'\n"
+            "repositories:\n  lifecycleRules:\n    - {tagPrefixes: ['1.20'], keepLast: 3}\n"
+            "environments:\n  - {account: 123456789012, region: eu-west-1}\n",
+        )
+    )
+    assert config.tags == {"version": "1.10", "Team": "R and D Platform", "Ünïcödé": "naïve/ü=1+2@x:y_z.w-v"}
+
+
+def test_untagged_then_any_lifecycle_rules_are_accepted(tmp_path):
+    """The Terraform modules' default policy, written as lifecycleRules and as a lifecyclePolicyFile."""
+    rules = "    - {tagStatus: untagged, expireAfterDays: 14}\n    - {tagStatus: any, keepLast: 30}\n"
+    config = load_config(write(tmp_path, QUAY + "repositories:\n  lifecycleRules:\n" + rules))
+    assert [r.tag_status for r in config.repositories.lifecycle_rules] == ["untagged", "any"]
+    policy = {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": "Expire untagged images older than 14 days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": 14,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": "Keep last 30 images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    config = load_config(write(tmp_path, QUAY + "repositories:\n  lifecyclePolicyFile: policy.json\n"))
+    assert json.loads(config.repositories.lifecycle_policy_text()) == policy
 
 
 def test_quoted_leading_zero_account_is_kept(tmp_path):

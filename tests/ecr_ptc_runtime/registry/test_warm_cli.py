@@ -102,6 +102,7 @@ def test_missing_tag_fails_others_still_warm(cache, seeded):
 def test_bad_usage_exits_2_without_traceback(argv, message):
     code, out, err = run_warm(*argv)
     assert code == 2 and message in err and "Traceback" not in err
+    assert err.count("\n  Fix: ") == 1, err  # every usage error says what to do, once
 
 
 def test_basic_auth_cache(start_registry, upstream, seeded, htpasswd_file):
