@@ -1104,7 +1104,7 @@ CASES += [
     ("allow-not-a-list", QUAY + "    allow: library/*\n", "rules[0].allow", "expected a list", 3),
     ("allow-capitals", QUAY + "    allow: [Prometheus/*]\n", "rules[0].allow[0]", "characters a repository", 3),
     ("deny-empty-segment", QUAY + "    deny: [prometheus//x]\n", "rules[0].deny[0]", "empty path segment", 3),
-    ("allow-not-a-string", QUAY + "    allow: [7]\n", "rules[0].allow[0]", "not a repository pattern", 3),
+    ("allow-not-a-string", QUAY + "    allow: [7]\n", "rules[0].allow[0]", "as a number", 3),
     (
         "allow-docker-hub-official-without-library",
         "rules:\n  - upstream: docker-hub\n    credentials: {secretName: ecr-pullthroughcache/hub}\n"
