@@ -226,6 +226,18 @@ def fill_on_miss(doc: Document, draw: Draw) -> Optional[Document]:
     return doc
 
 
+def auto_deploy_depends_on(doc: Document, draw: Draw) -> Optional[Document]:
+    """The StackSet's automatic deployments made to wait for another StackSet, or no longer."""
+    org = doc.get("organization")
+    if not org or org.get("autoDeploy") is False:
+        return None
+    if org.pop("autoDeployDependsOn", None) is None:
+        org["autoDeployDependsOn"] = [
+            "arn:aws:cloudformation:us-east-1:222222222222:stackset/account-baseline:0000abcd-0000-4000-8000-000000000001"
+        ]
+    return doc
+
+
 FILL_ON_MISS: Optional[Mutation] = Mutation("fillOnMiss", fill_on_miss)
 
 MUTATIONS: tuple[Mutation, ...] = tuple(
@@ -247,6 +259,7 @@ MUTATIONS: tuple[Mutation, ...] = tuple(
         Mutation("publicUpstreams", public_upstreams),
         Mutation("allow/deny lists", allow_lists),
         Mutation("deleteOnStackDelete", delete_on_stack_delete),
+        Mutation("autoDeployDependsOn", auto_deploy_depends_on),
         FILL_ON_MISS,
     )
     if m is not None
