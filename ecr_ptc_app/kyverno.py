@@ -16,6 +16,8 @@ Design choices, each a reason a reviewer can check:
   match: name the cache URI there yourself (``ecr-ptc uri``).
 * One Kyverno rule per cache rule, in the order the mapping tries them (longest upstream prefix first):
   a rewritten image names the cache registry and matches no later rule.
+* A rule's ``allow`` and ``deny`` lists are conditions on the rewritten image (``regex_match`` over
+  ``regex_replace_all``): an image they refuse is left as written, and no later rule takes it.
 """
 
 from __future__ import annotations
@@ -72,10 +74,23 @@ def _foreach(pattern: RewritePattern) -> list[dict[str, Any]]:
         }
         for unless in pattern.unless
     ]
-    image = (
-        f"{{{{ regex_replace_all({_jmespath_string(pattern.match)}, element.image, "
-        f"{_jmespath_string(pattern.replacement)}) }}}}"
+    rewritten = (
+        f"regex_replace_all({_jmespath_string(pattern.match)}, element.image, {_jmespath_string(pattern.replacement)})"
     )
+    image = f"{{{{ {rewritten} }}}}"
+    if pattern.only:  # the rule's allow list: the rewritten image must name an allowed repository
+        alternatives = "|".join(f"(?:{o})" for o in pattern.only)
+        conditions.append(
+            {
+                "key": f"{{{{ regex_match({_jmespath_string(alternatives)}, {rewritten}) }}}}",
+                "operator": "Equals",
+                "value": True,
+            }
+        )
+    conditions += [  # the rule's deny list
+        {"key": f"{{{{ regex_match({_jmespath_string(n)}, {rewritten}) }}}}", "operator": "Equals", "value": False}
+        for n in pattern.never
+    ]
     return [
         {
             "list": expression,

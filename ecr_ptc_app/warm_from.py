@@ -119,8 +119,9 @@ def pulled(found: Found, config: Any, hosts: Sequence[str]) -> tuple[Optional[Im
 
     from .rewrite.target import uncovered
 
-    if found.status in ("invalid", "unholdable"):
-        return None, f"not an image reference ({found.problem})" if found.status == "invalid" else str(found.problem)
+    if found.status in ("invalid", "unholdable", "not-allowed"):
+        lead = {"invalid": "not an image reference: ", "not-allowed": "not allowed into the cache: "}
+        return None, lead.get(found.status, "") + str(found.problem)
     if KUSTOMIZE_OVERRIDE.search(found.where):
         return None, (
             "a Kustomize images: override (its newTag or digest applies to the bases' images): warm the image it "

@@ -7,6 +7,6 @@ library code (the config loader, ``ecr_ptc``, ``ecr_ptc_runtime``) from ``run``.
 here and one entry in ``COMMANDS``.
 """
 
-from . import doctor, org, plan, rewrite, uri, validate, warm
+from . import doctor, org, plan, purge, rewrite, uri, validate, warm
 
-COMMANDS = (validate, warm, doctor, uri, rewrite, org, plan)
+COMMANDS = (validate, warm, doctor, uri, rewrite, org, plan, purge)

@@ -2,7 +2,8 @@
 
 Prints a unified diff by default; ``--in-place`` writes the files. Only the references change: comments, key
 order, quoting and layout stay as they are (see ``ecr_ptc_app.rewrite.engine``). Exit codes: 0 nothing to change,
-1 changes found (or made, with ``--in-place``; with ``--strict`` also references no rule covers), 2 errors:
+1 changes found (or made, with ``--in-place``), or a reference a rule's allow or deny list refuses (left as it
+is, named with the rule and the list; with ``--strict`` also references no rule covers), 2 errors:
 bad usage or config, no registry, or a file that cannot be read or parsed (reported, left untouched; the other
 files are still done). The diff goes to stdout; notes, errors and the summary to stderr. ``--warm`` then warms
 the images of the rewritten references (``ecr_ptc_app.warm_from``): its table to stderr, its exit code merged.
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
         return 2
     for warning in where.warnings:
         print(f"warning: {warning}", file=err)
-    errors = changed_files = unchanged_files = changes = uncovered = 0
+    errors = changed_files = unchanged_files = changes = uncovered = not_allowed = 0
     rewritten = []  # --warm: the rewritten references of each file
     todo = list(files(args.paths, err, args.quiet))
     run_set = {p.resolve() for p in todo if isinstance(p, Path)}
@@ -136,6 +137,8 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
         for note in plan.notes:
             if note.kind == "uncovered":
                 uncovered += 1
+            if note.kind == "not-allowed":
+                not_allowed += 1
             if not args.quiet and note.kind != "change":
                 print(f"{path}:{note.line}: {note.written}: {note.message}", file=err)
         if new == text:
@@ -158,10 +161,13 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
     done = "rewritten" if args.in_place else "to rewrite"
     print(
         f"ecr-ptc rewrite: {changes} reference(s) {done} in {changed_files} file(s), {unchanged_files} file(s) "
-        f"unchanged, {uncovered} reference(s) no rule covers, {errors} error(s)",
+        f"unchanged, {uncovered} reference(s) no rule covers, {errors} error(s)"
+        + (
+            f", {not_allowed} reference(s) the rules' allow/deny lists refuse (left as they are)" if not_allowed else ""
+        ),
         file=err,
     )
-    code = 2 if errors else 1 if changes or (args.strict and uncovered) else 0
+    code = 2 if errors else 1 if changes or not_allowed or (args.strict and uncovered) else 0
     return max(code, _warm(rewritten, where.config, err)) if args.warm else code
 
 

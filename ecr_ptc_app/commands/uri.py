@@ -1,7 +1,8 @@
 """``ecr-ptc uri``: where an upstream image lives in the cache (``nginx`` -> ``<registry>/docker-hub/library/nginx:latest``).
 
 Exit codes: 0 every reference mapped, 1 a reference no rule covers (reported, never guessed) or one ECR cannot
-hold (too long a repository name, or one under another rule's prefix), 2 bad usage, an invalid reference (by
+hold (too long a repository name, or one under another rule's prefix) or that a rule's allow or deny list
+refuses ("not allowed", with the rule, the list and the pattern), 2 bad usage, an invalid reference (by
 distribution/reference's grammar, nothing trimmed), a bad config, or no registry. One URI per line on stdout (in the order given);
 warnings and errors on stderr. ``--kyverno`` prints a Kyverno ClusterPolicy made from the same mapping.
 The config loader and ``ecr_ptc_runtime`` load inside ``run``; boto3 only without ``--registry``.
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optio
 
 def _map(text: str, where) -> tuple[dict[str, Any], Optional[str]]:
     """One reference's result (the JSON object ``--output json`` prints) and the fix for its error."""
+    from ecr_ptc_runtime.allow import repository_refusal
     from ecr_ptc_runtime.mapping import CannotHold, in_cache, map_reference
     from ecr_ptc_runtime.references import parse_reference
 
@@ -120,6 +122,15 @@ def _map(text: str, where) -> tuple[dict[str, Any], Optional[str]]:
     if mapping is None:
         result["error"], fix = uncovered(ref, where.rules, where.config.file)
         return result, fix
+    refused = None if in_cache(ref, where.registry) else repository_refusal(where.rules, mapping.repository)
+    if refused is not None:  # exit 1, like a reference no rule covers: the cache's policies deny its import
+        result.update(rule=mapping.prefix, repository=mapping.repository)
+        result["error"] = f"not allowed: {refused}"
+        return result, (
+            f"add a pattern that names it to the {mapping.prefix} rule's allow list"
+            if refused.which == "allow"
+            else f"remove {refused.pattern!r} from the {mapping.prefix} rule's deny list, or use another image"
+        )
     result.update(uri=mapping.uri_with_tag, rule=mapping.prefix, repository=mapping.repository)
     result["warnings"] = (["already a cache URI"] if in_cache(ref, where.registry) else []) + mapping.warnings
     return result, None

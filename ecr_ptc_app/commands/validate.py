@@ -26,7 +26,8 @@ def summary(config: AppConfig) -> str:
     lines = [f"{config.file}: OK"]
     for rule in config.rules:
         auth = " (credentials)" if rule.credentials else ""
-        lines.append(f"  rule {rule.prefix}/ -> {rule.upstream_url}{auth}")
+        lists = ", ".join(f"{name}: {len(getattr(rule, name))}" for name in ("allow", "deny") if getattr(rule, name))
+        lines.append(f"  rule {rule.prefix}/ -> {rule.upstream_url}{auth}" + (f" [{lists}]" if lists else ""))
     envs = (
         ", ".join(f"{e.account or '(deploying account)'}/{e.region}" for e in config.environments)
         or "environment-agnostic"
@@ -35,6 +36,8 @@ def summary(config: AppConfig) -> str:
         where = config.organization.stack_set
         envs = f"{envs} (hub), {where.account}/{where.region} (StackSet)"
     lines.append(f"  stacks: {envs}")
+    if config.repositories and config.repositories.delete_on_stack_delete:
+        lines.append("  deleteOnStackDelete: deleting the stack deletes every repository under the prefixes")
     if config.warm:
         schedule = f", re-warmed on {config.warm.schedule}" if config.warm.schedule else ""
         lines.append(f"  warm: {len(config.warm.images)} image(s){schedule}")

@@ -196,7 +196,8 @@ def _load_config(path: Optional[str]):
 def _images_and_platforms(args) -> tuple[list[str], list[str], Any]:
     """Images: the command line's (and --from's, read later), else the config's warm.images. Platforms:
     --platform, else the config's warm.platforms. A config given with --config is always loaded, so a bad one
-    is never ignored. Returns (images, platforms, config or None)."""
+    is never ignored. Returns (images, platforms, config or None): the config's rules' allow and deny lists the
+    images must pass, its Region, its organization's hub."""
     config = _load_config(args.config) if args.config or args.from_paths or not args.images else None
     warm_cfg = getattr(config, "warm", None)
     if args.images or args.from_paths:
@@ -209,6 +210,14 @@ def _images_and_platforms(args) -> tuple[list[str], list[str], Any]:
             "give images, e.g. ecr-ptc warm docker-hub/library/nginx:1.27, or add warm.images to the config",
         )
     return images, list(args.platform or (warm_cfg.platforms if warm_cfg else None) or []), config
+
+
+def refused_images(refs, rules) -> list[str]:
+    """What the rules' allow and deny lists say against each image (none without lists): checked before any
+    call, as the policies would deny the import."""
+    from ecr_ptc_runtime.allow import repository_refusal
+
+    return [f"{ref}: {why}" for ref in refs if (why := repository_refusal(rules, ref.repository)) is not None]
 
 
 def _check_numbers(args) -> None:
@@ -303,8 +312,14 @@ def _run(args, out: TextIO, err: TextIO) -> int:
             selected = [parse_platform(p) for p in platforms]
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        refused = refused_images(refs, tuple(getattr(config, "rules", ())))
+        if refused:
+            raise UsageError(
+                "not allowed into the cache: " + "; ".join(refused),
+                "remove the image, or add a pattern that names it to the rule's allow list (and none to its deny list)",
+            )
         client, mode, api = _client(args, config)
-        if scanned is not None:
+        if scanned is not None:  # what the files pull: their references the rules' lists refuse are listed, not here
             refs = list(dict.fromkeys([*refs, *warm_from.images(scanned, config, client, err)]))
     except warm_from.CommandError as exc:  # --from: no such file, nothing to warm
         print(f"ecr-ptc warm: error: {exc}\n  Fix: {exc.fix}", file=err)

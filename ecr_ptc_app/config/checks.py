@@ -7,10 +7,12 @@ import dataclasses
 from typing import Optional
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache.grants import check_policy_sizes
 from ecr_ptc.cache.registry_settings import (
     merged_scanning,
     singleton_warnings,
 )
+from ecr_ptc.cache.rules import check_purge
 from ecr_ptc.cache.settings import AccessSettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.organization.settings import (
@@ -86,6 +88,27 @@ def _at(err: ValidationError, parent: str, place: str) -> ValidationError:
     return ValidationError(err.path, f"{err.problem} ({place})", err.fix)
 
 
+def _list_sizes(out: dict, problems: Problems) -> None:
+    """With allow/deny lists, the policies that name every pattern must fit IAM's and ECR's size limits; a
+    purge on stack delete never covers a ROOT rule."""
+    rules = out.get("rules") or ()
+    purge = bool(out.get("repositories") and out["repositories"].delete_on_stack_delete)
+    problems.attempt(check_purge, list(rules), purge)
+    if not any(r.restricted for r in rules):
+        return
+    access, registry = out.get("access"), out.get("registry")
+    settings = [s for s in (out.get("repositories"), *(out.get("prefix_repositories") or {}).values()) if s]
+    problems.attempt(
+        lambda: check_policy_sizes(
+            rules,
+            tagged=any(s.tags for s in settings),
+            principals=access.principals if access else (),
+            organization_id=access.organization_id if access else None,
+            extra_registry_statements=registry.policy_statements if registry else (),
+        )
+    )
+
+
 def _stack_checks(out: dict, problems: Problems, places: list[tuple[str, Environment]]) -> list[str]:
     """What depends on where each stack goes (a KMS key's, secret's, role's and topic's Region and account,
     the workstation's Region, CloudFormation's output limit), once the environments are final (the
@@ -94,6 +117,7 @@ def _stack_checks(out: dict, problems: Problems, places: list[tuple[str, Environ
     from ecr_ptc_stacks.outputs import digest_outputs_warning
 
     warnings = []
+    _list_sizes(out, problems)
     settings = [("repositories", out.get("repositories"))]
     settings += [
         (f"rules[{[r.prefix for r in out['rules']].index(prefix)}].repositories", s)

@@ -14,7 +14,7 @@ from ecr_ptc.cache.registry_settings import (
     ScanningRule,
     ScanningSettings,
 )
-from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule
+from ecr_ptc.cache.rules import UpstreamCredentials, UpstreamRule, check_lists_apart
 from ecr_ptc.cache.settings import Encryption, ReadAccess, RepositorySettings
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.governance.settings import check_resource_tags, check_role_name
@@ -70,6 +70,7 @@ def _rules(doc: dict, problems: Problems) -> Optional[list[UpstreamRule]]:
     v.check_rule_count(len(raw_rules), "rules")
     rules = [problems.attempt(_rule, raw, f"rules[{i}]", problems) for i, raw in enumerate(raw_rules)]
     v.check_unique_prefixes([r.prefix if r else None for r in rules], "rules")
+    check_lists_apart(rules, "rules")
     return None if None in rules else rules
 
 
@@ -145,6 +146,15 @@ def _prefix_settings(
                     f"{path}.scanOnPush",
                     "scan on push is one registry-wide scanning configuration, not a per-prefix template setting",
                     "set scanOnPush in the top-level repositories, or use registry.scanning rules with filters",
+                )
+            )
+            continue
+        if "deleteOnStackDelete" in own:
+            problems.errors.append(
+                ValidationError(
+                    f"{path}.deleteOnStackDelete",
+                    "purging on stack delete is one setting of the whole cache, not of a prefix's template",
+                    "set deleteOnStackDelete in the top-level repositories",
                 )
             )
             continue

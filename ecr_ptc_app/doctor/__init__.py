@@ -20,6 +20,7 @@ Modules: ``aws`` (the call wrapper, the session), ``context`` (who asks, where, 
 the areas and statuses), ``run`` (every check in order), and one module per area: ``identity``,
 ``rules`` (rules and upstream logins), ``secrets``, ``templates`` (and their role), ``registry_wide``
 (registry policy, scanning), ``principal``, ``images``, ``spoke`` (a member account's spoke, instead of the
-others); ``policies`` compares policies and simulates IAM.
+others); ``policies`` compares policies and simulates IAM; ``lists`` reads the rules' allow and deny lists (which
+one refuses an image, a name they let in).
 This ``__init__`` imports nothing.
 """

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from .aws import CannotCall
 from .context import OK, PROBLEM, Context
+from .lists import image_refusal
 
 
 def _cache_repository(ctx: Context, written: str, ref: Any) -> Optional[str]:
@@ -114,6 +115,10 @@ def check_image(ctx: Context, written: str) -> None:
         return
     prefix, repository = resolved
     rule = next(r for r in ctx.config.rules if r.prefix == prefix)
+    refused = image_refusal(rule, repository)  # which list (allow, deny) keeps it out
+    if refused is not None:
+        ctx.add("image", written, PROBLEM, *refused)
+        return
     tag, digest = ref.tag, ref.digest
     fixed = official_image(ImageRef(repository, tag or "latest"), prefix, rule.upstream, rule.upstream_prefix)
     if fixed is not None:

@@ -6,6 +6,7 @@ from typing import Optional
 
 from .aws import CannotCall
 from .context import COULD_NOT_CHECK, OK, PROBE, PROBLEM, Context
+from .lists import probe_name
 from .policies import denied_actions, simulate, why_denied
 
 
@@ -56,7 +57,8 @@ def check_principal(ctx: Context, principal: str) -> None:
             (None, token, denied_actions(token, token_actions))
         ]
         for rule in ctx.config.rules:
-            results = simulate(ctx, source, fill_actions, ctx.repository_arn(rule.prefix, PROBE))
+            name = probe_name(rule, PROBE)  # a name the rule's allow/deny lists let in
+            results = simulate(ctx, source, fill_actions, ctx.repository_arn(rule.prefix, name))
             checks.append((rule.prefix, results, denied_actions(results, fill_actions)))
     except CannotCall as exc:
         ctx.could_not("principal", principal, exc)

@@ -7,6 +7,7 @@ from typing import Any, Optional, Sequence
 
 from .aws import CannotCall
 from .context import OK, PROBE, PROBLEM, Context
+from .lists import probe_name
 from .policies import as_list, compare_policies, denied_actions, parse_json, simulate, tag_dict, why_denied
 
 
@@ -165,8 +166,10 @@ def check_template_role(ctx: Context, role_arn: str, prefixes: Sequence[str]) ->
     problems = [] if "ecr.amazonaws.com" in services else ["ECR (ecr.amazonaws.com) may not assume it"]
     keys = list(dict.fromkeys(k for p in prefixes if (k := ctx.settings_for(p).encryption.kms_key_arn)))
     try:
+        rules = {r.prefix: r for r in ctx.config.rules}
         for prefix in prefixes:
-            results = simulate(ctx, role_arn, TEMPLATE_ACTIONS, ctx.repository_arn(prefix, PROBE))
+            name = probe_name(rules[prefix], PROBE) if prefix in rules else PROBE  # one the lists let in
+            results = simulate(ctx, role_arn, TEMPLATE_ACTIONS, ctx.repository_arn(prefix, name))
             denied = denied_actions(results, TEMPLATE_ACTIONS)
             if denied:
                 problems.append(f"on {prefix}/: {why_denied(results, denied)}")

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
+from ecr_ptc_runtime.allow import repository_refusal
 from ecr_ptc_runtime.mapping import CacheMapping, CacheRule, CannotHold, in_cache, map_reference
 from ecr_ptc_runtime.references import Reference, parse_reference
 
@@ -26,7 +27,8 @@ class Edit:
 
 @dataclass(frozen=True)
 class Note:
-    """Something to tell about one reference: ``kind`` is change, uncovered, invalid, skipped or warning."""
+    """Something to tell about one reference: ``kind`` is change, uncovered, not-allowed, invalid, skipped or
+    warning."""
 
     line: int
     where: str
@@ -40,10 +42,11 @@ class Found:
     """An image reference of a file: where it is, as written, and what the cache makes of it.
 
     ``mapping`` is the rule's cache URI when a rule covers it (None otherwise); ``status`` is ``covered``,
-    ``cached`` (already a cache URI), ``uncovered``, ``invalid`` (not a reference Docker accepts) or
-    ``unholdable`` (valid, but ECR cannot hold it through its rule); ``problem`` says why for the last three.
-    ``tag``: for a Helm image map, its ``tag:`` as the chart renders it ('' when it has none: the chart supplies
-    one); None for a reference written whole (``written`` holds its tag).
+    ``cached`` (already a cache URI), ``uncovered``, ``not-allowed`` (a rule's allow or deny list keeps it out),
+    ``invalid`` (not a reference Docker accepts) or ``unholdable`` (valid, but ECR cannot hold it through its
+    rule); ``problem`` says why for the last four. ``tag``: for a Helm image map, its ``tag:`` as the chart
+    renders it ('' when it has none: the chart supplies one); None for a reference written whole (``written``
+    holds its tag).
     """
 
     line: int
@@ -175,6 +178,11 @@ class Scanner:
             problem, fix = uncovered(reference, self.rules, self.config_file)
             self.plan.found.append(Found(line, where, written, "uncovered", None, problem, tag=tag))
             self.note(node, where, written, "uncovered", f"{problem}, left as it is; to cache it: {fix}")
+            return None
+        refused = repository_refusal(self.rules, mapping.repository)
+        if refused is not None:  # the cache's policies deny its import: pointing it at the cache would break it
+            self.plan.found.append(Found(line, where, written, "not-allowed", mapping, str(refused), tag=tag))
+            self.note(node, where, written, "not-allowed", f"not allowed: {refused}; left as it is")
             return None
         self.plan.found.append(Found(line, where, written, "covered", mapping, tag=tag))
         for warning in mapping.warnings:

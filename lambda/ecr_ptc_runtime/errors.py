@@ -30,6 +30,12 @@ class ImageNotFound(WarmError):
     reason = "image-not-found"
 
 
+class NotAllowed(WarmError):
+    """A rule's allow or deny list keeps the image out: refused before any call."""
+
+    reason = "not-allowed"
+
+
 class PlatformNotFound(WarmError):
     reason = "platform-not-found"
 

@@ -11,6 +11,8 @@ not a spoke miss the hub can fill is dropped, with a reason in the log:
   bus: a forged custom event never triggers a pull;
 * ``sync-status`` ``SUCCESS``; an ``account`` that is not a 12-digit id, or is the hub's own (its misses are
   its own cache's); a repository no hub rule covers;
+* a repository the hub rule's ``allow`` or ``deny`` list refuses (``not-allowed``: the hub's policies would
+  deny its import, so no call is made);
 * a digest-only event is reported (``miss-digest-only``), not filled: a first pull by digest does not fill a
   pull-through cache.
 
@@ -22,12 +24,13 @@ deduplicated failure notification (:func:`notify.notify`, one message per prefix
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from . import ecr, errors, metrics, notify, refresh
+from . import allow, ecr, errors, metrics, notify, refresh
 from .images import ImageRef, best_prefix, parse_image
 from .logs import log, redact
 
@@ -129,9 +132,17 @@ def fill(
     deadline: float,
     notify_failure: Optional[Callable[[notify.PullThroughFailure], bool]] = None,
     now: Optional[float] = None,
+    lists: Sequence[allow.RuleLists] = (),
 ) -> Filled:
-    """Fill one forwarded miss in the hub (see the module's docstring); never raises for the image's own failure."""
+    """Fill one forwarded miss in the hub (see the module's docstring); never raises for the image's own failure.
+
+    :param lists: the hub rules' allow/deny lists (``allow.lists_json``): a miss they refuse is dropped
+        (``not-allowed``) before any call, as the hub's policies would deny its import."""
     miss, verdict = triage(event, prefixes, hub_account)
+    why = allow.repository_refusal(lists, miss.repository) if miss is not None else None
+    if miss is not None and why is not None:
+        log("miss-dropped", reason="not-allowed", repository=miss.repository, why=str(why), account=miss.account)
+        return Filled("dropped", "not-allowed")
     if miss is None:
         log("miss-dropped", reason=verdict, source=str((event or {}).get("source", ""))[:64])
         return Filled("dropped", verdict)
@@ -182,7 +193,8 @@ def fill(
 def run(event: Any, environ: Mapping[str, str], *, ecr_api, dynamodb, sns: Callable[[], Any], deadline: float) -> dict:
     """:func:`fill` as the Lambda function runs it, at most one failure message per prefix and code an hour.
 
-    ``environ``: CACHE_NAME, PREFIXES (the prefixes spokes forward, comma-separated), HUB_ACCOUNT, FILL_TABLE
+    ``environ``: CACHE_NAME, PREFIXES (the prefixes spokes forward, comma-separated), HUB_ACCOUNT, LISTS (the
+    hub rules' allow/deny lists as JSON, when a rule has them), FILL_TABLE
     (the 15-minute windows), and TOPIC_ARN with WINDOW_TABLE (the cache's failure notification; none without).
     A message that cannot be sent frees its window for the next failure (logged ``miss-notify-failed``)."""
     cache = environ.get("CACHE_NAME") or "ecr-ptc"
@@ -207,6 +219,7 @@ def run(event: Any, environ: Mapping[str, str], *, ecr_api, dynamodb, sns: Calla
         table=environ.get("FILL_TABLE") or "",
         deadline=deadline,
         notify_failure=tell if topic and window else None,
+        lists=allow.lists_of(json.loads(environ.get("LISTS") or "[]")),
     )
     return {"state": outcome.state, "reason": outcome.reason, "image": outcome.image, "notified": outcome.notified}
 

@@ -3,13 +3,15 @@
 * :func:`on_event_handler` and :func:`is_complete_handler`: the CloudFormation custom resource (CDK
   Provider framework's onEvent and isComplete) that warms one image at deploy time.
   ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
-  TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn).
+  TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn), Lists (the
+  rules' allow/deny lists, ``allow.lists_json``; an image they keep out fails before any call).
 * :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
   with EMF metric lines by prefix and the tags that moved.
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
 * :func:`rule_handler`: the ``Custom::EcrPtcPullThroughCacheRule`` custom resource (``rules``), answering
   CloudFormation itself (no Provider framework).
 * :func:`miss_fill_handler`: a spoke's failed pull-through action forwarded to the hub's bus (``fill``).
+* :func:`purge_on_stack_delete_handler`: the stack-delete purge of the cache's repositories (``purge``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 import time
 from typing import Any, Optional
 
-from . import ecr, errors, fill, metrics, notify, refresh, rules, warm
+from . import allow, ecr, errors, fill, metrics, notify, refresh, rules, warm
 from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
 
@@ -57,6 +59,7 @@ class Props:
         self.on_failure = str(props.get("OnFailure", "fail")).lower()
         if self.on_failure not in ("fail", "warn"):
             raise ValueError(f"OnFailure must be 'fail' or 'warn', got {props.get('OnFailure')!r}")
+        self.lists = allow.lists_of(props.get("Lists") or [])  # the rules' allow/deny lists (none: all allowed)
 
     @property
     def hint(self) -> str:
@@ -141,6 +144,10 @@ def on_event(event: dict, context) -> dict:
     deadline_epoch = int(time.time() + props.timeout)
     data = {"Image": props.image, "Deadline": deadline_epoch}
     answer = {"PhysicalResourceId": props.image, "Data": data}
+    refused = not_allowed(props.lists, props.ref)
+    if refused is not None:  # before any call
+        answer["Data"] = _failed(props, refused, data)
+        return answer
     client = ecr_client()
     try:
         registry = ecr.registry_client(client, upstream_hint=props.hint)
@@ -244,7 +251,9 @@ SCHEDULED_CONCURRENCY = 8  # images at once, as `ecr-ptc warm` does by default
 
 class ScheduledRun:
     """The schedule's input (a JSON object the CacheWarmer construct writes):
-    ``{"cache": <stack name>, "images": [...], "platforms": [...], "prefixes": [<rule prefixes>]}``."""
+    ``{"cache": <stack name>, "images": [...], "platforms": [...], "prefixes": [<rule prefixes>]}``, and
+    ``"lists"`` (``allow.lists_json``) when a rule has allow or deny lists: an image they keep out fails as
+    ``not-allowed`` without any call."""
 
     def __init__(self, event: dict) -> None:
         if not isinstance(event, dict):
@@ -258,10 +267,17 @@ class ScheduledRun:
         self.refs: list[ImageRef] = list(dict.fromkeys(parse_image(i) for i in images))
         self.platforms: list[Platform] = [parse_platform(p) for p in event.get("platforms") or []]
         self.prefixes: list[str] = [str(p) for p in event.get("prefixes") or []]
+        self.lists = allow.lists_of(event.get("lists") or [])  # the rules' allow/deny lists
 
     def prefix_of(self, ref: ImageRef) -> str:
         """The rule prefix the image lies under (its first path segment when the input lists none)."""
         return best_prefix(ref.repository, self.prefixes) or ref.repository.split("/")[0]
+
+
+def not_allowed(lists: list, ref: ImageRef) -> Optional[errors.NotAllowed]:
+    """The error for an image a rule's allow or deny list keeps out (the policies would deny its import)."""
+    why = allow.repository_refusal(lists, ref.repository)
+    return None if why is None else errors.NotAllowed(f"{ref}: {why}; not warmed (no call was made)")
 
 
 def _run_budget(context) -> float:
@@ -279,18 +295,15 @@ def scheduled(event: dict, context) -> dict:
     run = ScheduledRun(event)
     deadline = _run_budget(context)
     log("scheduled-run", cache=run.cache, images=len(run.refs), platforms=[str(p) for p in run.platforms])
-    client = ecr_client()
-    try:
-        registry = ecr.registry_client(client)
-    except errors.WarmError as err:  # no token: every image fails for that one reason
-        results = [refresh.Refreshed(warm.Outcome(str(r), error=err), refresh.Held(known=False)) for r in run.refs]
-    else:
-        results = refresh.refresh(
-            registry, client, run.refs, run.platforms, deadline=deadline, concurrency=SCHEDULED_CONCURRENCY
-        )
-        for r in results:
-            if r.outcome.error is not None and not isinstance(r.outcome.error, refresh.ImageArchived):
-                r.outcome.error = ecr.explain(r.outcome.error, parse_image(r.image), client)
+    refused = {r: why for r in run.refs if (why := not_allowed(run.lists, r)) is not None}  # never called
+    results = [
+        refresh.Refreshed(warm.Outcome(str(r), error=why), refresh.Held(known=False)) for r, why in refused.items()
+    ]
+    allowed = [r for r in run.refs if r not in refused]
+    if allowed:
+        results += _rewarm(run, allowed, deadline)
+    order = {str(r): i for i, r in enumerate(run.refs)}
+    results.sort(key=lambda r: order.get(r.image, 0))  # the input's order
     for r in results:
         error = r.outcome.error
         failure: dict[str, Any] = {"reason": error.reason, "error": str(error)} if error and r.state == "failed" else {}
@@ -356,6 +369,21 @@ def _emit_run_metrics(run: ScheduledRun, results: list[refresh.Refreshed], secon
             {metrics.RUN_SECONDS: seconds}, {metrics.CACHE: run.cache}, [[metrics.CACHE]], images=len(results)
         )
     )
+
+
+def _rewarm(run: ScheduledRun, refs: list[ImageRef], deadline: float) -> list:
+    client = ecr_client()
+    try:
+        registry = ecr.registry_client(client)
+    except errors.WarmError as err:  # no token: every image fails for that one reason
+        return [refresh.Refreshed(warm.Outcome(str(r), error=err), refresh.Held(known=False)) for r in refs]
+    results = refresh.refresh(
+        registry, client, refs, run.platforms, deadline=deadline, concurrency=SCHEDULED_CONCURRENCY
+    )
+    for r in results:
+        if r.outcome.error is not None and not isinstance(r.outcome.error, refresh.ImageArchived):
+            r.outcome.error = ecr.explain(r.outcome.error, parse_image(r.image), client)
+    return results
 
 
 def scheduled_handler(event: dict, context) -> dict:
@@ -475,3 +503,25 @@ def miss_fill(event: dict, context) -> dict:
 def miss_fill_handler(event: dict, context) -> dict:
     """Lambda entry point for the hub's rule on the organization's miss bus."""
     return miss_fill(event, context)
+
+
+# --- the purge on stack delete (repositories.deleteOnStackDelete) ------------------------------------------
+def purge_on_stack_delete_handler(event: dict, context) -> None:
+    """Lambda entry point of ``Custom::EcrPtcPurge`` (this function is its ServiceToken): ``purge.on_stack_delete``
+    decides, and every request is answered, failures too."""
+    from . import purge
+
+    status, reason = purge.on_stack_delete(event, context)
+    respond(
+        event["ResponseURL"],
+        {
+            "Status": status,
+            "Reason": redact(reason)[:900],
+            "PhysicalResourceId": event.get("PhysicalResourceId") or "ecr-ptc-purge",
+            "StackId": event.get("StackId"),
+            "RequestId": event.get("RequestId"),
+            "LogicalResourceId": event.get("LogicalResourceId"),
+            "NoEcho": False,
+            "Data": {},
+        },
+    )

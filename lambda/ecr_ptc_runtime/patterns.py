@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Sequence
 
+from .allow import cache_pattern
 from .images import _COMPONENT, cache_repository
 from .mapping import ECR_REPOSITORY_MAX, CacheRule, mapping_order, reference_hosts, upstream_prefix_of
 from .references import PATH_MAX, SHORT_FIRST
@@ -45,6 +46,20 @@ class RewritePattern(NamedTuple):
     match: str
     replacement: str
     unless: tuple[str, ...] = ()
+    # the rule's allow and deny lists, over the rewritten image: it must match one of ``only`` (when given) and
+    # none of ``never``, else the reference is left as written (the cache's policies would deny its import)
+    only: tuple[str, ...] = ()
+    never: tuple[str, ...] = ()
+
+
+def _listed(registry: str, patterns: Sequence[str]) -> tuple[str, ...]:
+    """Cache repository-name patterns (IAM's ``*`` and ``?``) as regular expressions over a rewritten image
+    ``<registry>/<repository>[:tag][@digest]`` (a repository holds neither ``:`` nor ``@``)."""
+    out = []
+    for pattern in patterns:
+        body = "".join("[^:@]*" if c == "*" else "[^:@]" if c == "?" else re.escape(c) for c in pattern)
+        out.append(f"^{_literal(registry)}/{body}{_SUFFIX}$")
+    return tuple(out)
 
 
 class _Form(NamedTuple):
@@ -106,14 +121,22 @@ def rewrite_patterns(rules: Sequence[CacheRule], registry: str) -> list[RewriteP
     refused: dict[tuple[str, ...], list[str]] = {}  # per upstream host set: only its rules cover the same references
     for rule in mapping_order(rules):
         earlier = refused.setdefault(tuple(sorted(reference_hosts(rule))), [])
+        allow, deny = getattr(rule, "allow", ()), getattr(rule, "deny", ())  # the rule's lists, when it has them
+        only = _listed(registry, [cache_pattern(rule.prefix, rule.upstream_prefix, p) for p in allow])
+        never = _listed(registry, [cache_pattern(rule.prefix, rule.upstream_prefix, p) for p in deny])
+        claimed = []
         for form in _forms(rule):
             own = _exclusions(rule, rules, form)
             if own is None:
                 continue
             target = f"{registry}/{cache_repository(rule.prefix, form.cache_lead + '$1')}"
             unless = tuple(dict.fromkeys([*own, *earlier]))
-            patterns.append(RewritePattern(rule.prefix, f"^{form.head}({form.rest}{_SUFFIX})$", target, unless))
+            match = f"^{form.head}({form.rest}{_SUFFIX})$"
+            patterns.append(RewritePattern(rule.prefix, match, target, unless, only, never))
             earlier += own
+            claimed.append(match)
+        if only or never:  # what this rule covers but its lists refuse stays as written: no later rule takes it
+            earlier += claimed
     return patterns
 
 

@@ -178,12 +178,63 @@ def public_upstreams(doc: Document, draw: Draw) -> Optional[Document]:
     return doc
 
 
+def _prefix(rule: dict) -> str:
+    from .config_strategy import UPSTREAMS
+
+    prefix = rule.get("prefix")
+    return UPSTREAMS[rule["upstream"]][0] if prefix is None else str(prefix).rstrip("/") or str(prefix)
+
+
+def allow_lists(doc: Document, draw: Draw) -> Optional[Document]:
+    """A rule's allow/deny lists dropped, or added (README "Which images may enter": only on a rule whose prefix
+    nests with no other's). The lists added let every image in but one name, so warm.images stay allowed."""
+    from .config_strategy import nests
+
+    rules = _rules(doc, lambda r: "upstream" in r)
+    apart = [r for r in rules if not any(nests(_prefix(r), _prefix(o)) for o in rules if o is not r)]
+    if not apart:
+        return None
+    rule = draw(st.sampled_from(apart))
+    if "allow" in rule or "deny" in rule:
+        rule.pop("allow", None)
+        rule.pop("deny", None)
+        return doc
+    under = str(rule.get("upstreamPrefix") or "ROOT").rstrip("/")
+    lead = "" if under == "ROOT" else f"{under}/"
+    rule["allow"] = [f"{lead}*"]
+    rule["deny"] = [f"{lead}zz-never-warmed/x9"]
+    return doc
+
+
+def delete_on_stack_delete(doc: Document, draw: Draw) -> Optional[Document]:
+    """repositories.deleteOnStackDelete turned on or off (README "Removing the cache": never with a ROOT rule)."""
+    if _rules(doc, lambda r: r.get("prefix") == "ROOT"):
+        return None
+    repositories = doc.get("repositories")
+    repositories = dict(repositories) if isinstance(repositories, dict) else {}
+    repositories["deleteOnStackDelete"] = not repositories.get("deleteOnStackDelete", False)
+    doc["repositories"] = repositories
+    return doc
+
+
 def fill_on_miss(doc: Document, draw: Draw) -> Optional[Document]:
     """Miss forwarding switched on or off (the hub's bus and fill function, each spoke's forwarding rule)."""
     org = doc.get("organization")
     if not org:
         return None
     org["fillOnMiss"] = not org.get("fillOnMiss", True)
+    return doc
+
+
+def auto_deploy_depends_on(doc: Document, draw: Draw) -> Optional[Document]:
+    """The StackSet's automatic deployments made to wait for another StackSet, or no longer."""
+    org = doc.get("organization")
+    if not org or org.get("autoDeploy") is False:
+        return None
+    if org.pop("autoDeployDependsOn", None) is None:
+        org["autoDeployDependsOn"] = [
+            "arn:aws:cloudformation:us-east-1:222222222222:stackset/account-baseline:0000abcd-0000-4000-8000-000000000001"
+        ]
     return doc
 
 
@@ -206,6 +257,9 @@ MUTATIONS: tuple[Mutation, ...] = tuple(
         Mutation("monitoring on/off", monitoring),
         Mutation("workstation kind", workstation_kind),
         Mutation("publicUpstreams", public_upstreams),
+        Mutation("allow/deny lists", allow_lists),
+        Mutation("deleteOnStackDelete", delete_on_stack_delete),
+        Mutation("autoDeployDependsOn", auto_deploy_depends_on),
         FILL_ON_MISS,
     )
     if m is not None

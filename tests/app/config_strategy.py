@@ -88,6 +88,8 @@ class Rule:
     upstream: str
     prefix: str  # effective: the default filled in, the trailing '/' dropped
     create: bool = False  # credentials: {create: true}
+    upstream_prefix: Optional[str] = None  # None or ROOT: none
+    restricted: bool = False  # allow or deny lists (README: warm.images must pass them)
 
 
 @dataclass
@@ -288,7 +290,7 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
         # README: the role is of the registry's own account (CustomRoleArn), unknown for an environment without one
         owner = next(iter(known_accounts)) if known_accounts else draw(account())
         rule["roleArn"] = f"arn:aws:iam::{owner}:role/{draw(role_name())}"
-    ctx.rules.append(Rule(upstream, effective, create))
+    ctx.rules.append(Rule(upstream, effective, create, rule.get("upstreamPrefix")))
     return rule
 
 
@@ -296,7 +298,41 @@ def one_rule(draw, ctx: Context, used: set[str]) -> dict:
 def rules_valid(draw, ctx: Context) -> list[dict]:
     used: set[str] = set()
     count = draw(st.integers(1, 4))
-    return [draw(one_rule(ctx, used)) for _ in range(count)]
+    rules = [draw(one_rule(ctx, used)) for _ in range(count)]
+    first = len(ctx.rules) - len(rules)
+    for rule, drawn in zip(rules, ctx.rules[first:], strict=True):
+        # README: lists only on a rule whose prefix nests with no other rule's (ROOT beside others nests)
+        if not any(nests(drawn.prefix, o.prefix) for o in ctx.rules[first:] if o is not drawn):
+            if draw(st.integers(0, 2)) == 0:
+                rule.update(draw(allow_lists(drawn)))
+                drawn.restricted = True
+    return rules
+
+
+def nests(a: str, b: str) -> bool:
+    return a == "ROOT" or b == "ROOT" or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+@st.composite
+def list_pattern(draw, rule: Rule) -> str:
+    """An upstream repository pattern (README: as the upstream names it, IAM's * and ?)."""
+    parts = draw(st.lists(st.sampled_from([*WORDS, "*", "a?", "*x9"]), min_size=1, max_size=3))
+    text = "/".join(parts)
+    if rule.upstream_prefix not in (None, "ROOT"):
+        return f"{rule.upstream_prefix.rstrip('/')}/{text}"
+    if rule.upstream == "docker-hub" and "/" not in text and "*" not in text:
+        return f"library/{text}"  # Docker Hub's official images live under library/
+    return text
+
+
+@st.composite
+def allow_lists(draw, rule: Rule) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["allow"] = draw(st.lists(list_pattern(rule), min_size=1, max_size=4, unique=True))
+    if not out or draw(st.booleans()):
+        out["deny"] = draw(st.lists(list_pattern(rule), min_size=1, max_size=2, unique=True))
+    return out
 
 
 @st.composite
@@ -313,6 +349,9 @@ def rules_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("a leading separator", lambda: rule.update(prefix="-team")),
         ("the same prefix twice", lambda: rules.append(dict(rule))),
         ("upstreamPrefix with prefix ROOT", lambda: rule.update(prefix="ROOT", upstreamPrefix="base")),
+        ("an allow pattern in capitals", lambda: rule.update(allow=["Team/*"])),
+        ("a deny pattern as a string", lambda: rule.update(deny="team/*")),
+        ("an allow pattern with an empty segment", lambda: rule.update(allow=["team//app"])),
         (
             "docker-hub without credentials",
             lambda: rules.__setitem__(i, {"upstream": "docker-hub", "prefix": "dh-missing"}),
@@ -538,6 +577,8 @@ def repositories_valid(draw, ctx: Context) -> Any:
         out["scanOnPush"] = "off" if doubled else draw(st.sampled_from(["basic", "enhanced", "off"]))
         ctx.scan_type = None if out["scanOnPush"] == "off" else out["scanOnPush"].upper()
     out.update(draw(template_extras()))
+    if not any(r.prefix == "ROOT" for r in ctx.rules) and draw(st.integers(0, 3)) == 0:
+        out["deleteOnStackDelete"] = draw(st.booleans())  # README: never with a ROOT rule
     return out
 
 
@@ -617,6 +658,7 @@ def repositories_near_miss(draw, ctx: Context) -> tuple[Any, str]:
         ("a 257-character tag value", {"tags": {"team": "x" * 257}}),
         ("scanOnPush on", {"scanOnPush": True}),
         ("scanOnPush continuous", {"scanOnPush": "continuous"}),
+        ("deleteOnStackDelete as a string", {"deleteOnStackDelete": "yes"}),
         ("a misspelt key", {"expireAfterDays": 7}),
         ("exclusions with MUTABLE", {"tagMutability": "MUTABLE", "tagMutabilityExclusions": ["latest"]}),
         ("IMMUTABLE_WITH_EXCLUSION without filters", {"tagMutability": "IMMUTABLE_WITH_EXCLUSION"}),
@@ -728,8 +770,11 @@ def warmed_name(repository: str, tag: str, rule: Rule) -> str:
 def warm_images(draw, ctx: Context) -> list[tuple[str, Rule]]:
     """1-3 images under the rules' prefixes, distinct as warmed; with the rule that caches each."""
     images: dict[str, tuple[str, Rule]] = {}
+    open_rules = [r for r in ctx.rules if not r.restricted]  # README: an image a list refuses is refused
+    if not open_rules:
+        return []
     for _ in range(draw(st.integers(1, 3))):
-        rule = draw(st.sampled_from(ctx.rules))
+        rule = draw(st.sampled_from(open_rules))
         if rule.prefix == "ROOT":
             repository = draw(name_path(slash=False)) + "/" + draw(name_path(max_parts=2))
         else:

@@ -3,7 +3,7 @@
 Hypothesis draws a valid config A (tests/app/config_strategy.py) and Bs, each A with one targeted edit
 (tests/app/config_pairs.py: credential form, secret ARN suffix, rolePath, boundary, upstreamPrefix, registryUrl,
 prefix rename, rule order, hub move, KMS on/off, tags, monitoring on/off, workstation kind, publicUpstreams,
-fillOnMiss).
+fillOnMiss, allow/deny lists, deleteOnStackDelete, autoDeployDependsOn).
 Both are synthesized (every stack, the organization's spoke included) and compared stack by stack:
 
 * an oracle written apart from the classifier (it rewrites references to new resources into fresh markers

@@ -7,7 +7,8 @@ about a third with one near-miss). For each file:
   and no traceback; a draft meant to be valid must not be refused;
 * accepted: ``ecr-ptc validate`` exits 0, the app synthesizes in-process as ``cdk synth`` would
   (cdk.json context, cdk-nag findings raise), needs no context lookup, and every template passes
-  the offline deployability checks below, cfn-lint (in the stack's own Region) and the IAM lint.
+  the offline deployability checks below, cfn-lint (in the stack's own Region), the IAM lint, and the
+  IAM evaluation of every policy against the rules' allow and deny lists (tests/app/iam_eval.py).
 
 Deterministic (``derandomize``, no example database). Shrinking is off so a failure stays inside
 the time budget; ``ECR_PTC_PROPERTY_SHRINK=1`` turns it on to get a minimal config (minutes).
@@ -32,7 +33,10 @@ from typing import Any, Optional
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
+from ecr_ptc.cache.grants import REGISTRY_SIDS
+
 from .config_strategy import UNQUOTED_MARK, Draft, config_documents
+from .iam_eval import list_problems
 from .iam_lint import problems as iam_problems
 from .lint import findings
 
@@ -203,6 +207,7 @@ def deployability_problems(config: Any, outdir: Path) -> list[str]:
             + credential_problems(template, region, account)
             + findings(template, region or "us-east-1")
             + iam_problems(template, region=region or "us-east-1", account=account or "123456789012")
+            + list_problems(config.rules, template, account or "<AWS::AccountId>", REGISTRY_SIDS)[0]
         )
         out += [f"{name}: {p}" for p in checks]
     return out

@@ -8,7 +8,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct, IConstruct
-from ecr_ptc.cache.policy import ArnParts, pull_through_grants, repository_arns
+from ecr_ptc.cache.policy import ArnParts, deny_statements, import_arns, pull_through_grants, repository_arns
 from ecr_ptc.cache.rules import UpstreamRule, check_rules
 from ecr_ptc.cache.settings import RepositorySettings
 from ecr_ptc.errors import ValidationError
@@ -18,6 +18,11 @@ from ecr_ptc_runtime.images import image_uri
 PULL_THROUGH_REASON = (
     "first pulls create repositories under the cache's prefixes, so their names are not "
     "known in advance; the wildcard stays inside one prefix"
+)
+
+ALLOW_LIST_REASON = (
+    "an allow-list pattern of the rule (rules[].allow): the import actions name only the upstream repositories "
+    "the list lets in, under the rule's prefix"
 )
 
 
@@ -128,6 +133,8 @@ class PullThroughCacheBase(Construct):
             part = iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=resources)
             grant = part if grant is None else grant.combine(part)
         assert grant is not None  # pull_through_grants always has two parts
+        for statement in deny_statements(self._where, self._rules):  # the rules' deny lists
+            grantee.grant_principal.add_to_principal_policy(statement)
         if isinstance(grantee, Construct):
             self._acknowledge_pull_through(grantee)
         return grant
@@ -187,8 +194,12 @@ class PullThroughCacheBase(Construct):
     def _acknowledge_prefix_wildcards(
         self, scope: IConstruct, reason: str, rules: Optional[Sequence[UpstreamRule]] = None
     ) -> None:
-        for arn in repository_arns(self._where, rules if rules is not None else self._rules):
+        rules = rules if rules is not None else self._rules
+        for arn in repository_arns(self._where, rules):
             acknowledge(scope, wildcard_finding(printed(self, arn)), reason)
+        for arn in import_arns(self._where, rules):  # allow patterns: repositories named by the list
+            if "*" in arn and arn not in repository_arns(self._where, rules):
+                acknowledge(scope, wildcard_finding(printed(self, arn)), ALLOW_LIST_REASON)
 
 
 class ImportedPullThroughCache(PullThroughCacheBase):

@@ -23,7 +23,6 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
-from ecr_ptc import functions
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import printed, wildcard_finding
 from ecr_ptc.validation import SECRET_NAME_PREFIX
@@ -70,6 +69,10 @@ class _RuleManager(Construct):
     """Per stack, created once: the function that carries out the rule requests, its role and log group."""
 
     def __init__(self, scope: Construct, id: str) -> None:
+        # Imported here: ecr_ptc.functions loads aws_lambda and aws_logs (about 0.25 s of every synth),
+        # which a cache whose rules stay AWS::ECR::PullThroughCacheRule never uses.
+        from ecr_ptc import functions
+
         super().__init__(scope, id)
         self.role, self.log_group = functions.role_and_log_group(
             self, "ECR pull-through cache rules: creates, updates and deletes this stack's rules"

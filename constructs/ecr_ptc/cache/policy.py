@@ -7,24 +7,28 @@ resources; tests can check them without synthesizing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from aws_cdk import aws_iam as iam
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache.grants import (
+    AUTH_TOKEN_ACTION,
+    CACHE_FILL_ACTIONS,
+    PULL_ACTIONS,
+    REGISTRY_SIDS,
+    TAG_ON_CREATE_ACTION,
+    ArnParts,
+    deny_arns,
+    import_arns,
+    import_denials,
+    pull_through_grants,
+    repository_arns,
+)
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.cache.settings import AccessSettings, ReadAccess
 from ecr_ptc.errors import ValidationError
 
-AUTH_TOKEN_ACTION = "ecr:GetAuthorizationToken"  # account-wide: its only resource is "*"
-PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
-# What a first pull needs on top of PULL_ACTIONS; the registry policy can grant these two too.
-CACHE_FILL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
-# A first pull through a rule whose creation template adds resource tags also needs this, in the
-# puller's own identity policy (ECR user guide, "IAM permissions for pull through cache"); a
-# registry policy cannot grant it.
-TAG_ON_CREATE_ACTION = "ecr:TagResource"
 # The ECR-to-ECR role (CustomRoleArn), split by where each action applies.
 UPSTREAM_READ_ACTIONS = (
     "ecr:BatchGetImage",
@@ -45,49 +49,21 @@ TEMPLATE_ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResour
 TEMPLATE_KMS_ACTIONS = ("kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey")
 
 
-@dataclass(frozen=True)
-class ArnParts:
-    """Where the registry is: partition, Region and account (tokens in an environment-agnostic stack)."""
-
-    partition: str
-    region: str
-    account: str
-
-    def repository_arn(self, pattern: str) -> str:
-        return f"arn:{self.partition}:ecr:{self.region}:{self.account}:repository/{pattern}"
-
-    def principal_arn(self, principal: str) -> str:
-        """An account id becomes its root ARN; an ARN stays as given."""
-        return principal if principal.startswith("arn:") else f"arn:{self.partition}:iam::{principal}:root"
-
-
-def repository_arns(where: ArnParts, rules: Iterable[UpstreamRule]) -> list[str]:
-    """``repository/<prefix>/*`` per rule (``repository/*`` for ROOT), in rule order."""
-    return [where.repository_arn(rule.repository_pattern) for rule in rules]
-
-
-def pull_through_grants(
-    where: ArnParts, rules: Sequence[UpstreamRule], *, tagged: bool = False
-) -> list[tuple[list[str], list[str]]]:
-    """(actions, resources) pairs that let a principal pull through the cache, first pulls included.
-
-    The single source for both the consumer managed policy and ``grant_pull_through``.
-
-    :param tagged: the creation templates add resource tags, so a first pull also tags the new repository.
-    """
-    fill = [*PULL_ACTIONS, *CACHE_FILL_ACTIONS, *([TAG_ON_CREATE_ACTION] if tagged else [])]
-    return [
-        ([AUTH_TOKEN_ACTION], ["*"]),
-        (fill, repository_arns(where, rules)),
-    ]
-
-
 def pull_through_statements(
     where: ArnParts, rules: Sequence[UpstreamRule], *, tagged: bool = False
 ) -> list[iam.PolicyStatement]:
+    """The consumer policy: :func:`pull_through_grants` allowed, :func:`import_denials` denied."""
     return [
         iam.PolicyStatement(actions=actions, resources=resources)
         for actions, resources in pull_through_grants(where, rules, tagged=tagged)
+    ] + deny_statements(where, rules)
+
+
+def deny_statements(where: ArnParts, rules: Sequence[UpstreamRule]) -> list[iam.PolicyStatement]:
+    """An explicit Deny of the import actions on the rules' ``deny`` repositories (none without)."""
+    return [
+        iam.PolicyStatement(effect=iam.Effect.DENY, actions=actions, resources=resources)
+        for actions, resources in import_denials(where, rules)
     ]
 
 
@@ -121,12 +97,22 @@ def _access_statements(
 def registry_policy_document(
     where: ArnParts, rules: Sequence[UpstreamRule], access: AccessSettings
 ) -> iam.PolicyDocument:
-    """The registry permissions policy: others may fill the cache, under the rules' prefixes only."""
-    return iam.PolicyDocument(
-        statements=_access_statements(
-            where, access, CACHE_FILL_ACTIONS, repository_arns(where, rules), "PullThroughCache"
+    """The registry permissions policy: others may fill the cache, under the rules' prefixes only (the allowed
+    repositories there, with allow lists), and nobody imports a ``deny`` repository (Principal ``*``, Deny).
+    ``grants.registry_statements`` measures the same statements."""
+    statements = _access_statements(where, access, CACHE_FILL_ACTIONS, import_arns(where, rules), "PullThroughCache")
+    denied = deny_arns(where, rules)
+    if denied and statements:
+        statements.append(
+            iam.PolicyStatement(
+                sid=REGISTRY_SIDS[2],
+                effect=iam.Effect.DENY,
+                actions=list(CACHE_FILL_ACTIONS),
+                resources=denied,
+                principals=[iam.AnyPrincipal()],
+            )
         )
-    )
+    return iam.PolicyDocument(statements=statements)
 
 
 def repository_policy_document(
@@ -183,9 +169,10 @@ def ecr_upstream_role_document(where: ArnParts, rule: UpstreamRule) -> iam.Polic
                 resources=[ecr_upstream_arn(rule, where.partition)],
             ),
             iam.PolicyStatement(
-                sid="ImportIntoCache", actions=list(LOCAL_IMPORT_ACTIONS), resources=repository_arns(where, [rule])
+                sid="ImportIntoCache", actions=list(LOCAL_IMPORT_ACTIONS), resources=import_arns(where, [rule])
             ),
             iam.PolicyStatement(sid="AuthorizationToken", actions=[AUTH_TOKEN_ACTION], resources=["*"]),
+            *deny_statements(where, [rule]),
         ]
     )
 
@@ -196,8 +183,9 @@ def template_role_document(
     """What ECR needs to create repositories with a KMS key or resource tags from the templates."""
     statements = [
         iam.PolicyStatement(
-            sid="CreateCacheRepositories", actions=list(TEMPLATE_ACTIONS), resources=repository_arns(where, rules)
-        )
+            sid="CreateCacheRepositories", actions=list(TEMPLATE_ACTIONS), resources=import_arns(where, rules)
+        ),
+        *deny_statements(where, rules),
     ]
     keys = [kms_key_arn] if isinstance(kms_key_arn, str) else list(kms_key_arn or [])
     if keys:
@@ -213,8 +201,10 @@ __all__ = [
     "CACHE_FILL_ACTIONS",
     "PULL_ACTIONS",
     "TAG_ON_CREATE_ACTION",
+    "deny_statements",
     "ecr_upstream_arn",
     "ecr_upstream_role_document",
+    "import_arns",
     "pull_through_grants",
     "pull_through_statements",
     "registry_policy_document",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the module itself loads only when a secret is created
 
 
 from ecr_ptc import validation as v
-from ecr_ptc.cache import managed_rules, registry_settings
+from ecr_ptc.cache import grants, managed_rules, registry_settings
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
 from ecr_ptc.cache.policy import (
     ecr_upstream_arn,
@@ -37,7 +37,7 @@ from ecr_ptc.cache.policy import (
     template_role_document,
 )
 from ecr_ptc.cache.registry_settings import RegistrySettings
-from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
+from ecr_ptc.cache.rules import Auth, UpstreamRule, check_purge, check_rules
 from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.nag import acknowledge, acknowledge_sdk_call_provider, printed, wildcard_finding
@@ -105,6 +105,9 @@ class PullThroughCache(PullThroughCacheBase):
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
         rules = self._check_props(rules, repositories, access)
+        check_purge(rules, bool(repositories and repositories.delete_on_stack_delete))
+        if grants.restricted(rules):
+            self._check_sizes(rules, repositories, prefix_repositories, access, registry)
         stack = Stack.of(scope)
         if not Token.is_unresolved(stack.region):
             v.check_region(stack.region, "env.region")
@@ -157,6 +160,10 @@ class PullThroughCache(PullThroughCacheBase):
         ):
             Annotations.of(self).add_warning_v2(REGISTRY_SINGLETON_WARNING_ID, warning)
 
+        self.purge: Optional[Construct] = None
+        if self.repositories.delete_on_stack_delete:
+            self.purge = self._purge_on_delete(rules)
+
         self.consumer_policy = iam.ManagedPolicy(
             self,
             "ConsumerPolicy",
@@ -207,6 +214,26 @@ class PullThroughCache(PullThroughCacheBase):
         return list(rules)
 
     @staticmethod
+    def _check_sizes(
+        rules: Sequence[UpstreamRule],
+        repositories: Optional[RepositorySettings],
+        prefix_repositories: Optional[Mapping[str, RepositorySettings]],
+        access: Optional[AccessSettings],
+        registry: Optional[RegistrySettings],
+    ) -> None:
+        """The allow/deny lists fit the policies that name them (as ``ecr-ptc validate`` checks)."""
+        settings = [
+            s for s in (repositories, *(prefix_repositories or {}).values()) if isinstance(s, RepositorySettings)
+        ]
+        grants.check_policy_sizes(
+            rules,
+            tagged=any(s.tags for s in settings),
+            principals=access.principals if access else (),
+            organization_id=access.organization_id if access else None,
+            extra_registry_statements=registry.policy_statements if isinstance(registry, RegistrySettings) else (),
+        )
+
+    @staticmethod
     def _check_prefix_settings(
         rules: Sequence[UpstreamRule],
         repositories: Optional[RepositorySettings],
@@ -234,6 +261,12 @@ class PullThroughCache(PullThroughCacheBase):
                     f"prefix_repositories[{prefix!r}]",
                     f"expected RepositorySettings, got {settings!r}",
                     "pass RepositorySettings(...)",
+                )
+            if settings.delete_on_stack_delete != (repositories or RepositorySettings()).delete_on_stack_delete:
+                raise ValidationError(
+                    f"prefix_repositories[{prefix!r}].delete_on_stack_delete",
+                    "purging on stack delete is one setting of the whole cache, not of a prefix's template",
+                    "set delete_on_stack_delete in the default repositories only",
                 )
             if settings.scan_on_push is not default_scan:
                 raise ValidationError(
@@ -459,6 +492,17 @@ class PullThroughCache(PullThroughCacheBase):
             repository_policy=repository_policy,
             custom_role_arn=self.template_role_arn,
         )
+
+    def _purge_on_delete(self, rules: Sequence[UpstreamRule]) -> Construct:
+        """The custom resource that deletes the repositories under the prefixes when the stack is deleted;
+        the rules and templates depend on it, so CloudFormation deletes them first and nothing refills a
+        repository while it runs."""
+        from ecr_ptc.cache.purge import CachePurge  # loads Lambda and Logs: only when asked for
+
+        purge = CachePurge(self, "PurgeOnDelete", where=self._where, prefixes=[r.prefix for r in rules])
+        for child in (*self.cfn_rules.values(), *self.managed_rules.values(), *self.templates.values()):
+            child.node.add_dependency(purge.resource)
+        return purge
 
     # --- registry-wide singletons ------------------------------------------------------------------
     def _scanning(self, scanning: Optional[tuple[str, list[dict]]]) -> Optional[ecr.CfnRegistryScanningConfiguration]:

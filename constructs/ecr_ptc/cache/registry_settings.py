@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache.grants import REGISTRY_SIDS
 from ecr_ptc.errors import ValidationError
 
 # AWS::ECR::RegistryScanningConfiguration: at most 2 rules, 0-100 filters each, frequencies SCAN_ON_PUSH
@@ -27,7 +28,7 @@ MAX_POLICY_LENGTH = 10240
 STATEMENT_KEYS = ("Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "Condition")
 SID_PATTERN = re.compile(r"^[A-Za-z0-9]+$")
 # The statement ids the cache's own registry policy uses (policy.registry_policy_document).
-OWN_SIDS = ("PullThroughCachePrincipals", "PullThroughCacheOrganization")
+OWN_SIDS = REGISTRY_SIDS
 # ECR user guide, "Private registry permissions": the V1 scope enforces ecr:ReplicateImage,
 # ecr:BatchImportUpstreamImage and ecr:CreateRepository only ("If any additional actions are added to the
 # registry policy, an error will occur"); the V2 scope, the default, takes every ECR action.

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # type hints only: rules never start the CDK's jsii runtime
 
 from ecr_ptc import validation as v
 from ecr_ptc.errors import ValidationError
+from ecr_ptc_runtime import allow as allow_lists
 from ecr_ptc_runtime.images import repository_pattern
 from ecr_ptc_runtime.upstreams import ALIASES, UPSTREAMS, Auth, UpstreamInfo, suggest_upstream
 
@@ -98,6 +99,10 @@ class UpstreamRule:
     :param registry_url: required for ``azure-container-registry`` and ``ecr``; fixed for the others.
     :param credentials: required for the upstreams that authenticate with a secret.
     :param role_arn: ``ecr`` only: the role ECR assumes (default: the construct creates one).
+    :param allow: upstream repository patterns that may enter the cache, as the upstream names them
+        (``library/*``; IAM wildcards ``*`` and ``?``; default: none, i.e. every repository). The import
+        actions of every policy the stacks write name only these repositories under the prefix.
+    :param deny: upstream repository patterns that may never enter (default: none): an explicit Deny.
     :raises ValidationError: for any of the above out of place or malformed.
     """
 
@@ -107,6 +112,8 @@ class UpstreamRule:
     registry_url: Optional[str]
     credentials: Optional[UpstreamCredentials]
     role_arn: Optional[str]
+    allow: tuple[str, ...]
+    deny: tuple[str, ...]
 
     def __init__(
         self,
@@ -116,6 +123,8 @@ class UpstreamRule:
         registry_url: Optional[str] = None,
         credentials: Optional[UpstreamCredentials] = None,
         role_arn: Optional[str] = None,
+        allow: "tuple[str, ...] | list[str]" = (),
+        deny: "tuple[str, ...] | list[str]" = (),
     ) -> None:
         info = upstream_info(upstream)
         checked = v.check_prefix(prefix if prefix is not None else info.default_prefix, "prefix")
@@ -126,9 +135,33 @@ class UpstreamRule:
             ("registry_url", registry_url),
             ("credentials", credentials),
             ("role_arn", role_arn),
+            ("allow", allow),
+            ("deny", deny),
         ):
             object.__setattr__(self, name, value)
         self._check(info)
+        self._check_lists()
+
+    def _check_lists(self) -> None:
+        for name in ("allow", "deny"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise ValidationError(
+                    name,
+                    f"expected a list of repository patterns, got {value!r}",
+                    f"pass {name}=['library/*', ...]",
+                    f"write {name} as a list, e.g. [library/*, bitnami/postgresql]",
+                )
+            for i, pattern in enumerate(value):
+                problem = allow_lists.pattern_problem(pattern, self.upstream_prefix, self.upstream)
+                if problem:
+                    example = "library/*" if self.upstream == "docker-hub" else "prometheus/*"
+                    raise ValidationError(
+                        f"{name}[{i}]",
+                        problem,
+                        f"write the upstream repository path with '*' or '?' wildcards, e.g. {example!r}",
+                    )
+            object.__setattr__(self, name, tuple(dict.fromkeys(value)))
 
     def _check(self, info: UpstreamInfo) -> None:
         prefix = self.prefix
@@ -230,6 +263,27 @@ class UpstreamRule:
         """The repository-name pattern (for IAM ARNs) of what this rule creates."""
         return repository_pattern(self.prefix)
 
+    @property
+    def restricted(self) -> bool:
+        """Whether ``allow`` or ``deny`` limits what enters the cache through this rule."""
+        return bool(self.allow or self.deny)
+
+    @property
+    def import_patterns(self) -> list[str]:
+        """The cache repository-name patterns the import actions name: the allowed ones, else the prefix's."""
+        if not self.allow:
+            return [self.repository_pattern]
+        return [allow_lists.cache_pattern(self.prefix, self.upstream_prefix, p) for p in self.allow]
+
+    @property
+    def deny_patterns(self) -> list[str]:
+        """The cache repository-name patterns of ``deny`` (an explicit Deny of the import actions)."""
+        return [allow_lists.cache_pattern(self.prefix, self.upstream_prefix, p) for p in self.deny]
+
+    def refusal(self, upstream_path: str) -> Optional[allow_lists.Refusal]:
+        """Why ``upstream_path`` (as the upstream names it) may not enter through this rule, or None."""
+        return allow_lists.refusal(self.prefix, self.allow, self.deny, upstream_path)
+
     def example_repository(self) -> str:
         image = self.info.example_image
         return image if self.prefix == "ROOT" else f"{self.prefix}/{image}"
@@ -317,11 +371,57 @@ class UpstreamRule:
     def with_prefix(self, prefix: str) -> "UpstreamRule":
         return dataclasses.replace(self, prefix=prefix)
 
+    def restrict(
+        self, *, allow: "tuple[str, ...] | list[str]" = (), deny: "tuple[str, ...] | list[str]" = ()
+    ) -> "UpstreamRule":
+        """This rule with ``allow`` and ``deny`` lists (see the class): ``UpstreamRule.docker_hub(creds).restrict(
+        allow=['library/*'])``."""
+        return dataclasses.replace(self, allow=tuple(allow), deny=tuple(deny))
+
+
+def _nests(outer: str, inner: str) -> bool:
+    return outer == "ROOT" or inner.startswith(outer + "/")
+
+
+def check_lists_apart(rules: list[Optional[UpstreamRule]], path: str = "rules") -> None:
+    """A rule with ``allow`` or ``deny`` may not nest with another rule's prefix (``ROOT`` beside others,
+    ``ecr`` with ``ecr/team``): repository ARN patterns cannot tell the two rules' repositories apart, so
+    the outer rule's grant would let in what the inner one's lists keep out."""
+    for i, rule in enumerate(rules):
+        if rule is None or not rule.restricted:
+            continue
+        for j, other in enumerate(rules):
+            if other is None or i == j:
+                continue
+            if _nests(rule.prefix, other.prefix) or _nests(other.prefix, rule.prefix):
+                which = "allow" if rule.allow else "deny"
+                v.fail(
+                    f"{path}[{i}].{which}",
+                    f"the prefix {rule.prefix!r} nests with {path}[{j}]'s {other.prefix!r}: IAM repository patterns "
+                    "cannot tell their repositories apart, so one rule's grant would let in what the other's "
+                    "lists keep out",
+                    "give the rules prefixes that do not contain each other (no ROOT beside other rules), or drop "
+                    "the lists",
+                )
+
+
+def check_purge(rules: list[UpstreamRule], purge: bool) -> None:
+    """``delete_on_stack_delete`` never purges under ``ROOT``: its repositories are all the registry's."""
+    if purge and any(r.prefix == "ROOT" for r in rules):
+        raise ValidationError(
+            "repositories.delete_on_stack_delete",
+            "a ROOT rule's repositories cannot be told from the registry's other repositories, so they are "
+            "never purged on stack delete",
+            "give the rule a prefix, or leave delete_on_stack_delete false",
+            "give the rule a prefix, or leave repositories.deleteOnStackDelete false",
+        )
+
 
 def check_rules(rules: list[UpstreamRule], path: str = "rules") -> None:
-    """Checks across rules: count and unique prefixes."""
+    """Checks across rules: count, unique prefixes, and allow/deny lists apart from other prefixes."""
     v.check_rule_count(len(rules), path)
     v.check_unique_prefixes([r.prefix for r in rules], path)
+    check_lists_apart(list(rules), path)
 
 
 __all__ = [
@@ -331,6 +431,8 @@ __all__ = [
     "UpstreamCredentials",
     "UpstreamInfo",
     "UpstreamRule",
+    "check_lists_apart",
+    "check_purge",
     "check_rules",
     "suggest_upstream",
     "upstream_info",

@@ -124,8 +124,18 @@ class RepositorySettings:
     archive_unpulled_after_days: Optional[int] = None
     delete_archived_after_days: Optional[int] = None
     expire_unpulled_after_days: Optional[int] = None
+    # delete every repository under the cache's prefixes, images included, when the stack is deleted
+    # (default False: they outlive the stack); not under a ROOT rule, not in an organization's spokes
+    delete_on_stack_delete: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.delete_on_stack_delete, bool):  # a YAML 'no' or "false" must not purge
+            raise ValidationError(
+                "delete_on_stack_delete",
+                f"expected true or false, got {self.delete_on_stack_delete!r}",
+                "pass True or False",
+                "write deleteOnStackDelete: true or false (unquoted)",
+            )
         object.__setattr__(self, "tag_mutability", enum_value(TagMutability, self.tag_mutability, "tag_mutability"))
         self._check_exclusions_and_rules()
         object.__setattr__(self, "scan_on_push", _scan_on_push(self.scan_on_push))

@@ -11,6 +11,7 @@ through its deduplicated failure notification and the fill metrics onto its dash
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Optional
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -27,7 +28,7 @@ from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge
 from ecr_ptc.organization.settings import MISS_BUS_NAME, OrganizationSettings, miss_prefixes
-from ecr_ptc_runtime import fill, metrics
+from ecr_ptc_runtime import allow, fill, metrics
 
 if TYPE_CHECKING:
     from ecr_ptc.monitoring.cache_monitoring import CacheMonitoring
@@ -114,6 +115,9 @@ class HubMissFill(Construct):
             "HUB_ACCOUNT": settings.hub.account,
             "FILL_TABLE": self.windows.table_name,
         }
+        lists = allow.lists_json(cache.rules)
+        if lists:  # the hub rules' allow/deny lists: a miss they refuse is dropped before any call
+            environment["LISTS"] = json.dumps(lists, separators=(",", ":"))
         self._notify(monitoring, environment)
         self.function = runtime_function(
             self,

@@ -31,6 +31,8 @@ from ecr_ptc.cache.policy import (
     LOCAL_IMPORT_ACTIONS,
     UPSTREAM_READ_ACTIONS,
     ArnParts,
+    deny_statements,
+    import_arns,
     repository_arns,
 )
 from ecr_ptc.cache.rules import UpstreamRule
@@ -72,9 +74,10 @@ def spoke_role_document(spoke: ArnParts, hub: ArnParts, rules: Sequence[Upstream
             iam.PolicyStatement(
                 sid="ImportIntoSpoke",
                 actions=list(LOCAL_IMPORT_ACTIONS),
-                resources=repository_arns(spoke, rules),
+                resources=import_arns(spoke, rules),  # the allowed repositories, with allow lists
             ),
             iam.PolicyStatement(sid="AuthorizationToken", actions=[AUTH_TOKEN_ACTION], resources=["*"]),
+            *deny_statements(spoke, rules),
         ]
     )
 

@@ -9,13 +9,13 @@ reference, CreateStackInstances).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Sequence
 
 from ecr_ptc import validation as v
+from ecr_ptc.cache.grants import ArnParts, policy_length, registry_statements, repository_arns
 from ecr_ptc.cache.rules import Auth, UpstreamRule
 from ecr_ptc.cache.settings import enum_value
 from ecr_ptc.errors import ValidationError
@@ -382,7 +382,9 @@ def spoke_rules(hub_rules: Sequence[UpstreamRule], settings: OrganizationSetting
             out.append(rule)
         else:
             upstream_prefix = None if rule.prefix == "ROOT" else rule.prefix
-            out.append(UpstreamRule.ecr(settings.hub.registry_url, prefix=rule.prefix, upstream_prefix=upstream_prefix))
+            spoke = UpstreamRule.ecr(settings.hub.registry_url, prefix=rule.prefix, upstream_prefix=upstream_prefix)
+            # The hub is the spoke's upstream: it names the allowed repositories as the hub's cache does.
+            out.append(spoke.restrict(allow=rule.import_patterns if rule.allow else (), deny=rule.deny_patterns))
     return out
 
 
@@ -396,7 +398,6 @@ def miss_prefixes(hub_rules: Sequence[UpstreamRule], settings: OrganizationSetti
 
 
 MAX_REGISTRY_POLICY_CHARACTERS = 10_240  # ECR API reference, PutRegistryPolicy policyText
-_IMPORT_ACTIONS = ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]
 _READ_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:GetImageCopyStatus", "ecr:DescribeImages"]
 
 
@@ -409,38 +410,21 @@ def hub_registry_policy_length(
     the spokes' read statement; each lists every prefix's repository ARN. Statements the config adds
     itself (``registry``) are not counted: synth checks the whole policy again."""
     assert settings.hub is not None
-
-    def one_or_list(values: list[str]) -> Any:
-        return values[0] if len(values) == 1 else values
-
-    arns = sorted(
-        f"arn:aws:ecr:{settings.hub.region}:{settings.hub.account}:repository/{r.repository_pattern}" for r in hub_rules
-    )
+    hub = ArnParts("aws", settings.hub.region, settings.hub.account)
+    statements = registry_statements(hub, hub_rules, principals, settings.organization_id)
+    arns = repository_arns(hub, hub_rules)
     org = {"StringEquals": {"aws:PrincipalOrgID": settings.organization_id}}
-    statements: list[dict[str, Any]] = []
-    if principals:
-        roots = [p if p.startswith("arn:") else f"arn:aws:iam::{p}:root" for p in principals]
-        statements.append(
-            {
-                "Action": _IMPORT_ACTIONS,
-                "Effect": "Allow",
-                "Principal": {"AWS": one_or_list(roots)},
-                "Resource": one_or_list(arns),
-                "Sid": "PullThroughCachePrincipals",
-            }
-        )
-    for sid, actions in (("PullThroughCacheOrganization", _IMPORT_ACTIONS), ("OrganizationSpokesRead", _READ_ACTIONS)):
-        statements.append(
-            {
-                "Action": actions,
-                "Condition": org,
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Resource": one_or_list(arns),
-                "Sid": sid,
-            }
-        )
-    return len(json.dumps({"Statement": statements, "Version": "2012-10-17"}, separators=(",", ":")))
+    statements.append(
+        {
+            "Action": _READ_ACTIONS,
+            "Condition": org,
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Resource": arns[0] if len(arns) == 1 else arns,
+            "Sid": "OrganizationSpokesRead",
+        }
+    )
+    return policy_length(statements)
 
 
 __all__ = [

@@ -40,9 +40,13 @@ def spoke_repository_settings(hub: RepositorySettings) -> tuple[RepositorySettin
 
     Registry-wide singletons stay with each account (no scanning configuration: a member account's
     scanning is its security baseline's). A customer-managed KMS key belongs to one account and Region,
-    so spokes encrypt with KMS under the AWS managed key ``aws/ecr`` instead."""
+    so spokes encrypt with KMS under the AWS managed key ``aws/ecr`` instead. Spokes never purge on stack
+    delete (``delete_on_stack_delete``): its function would be an asset, and a StackSet template has none."""
     kms = hub.encryption.kms_key_arn is not None
-    return dataclasses.replace(hub, scan_on_push=ScanOnPush.OFF, encryption=Encryption.aes256()), kms
+    spoke = dataclasses.replace(
+        hub, scan_on_push=ScanOnPush.OFF, encryption=Encryption.aes256(), delete_on_stack_delete=False
+    )
+    return spoke, kms
 
 
 class SpokeCache(Construct):

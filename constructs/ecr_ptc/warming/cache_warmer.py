@@ -24,7 +24,7 @@ from ecr_ptc.errors import ValidationError
 from ecr_ptc.warming import scheduled
 from ecr_ptc.warming.runtime import WarmerRuntime
 from ecr_ptc.warming.settings import WarmSettings, resolve_warm_images
-from ecr_ptc_runtime import metrics
+from ecr_ptc_runtime import allow, metrics
 
 RESOURCE_TYPE = "Custom::EcrPtcWarmImage"
 # The waiter gives up this long after the warmer's own deadline (TimeoutSeconds), so the
@@ -66,6 +66,7 @@ class CacheWarmer(Construct):
         self.images: tuple[str, ...] = tuple(images)
 
         runtime = self._runtime(settings)
+        lists = allow.lists_json(rules)
         cache.grant_pull_through(runtime.role)
         # After a pull, the warmer reads the cached image back (DescribeImages) under the same prefixes;
         # DescribeRepositories tells "the pull created no repository" from "the import was denied".
@@ -87,6 +88,8 @@ class CacheWarmer(Construct):
                     "Platforms": list(settings.platforms),
                     "TimeoutSeconds": settings.timeout_seconds,
                     "OnFailure": settings.on_failure.value,
+                    # the rules' allow/deny lists, checked again before any call (only when a rule has them)
+                    **({"Lists": lists} if lists else {}),
                 },
             )
             resource.node.add_dependency(cache)  # rules, templates and registry policy first
@@ -119,6 +122,7 @@ class CacheWarmer(Construct):
             images=self.images,
             platforms=settings.platforms,
             prefixes=cache.prefixes,
+            lists=allow.lists_json(cache.rules),
         )
         self.scheduled_function, self.dead_letter_queue = runtime_part.function, runtime_part.dead_letter_queue
 

@@ -105,12 +105,25 @@ class ScheduledRuntime(Construct):
         return found
 
 
-def schedule_input(cache_name: str, images: Sequence[str], platforms: Sequence[str], prefixes: Sequence[str]) -> dict:
+def schedule_input(
+    cache_name: str,
+    images: Sequence[str],
+    platforms: Sequence[str],
+    prefixes: Sequence[str],
+    lists: Sequence[dict] = (),
+) -> dict:
     """What the schedule hands ``scheduled_handler`` (``ecr_ptc_runtime.handler.ScheduledRun``).
 
     :raises ValidationError: when the input would pass :data:`MAX_INPUT_BYTES`.
     """
-    payload = {"cache": cache_name, "images": list(images), "platforms": list(platforms), "prefixes": list(prefixes)}
+    payload: dict[str, Any] = {
+        "cache": cache_name,
+        "images": list(images),
+        "platforms": list(platforms),
+        "prefixes": list(prefixes),
+    }
+    if lists:  # the rules' allow/deny lists (ecr_ptc_runtime.allow.lists_json): only when some rule has them
+        payload["lists"] = list(lists)
     size = len(json.dumps(payload, separators=(",", ":")).encode())
     if size > MAX_INPUT_BYTES:
         raise ValidationError(
@@ -130,10 +143,11 @@ def add_schedule(
     images: Sequence[str],
     platforms: Sequence[str],
     prefixes: Sequence[str],
+    lists: Sequence[dict] = (),
 ) -> tuple[scheduler.Schedule, ScheduledRuntime]:
     """A schedule (child ``Schedule`` of ``scope``) that runs the stack's scheduled function over ``images``."""
     stack = Stack.of(scope)
-    payload = schedule_input(stack.stack_name, images, platforms, prefixes)
+    payload = schedule_input(stack.stack_name, images, platforms, prefixes, lists)
     scheduled = ScheduledRuntime.of(runtime)
     target = targets.LambdaInvoke(
         scheduled.function,

@@ -13,6 +13,7 @@ from typing import Any, Optional, Sequence
 from ecr_ptc.cache.rules import UpstreamRule
 from ecr_ptc.errors import ValidationError
 from ecr_ptc.warming.schedule import check_schedule
+from ecr_ptc_runtime.allow import upstream_path
 from ecr_ptc_runtime.images import ImageRef, best_prefix, official_image, parse_image, parse_platform
 
 
@@ -123,7 +124,9 @@ def _rule_for(image: ImageRef, rules: Sequence[UpstreamRule]) -> Optional[Upstre
 def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -> tuple[list[str], list[str]]:
     """Check the images against the cache rules: (normalized images, warnings).
 
-    Every image must lie under a rule prefix; Docker Hub official images get their ``library/``;
+    Every image must lie under a rule prefix and pass the rule's allow and deny lists (a disallowed image
+    is refused here, before the warmer, deploy-time or scheduled, makes any call); Docker Hub official images
+    get their ``library/``;
     two entries that name the same image are an error. Paths are relative to the warm settings.
     """
     images: list[str] = []
@@ -156,6 +159,15 @@ def resolve_warm_images(settings: WarmSettings, rules: Sequence[UpstreamRule]) -
                 f"Write it that way to silence this warning"
             )
             image = fixed
+        refused = rule.refusal(upstream_path(rule.prefix, rule.upstream_prefix, image.repository) or "")
+        if refused is not None:  # the warmer would be denied the import: refuse before any call
+            raise ValidationError(
+                path,
+                f"image {text!r}: {refused}",
+                f"add a pattern that names it to the rule's {refused.which} list"
+                if refused.which == "allow"
+                else "remove it from warm.images, or the pattern from the rule's deny list",
+            )
         name = str(image)
         if name in seen:
             same = "" if name == text else f" (as {name!r})"

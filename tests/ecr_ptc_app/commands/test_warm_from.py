@@ -167,3 +167,22 @@ def test_kustomize_overrides_are_listed_not_warmed(config, tmp_path):
 def test_a_shared_registry_keeps_each_maps_tag(config, values, written, tag):
     found = image_references(values, load_config(config).rules, SCAN_REGISTRY)
     assert [(f.written, f.tag) for f in found] == [(written, tag)]
+
+
+def test_a_reference_a_rules_allow_list_refuses_is_listed_not_warmed(tmp_path):
+    from ecr_ptc_app.warm_from import read, select
+
+    (tmp_path / "cache.yaml").write_text(
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretName: ecr-pullthroughcache/docker-hub}\n"
+        "    allow: ['library/*']\n"
+    )
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: nginx:1.27\n  - image: bitnami/redis:7.4\n"
+    )
+    config = load_config(str(tmp_path / "cache.yaml"))
+    selection = select(read([str(pod)], config, io.StringIO()), config, ())
+    assert [str(i) for i in selection.images] == ["docker-hub/library/nginx:1.27"]
+    assert selection.left_out == [
+        f"{pod}:6: bitnami/redis:7.4: not allowed into the cache: 'bitnami/redis' is not in rules[prefix=docker-hub].allow"
+    ]

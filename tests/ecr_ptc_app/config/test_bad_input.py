@@ -1099,6 +1099,69 @@ CASES += [
         "expireUntaggedAfterDays",
         5,
     ),
+    # rules[].allow / rules[].deny and repositories.deleteOnStackDelete (README: "Which images may enter",
+    # "Removing the cache")
+    ("allow-not-a-list", QUAY + "    allow: library/*\n", "rules[0].allow", "expected a list", 3),
+    ("allow-capitals", QUAY + "    allow: [Prometheus/*]\n", "rules[0].allow[0]", "characters a repository", 3),
+    ("deny-empty-segment", QUAY + "    deny: [prometheus//x]\n", "rules[0].deny[0]", "empty path segment", 3),
+    ("allow-not-a-string", QUAY + "    allow: [7]\n", "rules[0].allow[0]", "as a number", 3),
+    (
+        "allow-docker-hub-official-without-library",
+        "rules:\n  - upstream: docker-hub\n    credentials: {secretName: ecr-pullthroughcache/hub}\n"
+        "    allow: [nginx]\n",
+        "rules[0].allow[0]",
+        "library/nginx",
+        4,
+    ),
+    (
+        "allow-outside-the-upstream-prefix",
+        "rules:\n  - upstream: quay\n    prefix: mirror\n    upstreamPrefix: team\n    allow: [app/*]\n",
+        "rules[0].allow[0]",
+        "upstream prefix 'team/'",
+        5,
+    ),
+    (
+        "allow-beside-a-root-rule",
+        QUAY + "    allow: [prometheus/*]\n  - upstream: k8s\n    prefix: ROOT\n",
+        "rules[0].allow",
+        "nests with",
+        3,
+    ),
+    (
+        "allow-past-the-managed-policy-limit",
+        QUAY + "    allow: [" + ", ".join(f"team-{i:03d}/service-{i:03d}" for i in range(120)) + "]\n",
+        "rules",
+        "6144",
+        1,
+    ),
+    (
+        "warm-image-outside-the-allow-list",
+        QUAY + "    allow: [prometheus/*]\nwarm: {images: [quay/grafana/grafana:11]}\n",
+        "warm.images[0]",
+        "is not in rules[prefix=quay].allow",
+        4,
+    ),
+    (
+        "delete-on-stack-delete-a-string",
+        QUAY + "repositories: {deleteOnStackDelete: 'yes'}\n",
+        "repositories.deleteOnStackDelete",
+        "true or false",
+        3,
+    ),
+    (
+        "delete-on-stack-delete-per-rule",
+        QUAY + "    repositories: {deleteOnStackDelete: true}\n",
+        "rules[0].repositories.deleteOnStackDelete",
+        "whole cache",
+        3,
+    ),
+    (
+        "delete-on-stack-delete-with-root",
+        "rules:\n  - upstream: quay\n    prefix: ROOT\nrepositories: {deleteOnStackDelete: true}\n",
+        "repositories.deleteOnStackDelete",
+        "ROOT rule",
+        4,
+    ),
 ]
 
 
