@@ -17,9 +17,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.stable_draws import import_product_modules
+
 from .config_strategy import OMIT, SECTIONS, Draft, Section, config_documents, organization_valid
 from .iam_lint import problems as iam_problems
 from .lint import findings
+
+import_product_modules()  # the same examples in any test order (tests/stable_draws.py)
 
 EXAMPLES = int(os.environ.get("ECR_PTC_SPOKE_PROPERTY_EXAMPLES", "8"))
 

@@ -28,8 +28,11 @@ from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.organization.spoke import SpokeStack
 from tests.app.iam_eval import allows, documents, expected, list_problems, probes, registry_arn
 from tests.ecr_ptc.organization.conftest import settings as org_settings
+from tests.stable_draws import import_product_modules
 
 from .conftest import CONTEXT, ENV
+
+import_product_modules()  # the same examples in any test order (tests/stable_draws.py)
 
 MAX_EXAMPLES = int(os.environ.get("ECR_PTC_ALLOW_EXAMPLES", "5"))
 WORDS = ("a", "b", "ab", "lib")  # pattern parts: tests/app/iam_eval.py probes the same words
