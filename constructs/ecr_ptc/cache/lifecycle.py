@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
 from ecr_ptc import validation as v
@@ -145,36 +145,15 @@ def check_lifecycle_policy(document: Any, path: str) -> dict:
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list) or not document["rules"]:
         v.fail(path, 'a lifecycle policy is {"rules": [...]} with at least one rule', "see the ECR user guide")
     rules = document["rules"]
-    priorities: dict[int, int] = {}
-    untagged_by_class: dict[str, int] = {}
-    any_rule: Optional[int] = None
+    seen = _Seen()
     last_not_any = max((p for p in _priorities(rules) if p[1] != "any"), default=None, key=lambda p: p[0])
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
             _fail_rule(path, i, f"expected a rule mapping, got {rule!r}", "write each rule as a mapping")
-        priority, selection, action = rule.get("rulePriority"), rule.get("selection"), rule.get("action")
-        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
-            _fail_rule(path, i, f"rulePriority {priority!r} is not a whole number of 1 or more", "number the rules")
-        if priority in priorities:
-            _fail_rule(path, i, f"rulePriority {priority} is also rules[{priorities[priority]}]'s", "make it unique")
-        priorities[priority] = i
+        priority, selection = _check_priority(rule.get("rulePriority"), seen, path, i), rule.get("selection")
         if not isinstance(selection, dict):
             _fail_rule(path, i, "the rule has no selection", "add selection: {tagStatus: ..., countType: ...}")
-        status = selection.get("tagStatus")
-        if status not in TAG_STATUSES:
-            _fail_rule(path, i, f"tagStatus {status!r} is not tagged, untagged or any", "use one of them")
-        prefixes, patterns = selection.get("tagPrefixList"), selection.get("tagPatternList")
-        if status == "tagged":
-            if (prefixes is None) == (patterns is None):
-                _fail_rule(
-                    path, i, "a tagged rule needs exactly one of tagPrefixList and tagPatternList", "give one of them"
-                )
-            if prefixes is not None:
-                _strings(prefixes, f"{path}.rules[{i}].selection.tagPrefixList", TAG_PREFIX, "a tag prefix")
-            if patterns is not None:
-                _strings(patterns, f"{path}.rules[{i}].selection.tagPatternList", TAG_PATTERN, "a tag pattern")
-        elif prefixes is not None or patterns is not None:
-            _fail_rule(path, i, f"a rule for {status} images takes no tag lists", "remove tagPrefixList/tagPatternList")
+        status = _check_tag_selection(selection, path, i)
         if status == "any" and last_not_any is not None and priority < last_not_any[0]:
             _fail_rule(
                 path,
@@ -183,38 +162,8 @@ def check_lifecycle_policy(document: Any, path: str) -> dict:
                 "rulePriority for it",
                 "give it a higher rulePriority than every other rule",
             )
-        if status == "any":
-            if any_rule is not None:
-                _fail_rule(
-                    path,
-                    i,
-                    f"rules[{any_rule}] already has tagStatus any: ECR evaluates the one rule for any last "
-                    "(it must have the highest rulePriority), so a policy has at most one",
-                    "merge the two rules, or select tagged or untagged images in one of them",
-                )
-            any_rule = i
-        if status == "untagged":
-            storage = str(selection.get("storageClass", "standard"))
-            if storage in untagged_by_class:
-                _fail_rule(
-                    path,
-                    i,
-                    f"rules[{untagged_by_class[storage]}] already selects untagged images ({storage}); ECR allows "
-                    "one tagStatus untagged rule per storage class",
-                    "merge the two rules, or select tagged images",
-                )
-            untagged_by_class[storage] = i
-        count_type, number = selection.get("countType"), selection.get("countNumber")
-        if count_type not in COUNT_TYPES:
-            _fail_rule(path, i, f"countType {count_type!r} is not one of {', '.join(COUNT_TYPES)}", "use one of them")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            _fail_rule(path, i, f"countNumber {number!r} is not a whole number of 1 or more", "give a number")
-        if count_type == "imageCountMoreThan" and "countUnit" in selection:
-            _fail_rule(path, i, "imageCountMoreThan takes no countUnit", "remove countUnit")
-        if count_type != "imageCountMoreThan" and selection.get("countUnit") != "days":
-            _fail_rule(path, i, f"{count_type} needs countUnit days", "add countUnit: days")
-        if not isinstance(action, dict) or action.get("type") not in ACTIONS:
-            _fail_rule(path, i, f"action {action!r} is not expire or transition", 'use {"type": "expire"}')
+        _check_one_of_a_kind(status, selection, seen, path, i)
+        _check_count_and_action(selection, rule.get("action"), path, i)
     text = json.dumps(document, separators=(",", ":"))
     if not MIN_POLICY_LENGTH <= len(text) <= MAX_POLICY_LENGTH:
         v.fail(
@@ -223,6 +172,85 @@ def check_lifecycle_policy(document: Any, path: str) -> dict:
             "add descriptions to short rules, or split a long policy",
         )
     return document
+
+
+@dataclass
+class _Seen:
+    """What the rules before the current one claimed: priorities, the ``any`` rule, untagged storage classes."""
+
+    priorities: dict[int, int] = field(default_factory=dict)  # priority -> rule index
+    untagged_by_class: dict[str, int] = field(default_factory=dict)  # storage class -> rule index
+    any_rule: Optional[int] = None
+
+
+def _check_priority(priority: Any, seen: _Seen, path: str, i: int) -> int:
+    """The rule's ``rulePriority``, a whole number of 1 or more that no earlier rule has (recorded in ``seen``)."""
+    if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
+        _fail_rule(path, i, f"rulePriority {priority!r} is not a whole number of 1 or more", "number the rules")
+    if priority in seen.priorities:
+        _fail_rule(path, i, f"rulePriority {priority} is also rules[{seen.priorities[priority]}]'s", "make it unique")
+    seen.priorities[priority] = i
+    return priority
+
+
+def _check_tag_selection(selection: dict, path: str, i: int) -> Any:
+    """The rule's ``tagStatus`` (tagged, untagged or any), its tag lists checked: exactly one for tagged, none else."""
+    status = selection.get("tagStatus")
+    if status not in TAG_STATUSES:
+        _fail_rule(path, i, f"tagStatus {status!r} is not tagged, untagged or any", "use one of them")
+    prefixes, patterns = selection.get("tagPrefixList"), selection.get("tagPatternList")
+    if status == "tagged":
+        if (prefixes is None) == (patterns is None):
+            _fail_rule(
+                path, i, "a tagged rule needs exactly one of tagPrefixList and tagPatternList", "give one of them"
+            )
+        if prefixes is not None:
+            _strings(prefixes, f"{path}.rules[{i}].selection.tagPrefixList", TAG_PREFIX, "a tag prefix")
+        if patterns is not None:
+            _strings(patterns, f"{path}.rules[{i}].selection.tagPatternList", TAG_PATTERN, "a tag pattern")
+    elif prefixes is not None or patterns is not None:
+        _fail_rule(path, i, f"a rule for {status} images takes no tag lists", "remove tagPrefixList/tagPatternList")
+    return status
+
+
+def _check_one_of_a_kind(status: Any, selection: dict, seen: _Seen, path: str, i: int) -> None:
+    """Nothing: fails a second ``any`` rule, or a second ``untagged`` rule of one storage class (recorded in ``seen``)."""
+    if status == "any":
+        if seen.any_rule is not None:
+            _fail_rule(
+                path,
+                i,
+                f"rules[{seen.any_rule}] already has tagStatus any: ECR evaluates the one rule for any last "
+                "(it must have the highest rulePriority), so a policy has at most one",
+                "merge the two rules, or select tagged or untagged images in one of them",
+            )
+        seen.any_rule = i
+    if status == "untagged":
+        storage = str(selection.get("storageClass", "standard"))
+        if storage in seen.untagged_by_class:
+            _fail_rule(
+                path,
+                i,
+                f"rules[{seen.untagged_by_class[storage]}] already selects untagged images ({storage}); ECR allows "
+                "one tagStatus untagged rule per storage class",
+                "merge the two rules, or select tagged images",
+            )
+        seen.untagged_by_class[storage] = i
+
+
+def _check_count_and_action(selection: dict, action: Any, path: str, i: int) -> None:
+    """Nothing: fails a ``countType``, ``countNumber``, ``countUnit`` or action ECR does not know."""
+    count_type, number = selection.get("countType"), selection.get("countNumber")
+    if count_type not in COUNT_TYPES:
+        _fail_rule(path, i, f"countType {count_type!r} is not one of {', '.join(COUNT_TYPES)}", "use one of them")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        _fail_rule(path, i, f"countNumber {number!r} is not a whole number of 1 or more", "give a number")
+    if count_type == "imageCountMoreThan" and "countUnit" in selection:
+        _fail_rule(path, i, "imageCountMoreThan takes no countUnit", "remove countUnit")
+    if count_type != "imageCountMoreThan" and selection.get("countUnit") != "days":
+        _fail_rule(path, i, f"{count_type} needs countUnit days", "add countUnit: days")
+    if not isinstance(action, dict) or action.get("type") not in ACTIONS:
+        _fail_rule(path, i, f"action {action!r} is not expire or transition", 'use {"type": "expire"}')
 
 
 def _priorities(rules: list) -> list[tuple[int, Any]]:

@@ -10,7 +10,6 @@ from aws_cdk import (
     ArnFormat,
     CustomResource,
     Stack,
-    Token,
 )
 from aws_cdk import (
     aws_ecr as ecr,
@@ -26,7 +25,7 @@ if TYPE_CHECKING:  # the module itself loads only when a secret is created
 
 
 from ecr_ptc import validation as v
-from ecr_ptc.cache import grants, managed_rules, registry_settings
+from ecr_ptc.cache import inputs, managed_rules, registry_settings
 from ecr_ptc.cache.base import ImportedPullThroughCache, PullThroughCacheBase, import_cache
 from ecr_ptc.cache.policy import (
     ecr_upstream_arn,
@@ -37,9 +36,8 @@ from ecr_ptc.cache.policy import (
     template_role_document,
 )
 from ecr_ptc.cache.registry_settings import RegistrySettings
-from ecr_ptc.cache.rules import Auth, UpstreamRule, check_purge, check_rules
-from ecr_ptc.cache.settings import AccessSettings, RepositorySettings, ScanOnPush
-from ecr_ptc.errors import ValidationError
+from ecr_ptc.cache.rules import Auth, UpstreamRule
+from ecr_ptc.cache.settings import AccessSettings, RepositorySettings
 from ecr_ptc.nag import acknowledge, acknowledge_sdk_call_provider, printed, wildcard_finding
 
 PLACEHOLDER = "REPLACE_ME"
@@ -104,35 +102,22 @@ class PullThroughCache(PullThroughCacheBase):
         rule_resources: Optional[str] = None,
     ) -> None:
         # Checked before the construct joins the tree, so bad input leaves no half-built node behind.
-        rules = self._check_props(rules, repositories, access)
-        check_purge(rules, bool(repositories and repositories.delete_on_stack_delete))
-        if grants.restricted(rules):
-            self._check_sizes(rules, repositories, prefix_repositories, access, registry)
-        stack = Stack.of(scope)
-        if not Token.is_unresolved(stack.region):
-            v.check_region(stack.region, "env.region")
-        per_prefix = self._check_prefix_settings(rules, repositories, prefix_repositories)
-        if registry is not None and not isinstance(registry, RegistrySettings):
-            raise ValidationError(
-                "registry", f"expected RegistrySettings, got {registry!r}", "pass RegistrySettings(...)"
-            )
-        scan = (repositories or RepositorySettings()).scan_on_push
-        scanning = registry_settings.merged_scanning(
-            registry.scanning if registry else None,
-            None if scan is ScanOnPush.OFF else scan.value.upper(),
-            [rule.repository_pattern for rule in rules],
+        checked = inputs.checked_inputs(
+            scope,
+            rules=rules,
+            repositories=repositories,
+            access=access,
+            template_role_arn=template_role_arn,
+            prefix_repositories=prefix_repositories,
+            registry=registry,
+            rule_resources=rule_resources,
         )
-        key_warnings = [self._check_key_location(s, stack) for s in (repositories, *per_prefix.values())]
-        key_warning = next((w for w in key_warnings if w), None)
-        self._check_secret_locations(rules, stack)
-        if template_role_arn is not None:
-            v.check_template_role_arn(template_role_arn, "template_role_arn")
-        mode = managed_rules.rule_resources(scope, rule_resources)
+        rules = checked.rules
         super().__init__(scope, id, rules=rules, repositories=repositories)
-        self.rule_resources = mode
-        self.prefix_repositories = per_prefix
-        if key_warning:
-            Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, key_warning)
+        self.rule_resources = checked.rule_resources
+        self.prefix_repositories = checked.prefix_repositories
+        if checked.key_warning:
+            Annotations.of(self).add_warning_v2(KMS_ACCOUNT_WARNING_ID, checked.key_warning)
 
         self.access: Optional[AccessSettings] = access
         self.cfn_rules: dict[str, ecr.CfnPullThroughCacheRule] = {}  # rule_resources cloudformation or retain
@@ -153,7 +138,7 @@ class PullThroughCache(PullThroughCacheBase):
             self._add_rule(rule)
 
         self.registry: Optional[RegistrySettings] = registry
-        self.scanning_configuration: Optional[ecr.CfnRegistryScanningConfiguration] = self._scanning(scanning)
+        self.scanning_configuration: Optional[ecr.CfnRegistryScanningConfiguration] = self._scanning(checked.scanning)
         self.registry_policy: Optional[ecr.CfnRegistryPolicy] = self._registry_policy(rules, access, registry)
         for warning in registry_settings.singleton_warnings(
             self.registry_policy is not None, self.scanning_configuration is not None
@@ -164,118 +149,8 @@ class PullThroughCache(PullThroughCacheBase):
         if self.repositories.delete_on_stack_delete:
             self.purge = self._purge_on_delete(rules)
 
-        self.consumer_policy = iam.ManagedPolicy(
-            self,
-            "ConsumerPolicy",
-            description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
-            statements=pull_through_statements(self._where, rules, tagged=self.tagged),
-        )
-        self._acknowledge_pull_through(self.consumer_policy)
-        acknowledge(self.consumer_policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
-        if self.registry_policy is not None and access is not None and access.organization_id:
-            acknowledge(
-                self.registry_policy,
-                "AwsSolutions-ECR1",
-                f"principal '*' is limited to the organization {access.organization_id} by an "
-                "aws:PrincipalOrgID condition, and to creating and filling the cache's repositories",
-            )
-
-    # --- validation -----------------------------------------------------------------------------
-    @staticmethod
-    def _check_props(rules: Sequence[UpstreamRule], repositories: object, access: object) -> list[UpstreamRule]:
-        if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
-            raise ValidationError(
-                "rules",
-                f"expected a list of UpstreamRule, got {rules!r}",
-                "pass rules=[UpstreamRule.ecr_public(), ...]",
-            )
-        for index, rule in enumerate(rules):
-            if not isinstance(rule, UpstreamRule):
-                raise ValidationError(
-                    f"rules[{index}]",
-                    f"expected an UpstreamRule, got {rule!r}",
-                    "build rules with the UpstreamRule factories, e.g. UpstreamRule.quay()",
-                )
-        check_rules(list(rules))
-        if isinstance(repositories, RepositorySettings) and repositories.scan_on_push is not ScanOnPush.OFF:
-            v.check_scan_filters([r.prefix for r in rules], "rules")
-        if repositories is not None and not isinstance(repositories, RepositorySettings):
-            raise ValidationError(
-                "repositories",
-                f"expected RepositorySettings, got {repositories!r}",
-                "pass repositories=RepositorySettings(...) or leave it out",
-            )
-        if access is not None and not isinstance(access, AccessSettings):
-            raise ValidationError(
-                "access",
-                f"expected AccessSettings, got {access!r}",
-                "pass access=AccessSettings(principals=[...]) or leave it out",
-            )
-        return list(rules)
-
-    @staticmethod
-    def _check_sizes(
-        rules: Sequence[UpstreamRule],
-        repositories: Optional[RepositorySettings],
-        prefix_repositories: Optional[Mapping[str, RepositorySettings]],
-        access: Optional[AccessSettings],
-        registry: Optional[RegistrySettings],
-    ) -> None:
-        """The allow/deny lists fit the policies that name them (as ``ecr-ptc validate`` checks)."""
-        settings = [
-            s for s in (repositories, *(prefix_repositories or {}).values()) if isinstance(s, RepositorySettings)
-        ]
-        grants.check_policy_sizes(
-            rules,
-            tagged=any(s.tags for s in settings),
-            principals=access.principals if access else (),
-            organization_id=access.organization_id if access else None,
-            extra_registry_statements=registry.policy_statements if isinstance(registry, RegistrySettings) else (),
-        )
-
-    @staticmethod
-    def _check_prefix_settings(
-        rules: Sequence[UpstreamRule],
-        repositories: Optional[RepositorySettings],
-        prefix_repositories: Optional[Mapping[str, RepositorySettings]],
-    ) -> dict[str, RepositorySettings]:
-        if prefix_repositories is None:
-            return {}
-        if not isinstance(prefix_repositories, Mapping):
-            raise ValidationError(
-                "prefix_repositories",
-                f"expected a mapping of prefix to RepositorySettings, got {prefix_repositories!r}",
-                "pass prefix_repositories={'docker-hub': RepositorySettings(...)}",
-            )
-        prefixes = [r.prefix for r in rules]
-        default_scan = (repositories or RepositorySettings()).scan_on_push
-        for prefix, settings in prefix_repositories.items():
-            if prefix not in prefixes:
-                raise ValidationError(
-                    f"prefix_repositories[{prefix!r}]",
-                    f"no rule has the prefix {prefix!r}",
-                    f"use one of: {', '.join(prefixes)}",
-                )
-            if not isinstance(settings, RepositorySettings):
-                raise ValidationError(
-                    f"prefix_repositories[{prefix!r}]",
-                    f"expected RepositorySettings, got {settings!r}",
-                    "pass RepositorySettings(...)",
-                )
-            if settings.delete_on_stack_delete != (repositories or RepositorySettings()).delete_on_stack_delete:
-                raise ValidationError(
-                    f"prefix_repositories[{prefix!r}].delete_on_stack_delete",
-                    "purging on stack delete is one setting of the whole cache, not of a prefix's template",
-                    "set delete_on_stack_delete in the default repositories only",
-                )
-            if settings.scan_on_push is not default_scan:
-                raise ValidationError(
-                    f"prefix_repositories[{prefix!r}].scan_on_push",
-                    "scan on push is one registry-wide scanning configuration, not a template setting",
-                    "set scan_on_push in the default repositories only (or use registry scanning rules with filters)",
-                    "set scanOnPush in the top-level repositories only, or use registry.scanning rules with filters",
-                )
-        return dict(prefix_repositories)
+        self.consumer_policy = self._consumer_policy(rules)
+        self._acknowledge_organization_principal(access)
 
     def _all_settings(self) -> list[RepositorySettings]:
         """The settings of every rule's template (the default's first), each once."""
@@ -285,22 +160,27 @@ class PullThroughCache(PullThroughCacheBase):
             unique.setdefault(id(settings), settings)
         return list(unique.values())
 
-    @staticmethod
-    def _check_key_location(repositories: Optional[RepositorySettings], stack: Stack) -> Optional[str]:
-        if repositories is None:
-            return None
-        region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
-        error, warning = repositories.key_location(region, account)
-        if error:
-            raise error.under("repositories")
-        return warning
+    def _consumer_policy(self, rules: Sequence[UpstreamRule]) -> iam.ManagedPolicy:
+        """The managed policy to attach to whoever pulls through the cache (its prefixes only)."""
+        policy = iam.ManagedPolicy(
+            self,
+            "ConsumerPolicy",
+            description=f"Pull through the ECR cache prefixes: {', '.join(self.prefixes)}"[:1000],
+            statements=pull_through_statements(self._where, rules, tagged=self.tagged),
+        )
+        self._acknowledge_pull_through(policy)
+        acknowledge(policy, "AwsSolutions-IAM5[Resource::*]", AUTH_TOKEN_REASON)
+        return policy
 
-    @staticmethod
-    def _check_secret_locations(rules: Sequence[UpstreamRule], stack: Stack) -> None:
-        region, account = (None if Token.is_unresolved(x) else x for x in (stack.region, stack.account))
-        for index, rule in enumerate(rules):
-            for error in rule.location_errors(region, account):
-                raise error.under(f"rules[{index}]")
+    def _acknowledge_organization_principal(self, access: Optional[AccessSettings]) -> None:
+        """Nothing: acknowledges the registry policy's principal '*' when an organization condition limits it."""
+        if self.registry_policy is not None and access is not None and access.organization_id:
+            acknowledge(
+                self.registry_policy,
+                "AwsSolutions-ECR1",
+                f"principal '*' is limited to the organization {access.organization_id} by an "
+                "aws:PrincipalOrgID condition, and to creating and filling the cache's repositories",
+            )
 
     # --- rules ----------------------------------------------------------------------------------
     def _add_rule(self, rule: UpstreamRule) -> None:
