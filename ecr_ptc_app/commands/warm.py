@@ -298,29 +298,10 @@ def run(args, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) 
 
 def _run(args, out: TextIO, err: TextIO) -> int:
     from ecr_ptc_app import warm_from
-    from ecr_ptc_runtime import errors, logs, warm
-    from ecr_ptc_runtime.names import parse_image, parse_platform
+    from ecr_ptc_runtime import errors, logs
 
     try:
-        if args.password:
-            logs.register_secret(args.password)
-        _check_numbers(args)
-        images, platforms, config = _images_and_platforms(args)
-        scanned = warm_from.read(args.from_paths, config, err) if args.from_paths else None
-        try:
-            refs = list(dict.fromkeys(parse_image(i) for i in images))  # each image once, in the order given
-            selected = [parse_platform(p) for p in platforms]
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        refused = refused_images(refs, tuple(getattr(config, "rules", ())))
-        if refused:
-            raise UsageError(
-                "not allowed into the cache: " + "; ".join(refused),
-                "remove the image, or add a pattern that names it to the rule's allow list (and none to its deny list)",
-            )
-        client, mode, api = _client(args, config)
-        if scanned is not None:  # what the files pull: their references the rules' lists refuse are listed, not here
-            refs = list(dict.fromkeys([*refs, *warm_from.images(scanned, config, client, err)]))
+        refs, selected, client, mode, api = _prepare(args, err)
     except warm_from.CommandError as exc:  # --from: no such file, nothing to warm
         print(f"ecr-ptc warm: error: {exc}\n  Fix: {exc.fix}", file=err)
         return 2
@@ -338,40 +319,83 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         if fix:
             print(f"  Fix: {fix}", file=err)
         return 2
-    names = [str(r) for r in refs]
-    progress = _Progress(names, err)
+    progress = _Progress([str(r) for r in refs], err)
     deadline = time.monotonic() + args.timeout
     before: dict = {}
     if mode == "ecr":
-        from ecr_ptc_runtime import ecr, refresh
-
-        # The same re-warm as the scheduled runs: what ECR held before, the warm, moved tags.
-        results = refresh.refresh(
-            client,
-            api,
-            refs,
-            selected,
-            deadline=deadline,
-            concurrency=args.concurrency,
-            progress=progress,
-            skip_archived=False,
-        )
-        outcomes = [r.outcome for r in results]
-        before = {r.image: r for r in results}
-        for o in outcomes:
-            if o.error and not isinstance(o.error, refresh.ImageArchived):
-                o.error = ecr.explain(o.error, parse_image(o.image), api)
-        unknown = sorted({r.before.error for r in results if not r.before.known})
-        if unknown:
-            print(
-                f"ecr-ptc warm: moved tags not reported: ecr:DescribeImages answered {', '.join(unknown)}",
-                file=err,
-            )
-            print("  Fix: allow ecr:DescribeImages on the cache's repositories to see moved tags", file=err)
+        outcomes, before = _refresh(args, client, api, refs, selected, deadline, progress, err)
     else:
+        from ecr_ptc_runtime import warm
+
         outcomes = warm.warm_many(
             client, refs, selected, mode=mode, deadline=deadline, concurrency=args.concurrency, progress=progress
         )
+    return _report(outcomes, before, out, err)
+
+
+def _prepare(args, err: TextIO) -> tuple[list, list, Any, str, Any]:
+    """The images to warm (each once, in the order given, then what ``--from`` found), the platforms, and the
+    registry client, its mode and the ECR API client. Raises what ``_run`` reports (bad input, setup failures)."""
+    from ecr_ptc_app import warm_from
+    from ecr_ptc_runtime import logs
+    from ecr_ptc_runtime.names import parse_image, parse_platform
+
+    if args.password:
+        logs.register_secret(args.password)
+    _check_numbers(args)
+    images, platforms, config = _images_and_platforms(args)
+    scanned = warm_from.read(args.from_paths, config, err) if args.from_paths else None
+    try:
+        refs = list(dict.fromkeys(parse_image(i) for i in images))  # each image once, in the order given
+        selected = [parse_platform(p) for p in platforms]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    refused = refused_images(refs, tuple(getattr(config, "rules", ())))
+    if refused:
+        raise UsageError(
+            "not allowed into the cache: " + "; ".join(refused),
+            "remove the image, or add a pattern that names it to the rule's allow list (and none to its deny list)",
+        )
+    client, mode, api = _client(args, config)
+    if scanned is not None:  # what the files pull: their references the rules' lists refuse are listed, not here
+        refs = list(dict.fromkeys([*refs, *warm_from.images(scanned, config, client, err)]))
+    return refs, selected, client, mode, api
+
+
+def _refresh(
+    args, client, api, refs: list, selected: list, deadline: float, progress, err: TextIO
+) -> tuple[list, dict]:
+    """The ``ecr`` mode's warm, the same re-warm as the scheduled runs (what ECR held before, the warm, moved
+    tags): the outcomes (errors explained) and each image's refresh record by name."""
+    from ecr_ptc_runtime import ecr, refresh
+    from ecr_ptc_runtime.names import parse_image
+
+    results = refresh.refresh(
+        client,
+        api,
+        refs,
+        selected,
+        deadline=deadline,
+        concurrency=args.concurrency,
+        progress=progress,
+        skip_archived=False,
+    )
+    outcomes = [r.outcome for r in results]
+    for o in outcomes:
+        if o.error and not isinstance(o.error, refresh.ImageArchived):
+            o.error = ecr.explain(o.error, parse_image(o.image), api)
+    unknown = sorted({r.before.error for r in results if not r.before.known})
+    if unknown:
+        print(
+            f"ecr-ptc warm: moved tags not reported: ecr:DescribeImages answered {', '.join(unknown)}",
+            file=err,
+        )
+        print("  Fix: allow ecr:DescribeImages on the cache's repositories to see moved tags", file=err)
+    return outcomes, {r.image: r for r in results}
+
+
+def _report(outcomes: list, before: dict, out: TextIO, err: TextIO) -> int:
+    """The table on stdout, moved tags and failures on stderr; returns the exit code (1: an image failed)."""
     _table(outcomes, out, before)
     for r in before.values():
         if r.moved:

@@ -177,6 +177,20 @@ def _organization(doc: dict, out: dict, problems: Problems) -> list[str]:
                 "remove environments; organization.hub says where the cache is, organization.targets where spokes go",
             )
         )
+    settings = _organization_settings(doc, problems)
+    if settings is None:
+        return []
+    warnings = [f"organization: {w}" for w in settings.warnings]
+    _organization_access(doc, out, settings, problems)
+    warnings += _organization_hub_checks(out, settings, problems)
+    out["organization"] = settings
+    out["environments"] = (Environment(settings.hub.region, settings.hub.account),)
+    return warnings
+
+
+def _organization_settings(doc: dict, problems: Problems) -> Optional[OrganizationSettings]:
+    """The ``organization`` mapping built into ``OrganizationSettings`` (None: a part failed; its error is in
+    ``problems``)."""
     parts: dict[str, tuple[type, str, dict]] = {
         "hub": (HubLocation, "account and region", {}),
         "stackSet": (StackSetLocation, "account, region, callAs, name", {}),
@@ -194,58 +208,62 @@ def _organization(doc: dict, out: dict, problems: Problems) -> list[str]:
     for key, (cls, what, convert) in parts.items():
         if raw and key in raw:
             built[key] = problems.attempt(_props, cls, raw[key], f"organization.{key}", what, convert, problems)
-    settings = None
-    if raw is not None and None not in built.values():
-        settings = problems.attempt(
-            _props, OrganizationSettings, {**raw, **built}, "organization", "organization settings"
+    if raw is None or None in built.values():
+        return None
+    return problems.attempt(_props, OrganizationSettings, {**raw, **built}, "organization", "organization settings")
+
+
+def _organization_access(doc: dict, out: dict, settings: OrganizationSettings, problems: Problems) -> None:
+    """Nothing: ``out["access"]`` gets the organization (kept with its principals), or an error says
+    ``access.organizationId`` names another one."""
+    access = out.get("access")
+    if access is not None and access.organization_id not in (None, settings.organization_id):
+        problems.errors.append(
+            ValidationError(
+                "access.organizationId",
+                f"{access.organization_id} is not organization.organizationId ({settings.organization_id})",
+                "remove access.organizationId (organization grants its own organization), or make them equal",
+            )
         )
+    elif access is not None or "access" not in doc:
+        principals = access.principals if access else ()
+        out["access"] = AccessSettings(principals=principals, organization_id=settings.organization_id)
+
+
+def _organization_hub_checks(out: dict, settings: OrganizationSettings, problems: Problems) -> list[str]:
+    """What the spokes and the hub's registry policy need of the other keys (permissions boundary, KMS key,
+    policy size, tag keys): errors into ``problems``; returns the warnings."""
     warnings: list[str] = []
-    if settings is not None:
-        warnings += [f"organization: {w}" for w in settings.warnings]
-        access = out.get("access")
-        if access is not None and access.organization_id not in (None, settings.organization_id):
+    boundary = out["iam"].permissions_boundary if out.get("iam") else None
+    if boundary and boundary.startswith("arn:") and not boundary.split(":")[4] == "aws":
+        problems.errors.append(
+            ValidationError(
+                "iam.permissionsBoundary",
+                "the spokes' roles get the boundary too, and an ARN names the policy of one account",
+                "give the policy's name: every account (the hub's and each spoke's) resolves it in itself",
+            )
+        )
+    encrypted = [s for s in (out.get("repositories"), *(out.get("prefix_repositories") or {}).values()) if s]
+    if any(s.encryption.kms_key_arn for s in encrypted):
+        warnings.append(
+            "organization: spokes encrypt their repositories with KMS under the AWS managed key aws/ecr: "
+            "repositories.encryption's key belongs to the hub's account and Region"
+        )
+    principals = out["access"].principals if out.get("access") else ()
+    length = hub_registry_policy_length(out.get("rules") or (), settings, principals)
+    if length > MAX_REGISTRY_POLICY_CHARACTERS:
+        problems.errors.append(
+            ValidationError(
+                "rules",
+                f"with organization the hub's registry policy lists each prefix in every statement: about "
+                f"{length} characters, ECR takes {MAX_REGISTRY_POLICY_CHARACTERS}",
+                "use fewer or shorter prefixes, or fewer access.principals (the organization covers its accounts)",
+            )
+        )
+    for key in out.get("tags") or {}:
+        problem = v.stack_set_tag_key_problem(key)
+        if problem:
             problems.errors.append(
-                ValidationError(
-                    "access.organizationId",
-                    f"{access.organization_id} is not organization.organizationId ({settings.organization_id})",
-                    "remove access.organizationId (organization grants its own organization), or make them equal",
-                )
+                ValidationError(f"tags.{key}", problem, "rename the key (the spokes and hub take it as it is)")
             )
-        elif access is not None or "access" not in doc:
-            principals = access.principals if access else ()
-            out["access"] = AccessSettings(principals=principals, organization_id=settings.organization_id)
-        boundary = out["iam"].permissions_boundary if out.get("iam") else None
-        if boundary and boundary.startswith("arn:") and not boundary.split(":")[4] == "aws":
-            problems.errors.append(
-                ValidationError(
-                    "iam.permissionsBoundary",
-                    "the spokes' roles get the boundary too, and an ARN names the policy of one account",
-                    "give the policy's name: every account (the hub's and each spoke's) resolves it in itself",
-                )
-            )
-        encrypted = [s for s in (out.get("repositories"), *(out.get("prefix_repositories") or {}).values()) if s]
-        if any(s.encryption.kms_key_arn for s in encrypted):
-            warnings.append(
-                "organization: spokes encrypt their repositories with KMS under the AWS managed key aws/ecr: "
-                "repositories.encryption's key belongs to the hub's account and Region"
-            )
-        principals = out["access"].principals if out.get("access") else ()
-        length = hub_registry_policy_length(out.get("rules") or (), settings, principals)
-        if length > MAX_REGISTRY_POLICY_CHARACTERS:
-            problems.errors.append(
-                ValidationError(
-                    "rules",
-                    f"with organization the hub's registry policy lists each prefix in every statement: about "
-                    f"{length} characters, ECR takes {MAX_REGISTRY_POLICY_CHARACTERS}",
-                    "use fewer or shorter prefixes, or fewer access.principals (the organization covers its accounts)",
-                )
-            )
-        for key in out.get("tags") or {}:
-            problem = v.stack_set_tag_key_problem(key)
-            if problem:
-                problems.errors.append(
-                    ValidationError(f"tags.{key}", problem, "rename the key (the spokes and hub take it as it is)")
-                )
-        out["organization"] = settings
-        out["environments"] = (Environment(settings.hub.region, settings.hub.account),)
     return warnings
