@@ -4,7 +4,8 @@
   Provider framework's onEvent and isComplete) that warms one image at deploy time.
   ResourceProperties: Image (``<prefix>/<repo>:<tag>``), Platforms (list, empty = all),
   TimeoutSeconds (deadline for is_complete, counted from Create/Update), OnFailure (fail|warn), Lists (the
-  rules' allow/deny lists, ``allow.lists_json``; an image they keep out fails before any call).
+  rules' allow/deny lists, ``allow.lists_json``; an image they keep out fails before any call); the
+  properties and the helpers both share are in ``warm_resource``.
 * :func:`scheduled_handler`: the EventBridge Scheduler re-warm of every image (see :class:`ScheduledRun`),
   with EMF metric lines by prefix and the tags that moved.
 * :func:`pull_through_event_handler`: ECR's "Pull Through Cache Action" failure events (``notify``).
@@ -21,51 +22,14 @@ import os
 import time
 from typing import Any, Optional
 
-from . import allow, ecr, errors, fill, metrics, notify, refresh, rules, warm
+from . import allow, ecr, errors, fill, metrics, notify, refresh, rules, warm, warm_resource
 from .images import ImageRef, Platform, best_prefix, parse_image, parse_platform
 from .logs import log, redact
-
-DEFAULT_TIMEOUT = 900
-TRANSIENT = (errors.DeadlineExceeded, errors.RegistryUnavailable, errors.RateLimited)
 
 
 def ecr_client():
     """The ECR client (a seam for tests)."""
     return ecr.client()
-
-
-class Props:
-    """A ``Custom::EcrPtcWarmImage``'s ResourceProperties, checked: ``Image``, ``Platforms``, ``TimeoutSeconds``
-    and ``OnFailure`` (``fail`` or ``warn``).
-
-    :raises ValueError: for a timeout that is not a positive whole number, or another ``OnFailure``.
-    """
-
-    def __init__(self, props: dict) -> None:
-        self.image: str = props.get("Image", "")
-        self.ref: ImageRef = parse_image(self.image)
-        raw = props.get("Platforms") or []
-        if isinstance(raw, str):
-            raw = [raw]
-        self.platforms: list[Platform] = [parse_platform(p) for p in raw]
-        try:
-            self.timeout = int(props.get("TimeoutSeconds", DEFAULT_TIMEOUT))
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"TimeoutSeconds {props.get('TimeoutSeconds')!r} is not a whole number of seconds"
-            ) from None
-        if self.timeout <= 0:
-            raise ValueError(f"TimeoutSeconds must be positive, got {self.timeout}")
-        self.on_failure = str(props.get("OnFailure", "fail")).lower()
-        if self.on_failure not in ("fail", "warn"):
-            raise ValueError(f"OnFailure must be 'fail' or 'warn', got {props.get('OnFailure')!r}")
-        self.lists = allow.lists_of(props.get("Lists") or [])  # the rules' allow/deny lists (none: all allowed)
-
-    @property
-    def hint(self) -> str:
-        """Where to look when the upstream refuses: the credential secret of the image's cache rule."""
-        prefix = self.ref.repository.split("/")[0]
-        return f"the credential secret (ecr-pullthroughcache/...) of the cache rule for prefix '{prefix}'"
 
 
 def _budget(context, deadline_epoch: Optional[float] = None) -> float:
@@ -77,100 +41,50 @@ def _budget(context, deadline_epoch: Optional[float] = None) -> float:
     return time.monotonic() + max(0.0, limit)
 
 
-def _failed(props: Props, err: Exception, data: dict) -> dict:
-    """OnFailure=fail: raise (the Provider framework reports the message); warn: succeed with a Warning."""
-    reason = redact(str(err))
-    log(
-        "warm-failed",
-        image=props.image,
-        on_failure=props.on_failure,
-        reason=getattr(err, "reason", "error"),
-        error=reason,
-    )
-    if props.on_failure == "fail":
-        raise errors.WarmError(reason) if not isinstance(err, errors.WarmError) else err
-    return {**data, "Digest": "", "Image": props.image, "Warning": reason}
-
-
-def _touch(registry, props: Props, blobs: dict, deadline: float) -> list[Exception]:
-    """Touch every blob, going on past one that fails; returns the failures (empty: all answered).
-    A registry-wide error, or anything unexpected, ends the round and is the last failure."""
-    failed: list[Exception] = []
-    try:
-        warm.touch(
-            registry,
-            props.ref.repository,
-            blobs,
-            "ecr",
-            deadline=deadline,
-            on_error=lambda digest, err: failed.append(err),
-        )
-    except Exception as err:  # noqa: BLE001 - is_complete retries whatever this is and reports it at the deadline
-        failed.append(err)
-    return failed
-
-
-def _explain(err: errors.WarmError, ref: ImageRef, client) -> errors.WarmError:
-    """``ecr.explain``, and first: a tag ECR moved to the archive storage class (a lifecycle rule on days since
-    the last pull) cannot be pulled until it is restored; say so, with the command."""
-    if isinstance(err, (errors.ImageNotFound, errors.AccessDenied, errors.RepositoryNotFound)):
-        before = refresh.held(client, ref)
-        if before.archived:
-            return refresh.archived_error(ref, before, warmed=True)
-    return ecr.explain(err, ref, client)
-
-
-def _describe(err: Exception) -> dict:
-    """Log fields for an error: its reason code and its (redacted) text."""
-    if isinstance(err, errors.WarmError):
-        return {"reason": err.reason, "error": str(err)}
-    return {"reason": "error", "error": redact(f"{type(err).__name__}: {err}")}
-
-
 def on_event(event: dict, context) -> dict:
     """The Provider's onEvent for one image: resolve its manifest through the cache and touch its blobs, so ECR
     starts importing it; the answer carries the digest and the deadline for :func:`is_complete`.
 
     Delete does nothing (a cached image stays). A failure to reach the cache or resolve the image is answered
-    as :func:`_failed` says (an error with ``OnFailure: fail``, a ``Warning`` with ``warn``); a blob that fails
-    here is left to :func:`is_complete`, which touches it again.
+    as :func:`warm_resource.failed` says (an error with ``OnFailure: fail``, a ``Warning`` with ``warn``); a blob
+    that fails here is left to :func:`is_complete`, which touches it again.
     """
     request = event.get("RequestType")
     props_in = event.get("ResourceProperties") or {}
     log("on-event", request=request, image=props_in.get("Image"), physical_id=event.get("PhysicalResourceId"))
     if request == "Delete":
         return {"PhysicalResourceId": event.get("PhysicalResourceId") or props_in.get("Image", "none"), "Data": {}}
-    props = Props(props_in)
+    props = warm_resource.Props(props_in)
     deadline_epoch = int(time.time() + props.timeout)
     data = {"Image": props.image, "Deadline": deadline_epoch}
     answer = {"PhysicalResourceId": props.image, "Data": data}
     refused = not_allowed(props.lists, props.ref)
     if refused is not None:  # before any call
-        answer["Data"] = _failed(props, refused, data)
+        answer["Data"] = warm_resource.failed(props, refused, data)
         return answer
     client = ecr_client()
     try:
         registry = ecr.registry_client(client, upstream_hint=props.hint)
     except errors.WarmError as err:
-        answer["Data"] = _failed(props, err, data)
+        answer["Data"] = warm_resource.failed(props, err, data)
         return answer
     budget = _budget(context, deadline_epoch)
     try:
         resolved = warm.resolve(registry, props.ref, props.platforms, deadline=budget)
     except errors.WarmError as err:
-        answer["Data"] = _failed(props, _explain(err, props.ref, client), data)
+        answer["Data"] = warm_resource.failed(props, warm_resource.explain(err, props.ref, client), data)
         return answer
     data["Digest"] = resolved.digest
     # Never fail over a blob here (ECR answers 404 for a layer while its import runs, say):
     # is_complete re-touches what is missing and fails at the deadline, naming it.
-    failed = _touch(registry, props, resolved.blobs(), budget)
+    failed = warm_resource.touch_all(registry, props, resolved.blobs(), budget)
     if failed:
         log(
             "touch-deferred",
             image=props.image,
             blobs_failed=len(failed),
             blobs=len(resolved.blobs()),
-            **_describe(failed[-1]),
+            **warm_resource.describe(failed[-1]),
         )
     log(
         "on-event-done",
@@ -188,7 +102,7 @@ def is_complete(event: dict, context) -> dict:
     is missing (an error, or a ``Warning`` with ``OnFailure: warn``)."""
     if event.get("RequestType") == "Delete":
         return {"IsComplete": True}
-    props = Props(event.get("ResourceProperties") or {})
+    props = warm_resource.Props(event.get("ResourceProperties") or {})
     data = event.get("Data") or {}
     if data.get("Warning") and not data.get("Digest"):
         return {"IsComplete": True, "Data": {"Digest": "", "Image": props.image, "Warning": data["Warning"]}}
@@ -208,12 +122,12 @@ def is_complete(event: dict, context) -> dict:
             log("import-complete", image=props.image, digest=resolved.digest)
             return {"IsComplete": True, "Data": {"Digest": resolved.digest, "Image": props.image}}
         log("import-pending", image=props.image, tag_listed=bool(listed), missing_blobs=len(missing))
-        failed = _touch(registry, props, {d: None for d in missing}, touch_budget)
+        failed = warm_resource.touch_all(registry, props, {d: None for d in missing}, touch_budget)
         if failed:  # a blob's own error, not the tag's: ecr.explain would misname it
             problem = failed[-1]
-            log("is-complete-error", image=props.image, blobs_failed=len(failed), **_describe(problem))
+            log("is-complete-error", image=props.image, blobs_failed=len(failed), **warm_resource.describe(problem))
     except errors.WarmError as err:
-        problem = err if isinstance(err, TRANSIENT) else _explain(err, props.ref, client)
+        problem = err if isinstance(err, warm_resource.TRANSIENT) else warm_resource.explain(err, props.ref, client)
         log("is-complete-error", image=props.image, reason=err.reason, error=str(problem))
     except Exception as err:  # an AWS API error: try again next time, report it at the deadline
         problem = err
@@ -232,7 +146,7 @@ def is_complete(event: dict, context) -> dict:
     late = errors.DeadlineExceeded(
         f"{props.image} not fully cached after {props.timeout}s: " + ("; ".join(what) or "unknown state")
     )
-    return {"IsComplete": True, "Data": _failed(props, late, {"Image": props.image})}
+    return {"IsComplete": True, "Data": warm_resource.failed(props, late, {"Image": props.image})}
 
 
 def on_event_handler(event: dict, context) -> dict:

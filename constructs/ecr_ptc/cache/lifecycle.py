@@ -214,7 +214,8 @@ def _check_tag_selection(selection: dict, path: str, i: int) -> Any:
 
 
 def _check_one_of_a_kind(status: Any, selection: dict, seen: _Seen, path: str, i: int) -> None:
-    """Nothing: fails a second ``any`` rule, or a second ``untagged`` rule of one storage class (recorded in ``seen``)."""
+    """Nothing: fails a second ``any`` rule, or a second ``untagged`` rule of one storage class (each recorded in
+    ``seen``)."""
     if status == "any":
         if seen.any_rule is not None:
             _fail_rule(
