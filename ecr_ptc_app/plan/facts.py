@@ -63,7 +63,8 @@ RULE = "AWS::ECR::PullThroughCacheRule"
 # The steps that avoid a failing replacement: without the resource for one deploy, then with the change.
 FIXES: dict[str, str] = {
     RULE: "deploy twice: first with this rule left out of rules (its cached repositories and images stay; pulls "
-    "through the prefix fail until the second deploy), then with the changed rule",
+    "through the prefix fail until the second deploy), then with the changed rule; or, in a cache stack (not an "
+    "organization's spoke), let such changes update in place from now on: README 'Rules that update in place'",
     "AWS::CloudFormation::StackSet": "deploy twice: first without organization (CloudFormation deletes the StackSet "
     "and its spokes), then with the changed organization",
     # The one named managed policy: the spoke's consumer policy (its Description lists the rules' prefixes).
