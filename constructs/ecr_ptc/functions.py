@@ -16,7 +16,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -136,3 +137,19 @@ def runtime_function(
 
 
 __all__ = ["LOG_RETENTION", "PYTHON", "lambda_source_dir", "role_and_log_group", "runtime_code", "runtime_function"]
+
+
+def window_table(scope: Construct, id: str) -> dynamodb.Table:
+    """The table behind ``ecr_ptc_runtime.notify.first_in_window``: one item per key, gone after its window
+    (DynamoDB's time to live), so a function acts once per key and window. Losing it costs at most one more
+    action per key, so it is destroyed with its stack."""
+    from ecr_ptc_runtime.notify import WINDOW_EXPIRES, WINDOW_KEY
+
+    return dynamodb.Table(
+        scope,
+        id,
+        partition_key=dynamodb.Attribute(name=WINDOW_KEY, type=dynamodb.AttributeType.STRING),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        time_to_live_attribute=WINDOW_EXPIRES,
+        removal_policy=RemovalPolicy.DESTROY,
+    )

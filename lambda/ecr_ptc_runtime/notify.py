@@ -116,6 +116,10 @@ class PullThroughFailure:
         )
 
 
+# The window table's schema: its partition key and its TTL attribute (ecr_ptc.functions.window_table builds it).
+WINDOW_KEY, WINDOW_EXPIRES = "key", "expires"
+
+
 def first_in_window(dynamodb, table: str, key: str, now: Optional[float] = None, quiet: int = QUIET_SECONDS) -> bool:
     """True when no message for ``key`` went out in the last ``quiet`` seconds (and records this one).
 
@@ -124,9 +128,9 @@ def first_in_window(dynamodb, table: str, key: str, now: Optional[float] = None,
     try:
         dynamodb.put_item(
             TableName=table,
-            Item={"key": {"S": key}, "expires": {"N": str(now_s + quiet)}},
+            Item={WINDOW_KEY: {"S": key}, WINDOW_EXPIRES: {"N": str(now_s + quiet)}},
             ConditionExpression="attribute_not_exists(#k) OR #e < :now",
-            ExpressionAttributeNames={"#k": "key", "#e": "expires"},
+            ExpressionAttributeNames={"#k": WINDOW_KEY, "#e": WINDOW_EXPIRES},
             ExpressionAttributeValues={":now": {"N": str(now_s)}},
         )
         return True
@@ -141,7 +145,7 @@ def first_in_window(dynamodb, table: str, key: str, now: Optional[float] = None,
 def forget(dynamodb, table: str, key: str) -> None:
     """Free the window of ``key`` (after a message that could not be sent). Never raises."""
     try:
-        dynamodb.delete_item(TableName=table, Key={"key": {"S": key}})
+        dynamodb.delete_item(TableName=table, Key={WINDOW_KEY: {"S": key}})
     except Exception as exc:  # noqa: BLE001 - botocore's errors, loaded lazily
         log("dedup-unavailable", error=type(exc).__name__)
 

@@ -19,27 +19,9 @@ import itertools
 import re
 from typing import Any, Iterable, Iterator, Optional
 
+from tests.ecr_ptc.cache.helpers import as_list, flat
+
 IMPORT_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
-
-
-def flat(value: Any) -> Any:
-    """Fn::Join, Ref and Fn::GetAtt as text: {'Ref': 'AWS::AccountId'} -> '<AWS::AccountId>'."""
-    if isinstance(value, dict):
-        if "Fn::Join" in value:
-            sep, parts = value["Fn::Join"]
-            return sep.join(str(flat(p)) for p in parts)
-        if "Ref" in value:
-            return f"<{value['Ref']}>"
-        if "Fn::GetAtt" in value:
-            return "<{}.{}>".format(*value["Fn::GetAtt"])
-        return {k: flat(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [flat(v) for v in value]
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _wild(pattern: str, text: str, *, case: bool) -> bool:
@@ -48,8 +30,8 @@ def _wild(pattern: str, text: str, *, case: bool) -> bool:
 
 
 def statement_applies(statement: dict[str, Any], action: str, resource: str) -> bool:
-    actions = _list(statement.get("Action", []))
-    resources = _list(statement.get("Resource", []))
+    actions = as_list(statement.get("Action", []))
+    resources = as_list(statement.get("Resource", []))
     return any(_wild(a, action, case=False) for a in actions) and any(_wild(r, resource, case=True) for r in resources)
 
 
@@ -86,7 +68,7 @@ def documents(template: dict[str, Any], own_sids: Iterable[str]) -> Iterator[tup
 def registry_arn(template_statements: list[dict[str, Any]], account: str) -> Optional[str]:
     """The ``arn:...:repository/`` head the statements use for ``account`` (literal or a token)."""
     for statement in template_statements:
-        for resource in _list(statement.get("Resource", [])):
+        for resource in as_list(statement.get("Resource", [])):
             match = REPOSITORY_HEAD.match(resource) if isinstance(resource, str) else None
             if match and match.group(1) == account:
                 return match.group(0)

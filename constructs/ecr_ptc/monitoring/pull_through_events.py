@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -22,7 +22,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 from ecr_ptc.cache.base import IPullThroughCache
 from ecr_ptc.errors import ValidationError
-from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
+from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function, window_table
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge
 from ecr_ptc_runtime import metrics, notify
@@ -61,14 +61,7 @@ class PullThroughFailureEvents(Construct):
         environment = {"CACHE_NAME": self.cache_name}
         self.window: Optional[dynamodb.Table] = None
         if topic is not None:
-            self.window = dynamodb.Table(
-                self,
-                "NotificationWindow",
-                partition_key=dynamodb.Attribute(name="key", type=dynamodb.AttributeType.STRING),
-                billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-                time_to_live_attribute="expires",
-                removal_policy=RemovalPolicy.DESTROY,
-            )
+            self.window = window_table(self, "NotificationWindow")
             self.window.grant(self.role, "dynamodb:PutItem", "dynamodb:DeleteItem")
             topic.grant_publish(self.role)
             if isinstance(topic, sns.Topic) and topic.master_key is not None:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Optional
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -24,7 +23,7 @@ from aws_cdk import aws_sns as sns
 
 from constructs import Construct
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
-from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function
+from ecr_ptc.functions import role_and_log_group, runtime_code, runtime_function, window_table
 from ecr_ptc.monitoring.events import failure_pattern
 from ecr_ptc.nag import acknowledge
 from ecr_ptc.organization.settings import MISS_BUS_NAME, OrganizationSettings, miss_prefixes
@@ -84,14 +83,7 @@ class HubMissFill(Construct):
         cfn_bus = self.bus.node.default_child
         assert isinstance(cfn_bus, events.CfnEventBus)
         cfn_bus.policy = bus_policy(settings, stack.partition).to_json()
-        self.windows = dynamodb.Table(
-            self,
-            "FillWindows",
-            partition_key=dynamodb.Attribute(name="key", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            time_to_live_attribute="expires",
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        self.windows = window_table(self, "FillWindows")
         acknowledge(
             self.windows,
             "AwsSolutions-DDB3",
