@@ -1,4 +1,8 @@
-"""The baseline: a hand-written app of bare L1 resources with the default config's rules."""
+"""The baseline: a hand-written app of bare L1 resources with the default config's rules.
+
+With ``-c bare-nag=true`` the same app also runs cdk-nag's AwsSolutions plugin, which is what cdk-nag
+costs any app that checks every synth (the bench compares the app with both).
+"""
 
 from aws_cdk import App, Stack
 from aws_cdk import aws_ecr as ecr
@@ -11,4 +15,9 @@ for prefix, url in RULES:
     ecr.CfnPullThroughCacheRule(
         stack, f"Rule{prefix}", ecr_repository_prefix=prefix, upstream_registry=prefix, upstream_registry_url=url
     )
+if str(app.node.try_get_context("bare-nag")).lower() == "true":
+    from aws_cdk import Validations
+    from cdk_nag import AwsSolutionsChecks
+
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 app.synth()
