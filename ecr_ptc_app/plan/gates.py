@@ -4,6 +4,7 @@ cdk-nag AwsSolutions (a validation plugin of the synth, ``ecr_ptc_stacks.compose
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any
@@ -17,10 +18,34 @@ ACCEPTED_WARNINGS = {
 OWN_ROLE = re.compile(r"enforced by a 'GetAtt' at 'Resources/[^/]+/Properties/Role(Arn)?'")
 
 
+# cfn-lint's uniqueness check compares two strings as booleans when either reads "true" or "false"
+# (cfnlint.jsonschema._utils.equal -> cfnlint.helpers.bool_compare), so the tag keys "false" and "team"
+# are "not unique" to it (cfn-lint 1.58.0, E3024). CloudFormation compares the keys as strings.
+NOT_UNIQUE = re.compile(r"array items are not unique for keys (\[[^\]]*\])$")
+
+
 def accepted(match: Any) -> bool:
     if match.rule.id == "W3005":
         return bool(OWN_ROLE.search(match.message))
     return any(match.rule.id == rid for rid in ACCEPTED_WARNINGS)
+
+
+def false_duplicate(match: Any, template: dict[str, Any]) -> bool:
+    """An E3024 "not unique" whose items differ in the named keys once compared as the strings they are."""
+    found = NOT_UNIQUE.search(match.message)
+    if match.rule.id != "E3024" or not found:
+        return False
+    keys = ast.literal_eval(found.group(1))
+    items: Any = template
+    for step in getattr(match, "path", ()):
+        try:
+            items = items[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        return False
+    seen = [json.dumps([item.get(key) for key in keys], sort_keys=True) for item in items]
+    return len(set(seen)) == len(seen)
 
 
 def cfn_lint_findings(template: dict[str, Any], region: str = "us-east-1") -> list[str]:
@@ -34,5 +59,6 @@ def cfn_lint_findings(template: dict[str, Any], region: str = "us-east-1") -> li
     return [
         f"{m.rule.id} {m.message} ({'/'.join(map(str, getattr(m, 'path', ())))})"
         for m in matches
-        if m.rule.id.startswith("E") or (m.rule.id.startswith("W") and not accepted(m))
+        if (m.rule.id.startswith("E") and not false_duplicate(m, template))
+        or (m.rule.id.startswith("W") and not accepted(m))
     ]
