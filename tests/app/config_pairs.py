@@ -282,7 +282,7 @@ class Pairs:
 def config_pairs(draw, per_a: int = 2, mutations: tuple[Mutation, ...] = MUTATIONS) -> Pairs:
     """A valid draft A (the config strategy's) and up to ``per_a`` Bs, each with another mutation that applies
     to A (A is synthesized once for all of them)."""
-    a = draw(config_documents(near_miss_chance=10**9))
+    a = draw(config_documents(near_miss_chance=None))
     bs: list[tuple[str, str]] = []
     for mutation in draw(st.permutations(mutations)):
         b = mutation.apply(copy.deepcopy(a.document), draw)

@@ -67,7 +67,9 @@ class WorkstationSettings:
     subnet_id: Optional[str] = None
 
     def __post_init__(self) -> None:
-        kind = self.kind if isinstance(self.kind, WorkstationKind) else _KIND_BY_VALUE.get(self.kind)
+        kind: Optional[WorkstationKind] = self.kind if isinstance(self.kind, WorkstationKind) else None
+        if isinstance(self.kind, str):  # a list or mapping from YAML is no kind (and not hashable)
+            kind = _KIND_BY_VALUE.get(self.kind)
         if kind is None:
             raise ValidationError("kind", f"unknown workstation kind {self.kind!r}", "use one of: " + ", ".join(KINDS))
         object.__setattr__(self, "kind", kind)

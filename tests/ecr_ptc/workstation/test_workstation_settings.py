@@ -53,6 +53,8 @@ def test_good_input(kwargs):
     "kwargs, path, problem",
     [
         ({"kind": "lightsail"}, "kind", "unknown workstation kind 'lightsail'"),
+        ({"kind": ["ec2"]}, "kind", "unknown workstation kind ['ec2']"),  # YAML's list: not hashable
+        ({"kind": {"ec2": 1}}, "kind", "unknown workstation kind {'ec2': 1}"),
         ({"kind": "ec2", "instance_type": "t3"}, "instance_type", "'t3' is not an EC2 instance type"),
         ({"kind": "ec2", "instance_type": "T3.small"}, "instance_type", "not an EC2 instance type"),
         ({"kind": "ec2", "instance_type": "t3.huge"}, "instance_type", "not an EC2 instance type"),

@@ -774,6 +774,13 @@ CASES = [
     ("warm-outside-prefixes", QUAY + "warm:\n  images: ['other/nginx:1']\n", "warm.images[0]", "quay", 4),
     ("workstation-kind", QUAY + "workstation:\n  kind: lightsail\n", "workstation.kind", "lightsail", 4),
     (
+        "workstation-kind-list",
+        QUAY + "workstation:\n  kind: [ec2]\n",
+        "workstation.kind",
+        "unknown workstation kind",
+        4,
+    ),
+    (
         "workstation-stop-on-ec2",
         QUAY + "workstation:\n  kind: ec2\n  automaticStopMinutes: 30\n",
         "workstation.automaticStopMinutes",
