@@ -65,18 +65,21 @@ def documents(template: dict[str, Any], own_sids: Iterable[str]) -> Iterator[tup
             yield key, [s for s in statements if s.get("Sid") in own]
 
 
-def registry_arn(template_statements: list[dict[str, Any]], account: str) -> Optional[str]:
-    """The ``arn:...:repository/`` head the statements use for ``account`` (literal or a token)."""
+def registry_arn(
+    template_statements: list[dict[str, Any]], account: str, region: Optional[str] = None
+) -> Optional[str]:
+    """The ``arn:...:repository/`` head the statements use for ``account`` (literal or a token), in ``region``
+    when given: an upstream ECR registry of the same account in another Region is not the cache's."""
     for statement in template_statements:
         for resource in as_list(statement.get("Resource", [])):
             match = REPOSITORY_HEAD.match(resource) if isinstance(resource, str) else None
-            if match and match.group(1) == account:
+            if match and match.group(2) == account and region in (None, match.group(1)):
                 return match.group(0)
     return None
 
 
 _PART = r"(?:<[^>]*>|[^:<]*)"  # an ARN part: literal, or a flattened token such as <AWS::Region>
-REPOSITORY_HEAD = re.compile(rf"arn:{_PART}:ecr:{_PART}:({_PART}):repository/")
+REPOSITORY_HEAD = re.compile(rf"arn:{_PART}:ecr:({_PART}):({_PART}):repository/")
 
 
 # --- what the lists say, and whether a template's policies say the same ------------------------------------
@@ -111,7 +114,7 @@ def cache_repository(rule: Any, path: str) -> str:
 
 
 def list_problems(
-    rules: Iterable[Any], template: dict[str, Any], account: str, own_sids: Iterable[str]
+    rules: Iterable[Any], template: dict[str, Any], account: str, own_sids: Iterable[str], region: Optional[str] = None
 ) -> tuple[list[str], dict[str, set[str]]]:
     """Where a template's policies disagree with the rules' lists for the import actions, and which policies
     grant each rule's imports at all. A policy that lets nothing be imported under a rule's prefix with an
@@ -120,7 +123,7 @@ def list_problems(
     wrong: list[str] = []
     covered: dict[str, set[str]] = {}
     for key, statements in documents(template, own_sids):
-        head = registry_arn(statements, account)
+        head = registry_arn(statements, account, region)
         if head is None:
             continue
         for rule in rules:

@@ -210,7 +210,9 @@ def deployability_problems(config: Any, outdir: Path) -> list[str]:
             + credential_problems(template, region, account)
             + findings(template, region or "us-east-1")
             + iam_problems(template, region=region or "us-east-1", account=account or "123456789012")
-            + list_problems(config.rules, template, account or "<AWS::AccountId>", REGISTRY_SIDS)[0]
+            + list_problems(
+                config.rules, template, account or "<AWS::AccountId>", REGISTRY_SIDS, region or "<AWS::Region>"
+            )[0]
         )
         out += [f"{name}: {p}" for p in checks]
     return out

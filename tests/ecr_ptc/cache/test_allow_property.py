@@ -105,8 +105,11 @@ def check(rules: list[UpstreamRule]) -> None:
     hub, spoke = synthesized(rules)
     must_cover = {"CacheConsumerPolicy", "WarmerDefaultPolicy", "CacheRegistryPolicy", "SpokePullThroughRole"}
     covered: dict[str, set[str]] = {}
-    for template, account in ((hub, ENV["account"]), (spoke, "<AWS::AccountId>")):
-        wrong, holders = list_problems(rules, template, account, REGISTRY_SIDS)
+    for template, account, region in (
+        (hub, ENV["account"], ENV["region"]),
+        (spoke, "<AWS::AccountId>", "<AWS::Region>"),
+    ):
+        wrong, holders = list_problems(rules, template, account, REGISTRY_SIDS, region)
         assert not wrong, "\n".join(wrong)
         for prefix, keys in holders.items():
             covered.setdefault(prefix, set()).update(keys)
