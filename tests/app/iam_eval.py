@@ -19,6 +19,7 @@ import itertools
 import re
 from typing import Any, Iterable, Iterator, Optional
 
+from ecr_ptc_runtime.images import best_prefix
 from tests.ecr_ptc.cache.helpers import as_list, flat
 
 IMPORT_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
@@ -120,6 +121,7 @@ def list_problems(
     grant each rule's imports at all. A policy that lets nothing be imported under a rule's prefix with an
     action says nothing about that rule (the template role creates, it does not import)."""
     rules = list(rules)
+    prefixes = [rule.prefix for rule in rules]
     wrong: list[str] = []
     covered: dict[str, set[str]] = {}
     for key, statements in documents(template, own_sids):
@@ -128,7 +130,12 @@ def list_problems(
             continue
         for rule in rules:
             for action in IMPORT_ACTIONS:
-                granted = {p: allows(statements, action, head + cache_repository(rule, p)) for p in probes(rule)}
+                granted = {
+                    p: allows(statements, action, head + cache_repository(rule, p))
+                    for p in probes(rule)
+                    # a repository under a longer prefix is that rule's (ROOT's are the rest): mapping's one rule
+                    if best_prefix(cache_repository(rule, p), prefixes) == rule.prefix
+                }
                 if not any(granted.values()):
                     continue
                 covered.setdefault(rule.prefix, set()).add(key)
