@@ -17,6 +17,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
+from ecr_ptc.cache.grants import import_arns
 from ecr_ptc.cache.policy import TEMPLATE_KMS_ACTIONS, ArnParts, template_role_document
 from ecr_ptc.cache.pull_through_cache import AUTH_TOKEN_REASON, PullThroughCache
 from ecr_ptc.cache.rules import Auth, UpstreamRule, check_rules
@@ -170,12 +171,14 @@ class SpokeCache(Construct):
                 description="ECR creates the spoke's repositories encrypted with the AWS managed key aws/ecr",
                 inline_policies={"RepositoryCreation": template_role_document(where, rules, None)},
             )
-            for rule in rules:
-                acknowledge(
-                    role,
-                    wildcard_finding(printed(self, where.repository_arn(rule.repository_pattern))),
-                    "ECR creates repositories under the cache prefixes on first pull; their names are not known",
-                )
+            for arn in import_arns(where, rules):  # what the document names: prefixes, or the allow lists' patterns
+                if "*" in arn:
+                    acknowledge(
+                        role,
+                        wildcard_finding(printed(self, arn)),
+                        "ECR creates repositories under the cache prefixes (within their allow lists) on first pull; "
+                        "their names are not known",
+                    )
             for prefix in prefixes:
                 self.cache.templates[prefix].custom_role_arn = role.role_arn
         role.add_to_policy(statement)
