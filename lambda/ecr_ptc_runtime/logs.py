@@ -45,5 +45,17 @@ def log(event: str, level: int = logging.INFO, **fields) -> None:
     record.update(fields)
     if not _enabled:
         return
-    line = redact(json.dumps(record, default=str))
-    print(line, file=_stream or sys.stdout, flush=True)
+    write_line(redact(json.dumps(record, default=str)), _stream)
+
+
+_write_lock = threading.Lock()
+
+
+def write_line(line: str, stream: Optional[TextIO] = None) -> None:
+    """``line`` and its newline in one write, under a lock: print() writes them apart, and two threads of one
+    invocation (concurrent fills, warm workers) would otherwise join two JSON documents on one line, which
+    CloudWatch Logs can then parse as neither a log record nor an EMF document."""
+    out = stream or sys.stdout
+    with _write_lock:
+        out.write(line + "\n")
+        out.flush()

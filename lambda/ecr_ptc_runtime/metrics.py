@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, TextIO, Union
+
+from .logs import write_line
 
 NAMESPACE = "EcrPtc"
 CACHE = "Cache"  # dimension: the cache stack's name (two caches in one account stay apart)
@@ -101,7 +102,7 @@ def _finite(n: object) -> bool:
 
 def emit(doc: dict, stream: Optional[TextIO] = None) -> None:
     """Write one EMF document as a single stdout line (Lambda ships it to CloudWatch Logs)."""
-    print(json.dumps(doc, separators=(",", ":")), file=stream or sys.stdout, flush=True)
+    write_line(json.dumps(doc, separators=(",", ":")), stream)
 
 
 __all__ = [

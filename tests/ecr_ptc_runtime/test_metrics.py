@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import threading
+import time
 
 import pytest
 
@@ -66,3 +68,35 @@ def test_the_checker_itself_finds_what_is_wrong():
     bad = json.loads(json.dumps(good))
     bad["ImagesWarmed"] = "1"
     assert emf.problems(json.dumps(bad))
+
+
+class _SlowStream(io.StringIO):
+    """A stream whose every write lets another thread run: print()'s two writes (text, newline) then interleave."""
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        time.sleep(0.0001)
+        return n
+
+
+def test_documents_and_log_lines_from_many_threads_stay_one_per_line():
+    from ecr_ptc_runtime import logs
+
+    stream = _SlowStream()
+    previous = logs.configure(stream)
+    try:
+
+        def work(i: int) -> None:
+            for j in range(25):
+                metrics.emit({"thread": i, "n": j}, stream)
+                logs.log("tick", thread=i, n=j)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        logs.configure(*previous)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 8 * 25 * 2 and all(isinstance(json.loads(line), dict) for line in lines)
