@@ -10,6 +10,7 @@ import time
 from typing import Optional, TextIO
 
 _lock = threading.Lock()
+_write_lock = threading.Lock()  # one line at a time on the stream
 _secrets: set[str] = set()
 _stream: Optional[TextIO] = None  # None: sys.stdout at the time of the call
 _enabled = True
@@ -46,9 +47,6 @@ def log(event: str, level: int = logging.INFO, **fields) -> None:
     if not _enabled:
         return
     write_line(redact(json.dumps(record, default=str)), _stream)
-
-
-_write_lock = threading.Lock()
 
 
 def write_line(line: str, stream: Optional[TextIO] = None) -> None:
